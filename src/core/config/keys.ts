@@ -1,0 +1,45 @@
+/**
+ * Every configuration key smt knows: its environment variable, default (pointing at the local stack
+ * that `smt stack up` starts), how to parse it, and whether it is secret. The config file uses the
+ * same dotted names as nested YAML.
+ */
+export type ConfigValueType = 'string' | 'int' | 'list' | 'bool';
+
+export interface ConfigKeySpec {
+  env: string;
+  type: ConfigValueType;
+  default: string;
+  description: string;
+  secret?: boolean;
+}
+
+export const CONFIG_KEYS = {
+  'timezone': { env: 'SMT_TIMEZONE', type: 'string', default: 'Europe/Stockholm', description: 'IANA zone of the business calendar (local days, months, billing)' },
+  'stack.dir': { env: 'SMT_STACK_DIR', type: 'string', default: '.smt', description: 'where `smt stack` caches downloads and keeps service data, logs and PIDs' },
+
+  'kafka.brokers': { env: 'SMT_KAFKA_BROKERS', type: 'list', default: '127.0.0.1:19092', description: 'bootstrap brokers, comma separated' },
+  'kafka.clientId': { env: 'SMT_KAFKA_CLIENT_ID', type: 'string', default: 'smt', description: 'Kafka client id' },
+  'kafka.topics.raw': { env: 'SMT_TOPIC_RAW', type: 'string', default: 'smt.readings.raw', description: 'input topic (key = meter id)' },
+  'kafka.topics.validated': { env: 'SMT_TOPIC_VALIDATED', type: 'string', default: 'smt.readings.validated', description: 'validated readings' },
+  'kafka.topics.rejected': { env: 'SMT_TOPIC_REJECTED', type: 'string', default: 'smt.readings.rejected', description: 'dead-letter topic' },
+  'kafka.topics.events': { env: 'SMT_TOPIC_EVENTS', type: 'string', default: 'smt.events', description: 'late data, corrections, recalculations' },
+  'kafka.partitions': { env: 'SMT_KAFKA_PARTITIONS', type: 'int', default: '6', description: 'partitions of topics smt creates' },
+
+  'cassandra.contactPoints': { env: 'SMT_CASSANDRA_CONTACT_POINTS', type: 'list', default: '127.0.0.1:19042', description: 'CQL contact points host:port' },
+  'cassandra.localDataCenter': { env: 'SMT_CASSANDRA_DC', type: 'string', default: 'datacenter1', description: 'local data center' },
+  'cassandra.keyspace': { env: 'SMT_CASSANDRA_KEYSPACE', type: 'string', default: 'smt', description: 'keyspace' },
+  'cassandra.replication': { env: 'SMT_CASSANDRA_REPLICATION', type: 'string', default: "{'class': 'SimpleStrategy', 'replication_factor': 1}", description: 'keyspace replication map used when migrations create the keyspace' },
+  'cassandra.rawTtlDays': { env: 'SMT_CASSANDRA_RAW_TTL_DAYS', type: 'int', default: '1095', description: 'default TTL of raw readings in days (0 = keep forever)' },
+  'cassandra.username': { env: 'SMT_CASSANDRA_USERNAME', type: 'string', default: '', description: 'user (empty = no auth)' },
+  'cassandra.password': { env: 'SMT_CASSANDRA_PASSWORD', type: 'string', default: '', description: 'password', secret: true },
+
+  'postgres.url': { env: 'SMT_POSTGRES_URL', type: 'string', default: 'postgres://smt:smt@127.0.0.1:55432/smt', description: 'connection URL', secret: true },
+  'postgres.poolSize': { env: 'SMT_POSTGRES_POOL_SIZE', type: 'int', default: '4', description: 'connections per process' },
+
+  'clickhouse.url': { env: 'SMT_CLICKHOUSE_URL', type: 'string', default: 'http://127.0.0.1:18123', description: 'HTTP endpoint' },
+  'clickhouse.database': { env: 'SMT_CLICKHOUSE_DATABASE', type: 'string', default: 'smt', description: 'database' },
+  'clickhouse.username': { env: 'SMT_CLICKHOUSE_USERNAME', type: 'string', default: 'default', description: 'user' },
+  'clickhouse.password': { env: 'SMT_CLICKHOUSE_PASSWORD', type: 'string', default: '', description: 'password', secret: true },
+} as const satisfies Record<string, ConfigKeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -1,0 +1,51 @@
+/**
+ * The unit of work everywhere in smt: a block of interval readings for one meter and one channel
+ * (typically one meter-day), held columnar so decoding and validation create no object per reading.
+ *
+ * Identity of a reading: (meterId, channel, interval start). Missing is NaN in `values`, never 0.
+ */
+export const CHANNELS = ['active_import_kwh', 'active_export_kwh', 'voltage_v', 'power_factor'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const INTERVAL_MINUTES = [5, 15, 30, 60] as const;
+export type IntervalMinutes = (typeof INTERVAL_MINUTES)[number];
+
+export const NO_SEQUENCE = -1;
+
+export interface ReadingBlock {
+  meterId: string;
+  channel: Channel;
+  intervalMinutes: IntervalMinutes;
+  /** interval start of each reading, UTC epoch milliseconds */
+  starts: Float64Array;
+  /** value of each reading in the channel's unit; NaN = missing */
+  values: Float64Array;
+  /** device status bits exactly as received (e.g. the DLMS AMR profile status byte); 0 = none */
+  status: Uint32Array;
+  /** sequence number per reading as sent by the head-end; NO_SEQUENCE when the format has none */
+  sequence: Int32Array;
+  /** communication quality of the block as reported by the collection system, 0..100; NaN = unknown */
+  commQuality: number;
+}
+
+export function isChannel(s: string): s is Channel {
+  return (CHANNELS as readonly string[]).includes(s);
+}
+
+export function isIntervalMinutes(n: number): n is IntervalMinutes {
+  return (INTERVAL_MINUTES as readonly number[]).includes(n);
+}
+
+/** Allocate a block of n readings with every value missing. */
+export function emptyBlock(meterId: string, channel: Channel, intervalMinutes: IntervalMinutes, n: number): ReadingBlock {
+  return {
+    meterId,
+    channel,
+    intervalMinutes,
+    starts: new Float64Array(n),
+    values: new Float64Array(n).fill(Number.NaN),
+    status: new Uint32Array(n),
+    sequence: new Int32Array(n).fill(NO_SEQUENCE),
+    commQuality: Number.NaN,
+  };
+}

@@ -1,0 +1,72 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { loadConfig, type SmtConfig } from '../core/config/config.js';
+import type { ConfigKey } from '../core/config/keys.js';
+import { ExitCode, SmtError } from '../core/errors.js';
+import { writeInfo } from './output.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+
+/**
+ * Every smt command: `--json` (the typed result of `run()`), `--config`, one place that turns errors
+ * into a message with a hint and a documented exit code.
+ */
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    config: Flags.string({
+      description: 'configuration file (YAML); default ./smt.config.yaml if present',
+      env: 'SMT_CONFIG',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  /** Subclasses map their own flags onto config keys so flags win over env and file. */
+  protected configFlags(_flags: Record<string, unknown>): Partial<Record<ConfigKey, string | undefined>> {
+    return {};
+  }
+
+  private cachedConfig: SmtConfig | undefined;
+
+  protected async smtConfig(): Promise<SmtConfig> {
+    if (this.cachedConfig) return this.cachedConfig;
+    const { flags } = await this.parse(this.constructor as typeof BaseCommand);
+    this.cachedConfig = loadConfig({ file: flags.config, flags: this.configFlags(flags as Record<string, unknown>) });
+    return this.cachedConfig;
+  }
+
+  /** Progress and log lines: stderr, and nothing at all under --json. */
+  protected info(message: string): void {
+    if (!this.jsonEnabled()) writeInfo(message);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (err instanceof SmtError) {
+      if (this.jsonEnabled()) {
+        process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode } }, null, 2)}\n`);
+      } else {
+        writeInfo(`Error: ${err.message}`);
+        if (err.hint) writeInfo(`Hint: ${err.hint}`);
+      }
+      if (process.env.DEBUG && err.stack) writeInfo(err.stack);
+      return this.exit(err.exitCode);
+    }
+    // oclif's own parse errors (unknown flag, missing arg): usage, exit 2 also under --json.
+    const oclifExit = err.oclif?.exit;
+    if (oclifExit === 0) throw err;
+    if (err.name === 'ExitError') throw err;
+    if (typeof oclifExit === 'number' && isParseError(err)) {
+      writeInfo(`Error: ${err.message}`);
+      writeInfo(`Hint: see \`smt ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`);
+      return this.exit(ExitCode.usage);
+    }
+    writeInfo(`Unexpected error (a bug in smt): ${err.message}`);
+    if (err.stack) writeInfo(err.stack);
+    writeInfo('Hint: rerun with DEBUG=smt* for details and report it with the command line you used.');
+    return this.exit(ExitCode.bug);
+  }
+}
+
+function isParseError(err: Error): boolean {
+  return /Unexpected argument|Nonexistent flag|Missing required|Expected --|Expected .* to be one of|Parsing --|--\S+ cannot also be provided|requires|Unexpected arguments|is not a valid/i.test(err.message) || err.constructor.name.endsWith('Error') && 'parse' in err;
+}
