@@ -1,0 +1,257 @@
+import type { Migration } from '../migrations/types.js';
+
+/**
+ * PostgreSQL holds what needs ACID and joins with business data: the registry, validated
+ * aggregates, billing, corrections with their audit trail, gaps, the recalculation queue, job
+ * checkpoints and ingest bookkeeping. Everything lives in schema `smt`. Instants are timestamptz
+ * (UTC); business days are `date` in the meter's local calendar.
+ */
+export const POSTGRES_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'registry',
+    statements: () => [
+      `CREATE SCHEMA IF NOT EXISTS smt`,
+      `CREATE TABLE IF NOT EXISTS smt.regions (
+        region_id   text PRIMARY KEY,
+        name        text NOT NULL,
+        timezone    text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE IF NOT EXISTS smt.tariffs (
+        tariff_id   text PRIMARY KEY,
+        name        text NOT NULL,
+        currency    char(3) NOT NULL DEFAULT 'EUR',
+        -- flat, time_of_use, demand; the price structure itself is in definition
+        kind        text NOT NULL DEFAULT 'flat' CHECK (kind IN ('flat', 'time_of_use', 'demand')),
+        definition  jsonb NOT NULL DEFAULT '{}'::jsonb,
+        valid_from  date,
+        valid_to    date,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE IF NOT EXISTS smt.customers (
+        account_id  text PRIMARY KEY,
+        name        text,
+        segment     text NOT NULL CHECK (segment IN ('residential', 'commercial', 'industrial')),
+        region_id   text REFERENCES smt.regions (region_id),
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE IF NOT EXISTS smt.meters (
+        meter_id          text PRIMARY KEY,
+        account_id        text NOT NULL,
+        tariff_id         text NOT NULL,
+        region_id         text NOT NULL,
+        segment           text NOT NULL CHECK (segment IN ('residential', 'commercial', 'industrial')),
+        timezone          text NOT NULL,
+        interval_minutes  smallint NOT NULL CHECK (interval_minutes IN (5, 15, 30, 60)),
+        status            text NOT NULL CHECK (status IN ('active', 'inactive', 'removed')),
+        rated_kw          numeric(10, 3),
+        installed_at      timestamptz NOT NULL,
+        removed_at        timestamptz,
+        created_at        timestamptz NOT NULL DEFAULT now(),
+        updated_at        timestamptz NOT NULL DEFAULT now(),
+        CHECK (removed_at IS NULL OR removed_at > installed_at)
+      )`,
+      `CREATE INDEX IF NOT EXISTS meters_account_idx ON smt.meters (account_id)`,
+      `CREATE INDEX IF NOT EXISTS meters_region_segment_idx ON smt.meters (region_id, segment)`,
+      `CREATE INDEX IF NOT EXISTS meters_tariff_idx ON smt.meters (tariff_id)`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'aggregates-and-billing',
+    statements: () => [
+      // Validated (authoritative) aggregates written by batch jobs; the provisional ones live in ClickHouse.
+      `CREATE TABLE IF NOT EXISTS smt.daily_aggregates (
+        meter_id             text NOT NULL,
+        channel              text NOT NULL,
+        local_date           date NOT NULL,
+        value_sum            numeric(18, 6),
+        value_min            double precision,
+        value_max            double precision,
+        intervals_expected   smallint NOT NULL,
+        intervals_actual     smallint NOT NULL,
+        intervals_estimated  smallint NOT NULL DEFAULT 0,
+        intervals_missing    smallint NOT NULL,
+        intervals_failed     smallint NOT NULL DEFAULT 0,
+        complete             boolean GENERATED ALWAYS AS (intervals_missing = 0) STORED,
+        version              integer NOT NULL DEFAULT 1,
+        computed_at          timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (meter_id, channel, local_date)
+      )`,
+      `CREATE INDEX IF NOT EXISTS daily_aggregates_date_idx ON smt.daily_aggregates (local_date)`,
+      `CREATE TABLE IF NOT EXISTS smt.monthly_aggregates (
+        meter_id             text NOT NULL,
+        channel              text NOT NULL,
+        month                date NOT NULL CHECK (extract(day FROM month) = 1),
+        value_sum            numeric(18, 6),
+        peak_interval_value  double precision,
+        peak_interval_start  timestamptz,
+        days_expected        smallint NOT NULL,
+        days_complete        smallint NOT NULL,
+        intervals_estimated  integer NOT NULL DEFAULT 0,
+        intervals_missing    integer NOT NULL DEFAULT 0,
+        version              integer NOT NULL DEFAULT 1,
+        computed_at          timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (meter_id, channel, month)
+      )`,
+      `CREATE TABLE IF NOT EXISTS smt.billing_periods (
+        period_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        account_id    text NOT NULL,
+        meter_id      text NOT NULL,
+        period_start  date NOT NULL,
+        period_end    date NOT NULL,
+        status        text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed', 'billed', 'rebill_required')),
+        closed_at     timestamptz,
+        billed_at     timestamptz,
+        invoice_ref   text,
+        CHECK (period_end > period_start),
+        UNIQUE (meter_id, period_start)
+      )`,
+      `CREATE INDEX IF NOT EXISTS billing_periods_meter_range_idx ON smt.billing_periods (meter_id, period_start, period_end)`,
+      `CREATE TABLE IF NOT EXISTS smt.billing_determinants (
+        period_id     bigint NOT NULL REFERENCES smt.billing_periods (period_id),
+        meter_id      text NOT NULL,
+        tariff_id     text NOT NULL,
+        -- energy_kwh, peak_kw, tou:<band>_kwh, estimated_share ...
+        determinant   text NOT NULL,
+        value         numeric(18, 6) NOT NULL,
+        unit          text NOT NULL,
+        version       integer NOT NULL DEFAULT 1,
+        computed_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (period_id, meter_id, determinant)
+      )`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'corrections-gaps-recalc',
+    statements: () => [
+      // Append-only: a correction is never updated in place; a reversal is a new row that supersedes it.
+      `CREATE TABLE IF NOT EXISTS smt.corrections (
+        correction_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        meter_id         text NOT NULL,
+        channel          text NOT NULL,
+        interval_start   timestamptz NOT NULL,
+        old_value        double precision,
+        new_value        double precision,
+        old_quality      integer,
+        new_quality      integer NOT NULL,
+        reason_code      smallint,
+        reason_text      text NOT NULL,
+        operator         text NOT NULL,
+        ticket_ref       text,
+        supersedes       bigint REFERENCES smt.corrections (correction_id),
+        created_at       timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX IF NOT EXISTS corrections_meter_idx ON smt.corrections (meter_id, channel, interval_start)`,
+      `CREATE TABLE IF NOT EXISTS smt.audit_log (
+        audit_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at           timestamptz NOT NULL DEFAULT now(),
+        actor        text NOT NULL,
+        action       text NOT NULL,
+        entity       text NOT NULL,
+        entity_id    text NOT NULL,
+        before       jsonb,
+        after        jsonb,
+        reason       text
+      )`,
+      `CREATE INDEX IF NOT EXISTS audit_log_entity_idx ON smt.audit_log (entity, entity_id, at)`,
+      `CREATE OR REPLACE FUNCTION smt.audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'smt.% is append-only', TG_TABLE_NAME; END $$`,
+      `DROP TRIGGER IF EXISTS audit_log_append_only ON smt.audit_log`,
+      `CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON smt.audit_log
+       FOR EACH ROW EXECUTE FUNCTION smt.audit_log_is_append_only()`,
+      `DROP TRIGGER IF EXISTS corrections_append_only ON smt.corrections`,
+      `CREATE TRIGGER corrections_append_only BEFORE UPDATE OR DELETE ON smt.corrections
+       FOR EACH ROW EXECUTE FUNCTION smt.audit_log_is_append_only()`,
+      `CREATE TABLE IF NOT EXISTS smt.gaps (
+        meter_id      text NOT NULL,
+        channel       text NOT NULL,
+        gap_start     timestamptz NOT NULL,
+        gap_end       timestamptz NOT NULL,
+        intervals     integer NOT NULL CHECK (intervals > 0),
+        status        text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'estimated', 'filled', 'ignored')),
+        detected_at   timestamptz NOT NULL DEFAULT now(),
+        resolved_at   timestamptz,
+        PRIMARY KEY (meter_id, channel, gap_start),
+        CHECK (gap_end > gap_start)
+      )`,
+      `CREATE INDEX IF NOT EXISTS gaps_open_idx ON smt.gaps (status, gap_start) WHERE status = 'open'`,
+      `CREATE TABLE IF NOT EXISTS smt.recalc_queue (
+        recalc_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        meter_id      text NOT NULL,
+        channel       text NOT NULL,
+        local_date    date NOT NULL,
+        reason        text NOT NULL CHECK (reason IN ('late_data', 'correction', 'estimate', 'manual', 'rule_change')),
+        status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'done', 'failed')),
+        attempts      smallint NOT NULL DEFAULT 0,
+        last_error    text,
+        enqueued_at   timestamptz NOT NULL DEFAULT now(),
+        started_at    timestamptz,
+        finished_at   timestamptz
+      )`,
+      // At most one pending item per meter-day: late data arriving twice must not queue twice.
+      `CREATE UNIQUE INDEX IF NOT EXISTS recalc_queue_pending_uq ON smt.recalc_queue (meter_id, channel, local_date) WHERE status = 'pending'`,
+      `CREATE INDEX IF NOT EXISTS recalc_queue_status_idx ON smt.recalc_queue (status, enqueued_at)`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'jobs-and-ingest-bookkeeping',
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS smt.job_checkpoints (
+        job_name     text NOT NULL,
+        scope        text NOT NULL DEFAULT '',
+        checkpoint   jsonb NOT NULL,
+        updated_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (job_name, scope)
+      )`,
+      `CREATE TABLE IF NOT EXISTS smt.job_runs (
+        run_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        job_name     text NOT NULL,
+        args         jsonb NOT NULL DEFAULT '{}'::jsonb,
+        status       text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled')),
+        started_at   timestamptz NOT NULL DEFAULT now(),
+        finished_at  timestamptz,
+        stats        jsonb,
+        error        text
+      )`,
+      // Per meter-day counts of what ingest received; completeness and late-data reports read it.
+      `CREATE TABLE IF NOT EXISTS smt.ingest_meter_days (
+        meter_id            text NOT NULL,
+        channel             text NOT NULL,
+        local_date          date NOT NULL,
+        readings_received   integer NOT NULL DEFAULT 0,
+        readings_rejected   integer NOT NULL DEFAULT 0,
+        readings_late       integer NOT NULL DEFAULT 0,
+        first_received_at   timestamptz NOT NULL DEFAULT now(),
+        last_received_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (meter_id, channel, local_date)
+      )`,
+      `CREATE INDEX IF NOT EXISTS ingest_meter_days_date_idx ON smt.ingest_meter_days (local_date)`,
+      // Kafka source offsets already counted, so a replayed batch does not count twice.
+      `CREATE TABLE IF NOT EXISTS smt.ingest_offsets (
+        consumer_group  text NOT NULL,
+        topic           text NOT NULL,
+        partition       integer NOT NULL,
+        next_offset     bigint NOT NULL,
+        updated_at      timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer_group, topic, partition)
+      )`,
+      `CREATE TABLE IF NOT EXISTS smt.late_data_alerts (
+        alert_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        meter_id       text NOT NULL,
+        channel        text NOT NULL,
+        local_date     date NOT NULL,
+        period_id      bigint REFERENCES smt.billing_periods (period_id),
+        kind           text NOT NULL CHECK (kind IN ('aggregated_day', 'closed_period', 'billed_period')),
+        readings       integer NOT NULL,
+        raised_at      timestamptz NOT NULL DEFAULT now(),
+        acknowledged_at timestamptz,
+        UNIQUE (meter_id, channel, local_date, kind)
+      )`,
+    ],
+  },
+];
