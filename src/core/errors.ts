@@ -24,12 +24,15 @@ export interface SmtErrorOptions {
   cause?: unknown;
   /** machine-readable code, stable across versions */
   code?: string;
+  /** structured detail for --json output (e.g. the list of bad rows) */
+  details?: unknown;
 }
 
 export class SmtError extends Error {
   readonly hint: string | undefined;
   readonly exitCode: ExitCode;
   readonly code: string;
+  readonly details: unknown;
 
   constructor(message: string, options: SmtErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -37,6 +40,7 @@ export class SmtError extends Error {
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? ExitCode.bug;
     this.code = options.code ?? 'SMT_ERROR';
+    this.details = options.details;
   }
 }
 

@@ -43,7 +43,7 @@ export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof SmtError) {
       if (this.jsonEnabled()) {
-        process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode } }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode, details: err.details ?? null } }, null, 2)}\n`);
       } else {
         writeInfo(`Error: ${err.message}`);
         if (err.hint) writeInfo(`Hint: ${err.hint}`);

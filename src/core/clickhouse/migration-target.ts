@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AppliedMigration, Migration, MigrationTarget } from '../migrations/types.js';
-import { chString } from './client.js';
+import { chString } from './sql.js';
 
 /** Statements are `IF NOT EXISTS`, so a half-applied migration can be re-run; the ledger row is written last. */
 export class ClickHouseMigrationTarget implements MigrationTarget {

@@ -1,7 +1,7 @@
 import { CassandraMigrationTarget } from '../cassandra/migration-target.js';
 import { CASSANDRA_MIGRATIONS } from '../cassandra/migrations.js';
-import { createCassandra } from '../cassandra/client.js';
-import { createClickHouse } from '../clickhouse/client.js';
+import { createCassandraClient } from '../cassandra/client.js';
+import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseMigrationTarget } from '../clickhouse/migration-target.js';
 import { CLICKHOUSE_MIGRATIONS } from '../clickhouse/migrations.js';
 import type { SmtConfig } from '../config/config.js';
@@ -32,9 +32,9 @@ function createTarget(store: Store, config: SmtConfig): MigrationTarget {
     case 'postgres':
       return new PostgresMigrationTarget(createPostgresPool(config, { max: 1 }));
     case 'cassandra':
-      return new CassandraMigrationTarget(createCassandra(config), config.string('cassandra.keyspace'), config.string('cassandra.replication'));
+      return new CassandraMigrationTarget(createCassandraClient(config), config.string('cassandra.keyspace'), config.string('cassandra.replication'));
     case 'clickhouse':
-      return new ClickHouseMigrationTarget(createClickHouse(config), config.string('clickhouse.database'));
+      return new ClickHouseMigrationTarget(createClickHouseClient(config, { useDatabase: false }), config.string('clickhouse.database'));
   }
 }
 

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import type { SmtConfig } from '../config/config.js';
+import { InvalidDataError, ServiceUnavailableError, SmtError, UsageError, errorMessage } from '../errors.js';
+import { isConnectionError } from '../migrations/service.js';
+import { createPostgresPool } from '../postgres/client.js';
+import { type MeterFilter, type MeterPage, MeterRepository, type UpsertCounts } from '../postgres/meter-repository.js';
+import type { Meter } from './meter.js';
+import { parseMeterCsv, type RowProblem } from './meter-csv.js';
+
+export interface MeterImportResult extends UpsertCounts {
+  file: string;
+  rows: number;
+  valid: number;
+  skipped: number;
+  problems: RowProblem[];
+}
+
+async function withRepository<T>(config: SmtConfig, fn: (repo: MeterRepository) => Promise<T>): Promise<T> {
+  const pool = createPostgresPool(config, { max: 1 });
+  try {
+    return await fn(new MeterRepository(pool));
+  } catch (err) {
+    if (err instanceof SmtError) throw err;
+    if (isConnectionError(err)) throw new ServiceUnavailableError('postgres', `cannot reach it: ${errorMessage(err)}`);
+    if (/relation "smt\.\w+" does not exist/.test(errorMessage(err))) {
+      throw new SmtError(`postgres: the registry tables do not exist (${errorMessage(err)})`, {
+        hint: 'Run `smt db migrate` first.',
+        exitCode: 6,
+        code: 'SCHEMA',
+      });
+    }
+    throw err;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** All-or-nothing unless skipInvalid: a file with any bad row imports nothing. */
+export async function importMeters(config: SmtConfig, file: string, options: { skipInvalid?: boolean; dryRun?: boolean } = {}): Promise<MeterImportResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${errorMessage(err)}`, 'Pass the path of a registry CSV file.');
+  }
+  let parsed: ReturnType<typeof parseMeterCsv>;
+  try {
+    parsed = parseMeterCsv(text);
+  } catch (err) {
+    throw new InvalidDataError(`${file} is not valid CSV: ${errorMessage(err)}`, { hint: 'Fix the quoting at the line named above.' });
+  }
+  if (parsed.fatal.length > 0) {
+    const p = parsed.fatal[0]!;
+    throw new InvalidDataError(`${file}:${p.line}: ${p.message}`, {
+      hint: 'The header must name the columns meter_id, account_id, tariff_id, region_id, segment, timezone, interval_minutes, status, installed_at (rated_kw and removed_at optional).',
+    });
+  }
+  const base = { file, rows: parsed.rows, valid: parsed.meters.length, skipped: 0, problems: parsed.problems };
+  if (parsed.problems.length > 0 && !options.skipInvalid) {
+    const lines = [...new Set(parsed.problems.map((p) => p.line))].length;
+    const err = new InvalidDataError(
+      `${file}: ${lines} of ${parsed.rows} rows are invalid; nothing was imported. First: line ${parsed.problems[0]!.line}, ${parsed.problems[0]!.field}: ${parsed.problems[0]!.message}`,
+      { hint: 'Fix the rows listed, or pass --skip-invalid to import only the valid ones.', details: { problems: parsed.problems } },
+    );
+    throw err;
+  }
+  const skipped = parsed.rows - parsed.meters.length;
+  if (options.dryRun) return { ...base, skipped, inserted: 0, updated: 0, unchanged: 0 };
+  const counts = await withRepository(config, (repo) => repo.upsert(parsed.meters.map((m) => m.meter)));
+  return { ...base, skipped, ...counts };
+}
+
+export function listMeters(config: SmtConfig, filter: MeterFilter, limit: number, offset: number): Promise<MeterPage> {
+  return withRepository(config, (repo) => repo.list(filter, limit, offset));
+}
+
+export async function showMeter(config: SmtConfig, meterId: string): Promise<Meter> {
+  const meter = await withRepository(config, (repo) => repo.get(meterId));
+  if (!meter) {
+    throw new SmtError(`meter ${meterId} is not registered`, {
+      hint: 'Check the id with `smt meters list --prefix <start of id>`, or import it with `smt meters import <file.csv>`.',
+      exitCode: 3,
+      code: 'NOT_FOUND',
+    });
+  }
+  return meter;
+}
