@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, maskedValue } from '../../src/core/config/config.js';
+import { CONFIG_KEYS } from '../../src/core/config/keys.js';
+import { InvalidDataError, UsageError } from '../../src/core/errors.js';
+
+function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'smt-config-'));
+}
+
+describe('configuration precedence', () => {
+  it('uses defaults when nothing is set', () => {
+    const c = loadConfig({ env: {}, cwd: tempDir() });
+    expect(c.string('timezone')).toBe(CONFIG_KEYS.timezone.default);
+    expect(c.entry('timezone').source).toBe('default');
+    expect(c.file).toBeUndefined();
+  });
+
+  it('flag beats environment beats file beats default', () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'smt.config.yaml'), 'timezone: Australia/Sydney\nkafka:\n  partitions: 3\n  brokers: [a:1, b:2]\n');
+    const env = { SMT_TIMEZONE: 'America/New_York' };
+    const fromFile = loadConfig({ env: {}, cwd: dir });
+    expect(fromFile.string('timezone')).toBe('Australia/Sydney');
+    expect(fromFile.entry('timezone').source).toBe('file');
+    expect(fromFile.int('kafka.partitions')).toBe(3);
+    expect(fromFile.list('kafka.brokers')).toEqual(['a:1', 'b:2']);
+    const fromEnv = loadConfig({ env, cwd: dir });
+    expect(fromEnv.string('timezone')).toBe('America/New_York');
+    expect(fromEnv.entry('timezone').source).toBe('env');
+    const fromFlag = loadConfig({ env, cwd: dir, flags: { timezone: 'UTC' } });
+    expect(fromFlag.string('timezone')).toBe('UTC');
+    expect(fromFlag.entry('timezone').source).toBe('flag');
+  });
+
+  it('rejects unknown keys in the file, naming the key', () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'smt.config.yaml'), 'kafka:\n  brokerz: x\n');
+    expect(() => loadConfig({ env: {}, cwd: dir })).toThrowError(/unknown key "kafka.brokerz"/);
+    expect(() => loadConfig({ env: {}, cwd: dir })).toThrowError(InvalidDataError);
+  });
+
+  it('rejects a non-integer with the source named', () => {
+    expect(() => loadConfig({ env: { SMT_KAFKA_PARTITIONS: 'six' }, cwd: tempDir() })).toThrowError(
+      /kafka.partitions from environment variable SMT_KAFKA_PARTITIONS must be an integer/,
+    );
+  });
+
+  it('fails clearly for an explicit config file that does not exist', () => {
+    expect(() => loadConfig({ env: {}, cwd: tempDir(), file: 'nope.yaml' })).toThrowError(UsageError);
+  });
+
+  it('masks secrets, including the password inside a URL', () => {
+    const c = loadConfig({ env: { SMT_POSTGRES_URL: 'postgres://u:hunter2@db:5432/x', SMT_CLICKHOUSE_PASSWORD: 's3cret' }, cwd: tempDir() });
+    expect(maskedValue(c.entry('postgres.url'))).not.toContain('hunter2');
+    expect(maskedValue(c.entry('postgres.url'))).toContain('u:****@db');
+    expect(maskedValue(c.entry('clickhouse.password'))).toBe('****');
+    expect(maskedValue(c.entry('timezone'))).toBe(CONFIG_KEYS.timezone.default);
+  });
+});
