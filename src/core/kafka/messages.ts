@@ -1,0 +1,29 @@
+import type { WireFormat } from '../codecs/types.js';
+
+/** Header naming the payload format of a raw message (docs/formats.md). */
+export const FORMAT_HEADER = 'smt-format';
+
+/** A message for the raw topic: key = meter id, one block (typically one meter-day) per message. */
+export interface RawMessage {
+  key: string;
+  value: Buffer;
+  format: WireFormat;
+  /** producer timestamp, epoch ms; defaults to now */
+  timestamp?: number;
+}
+
+/** A message as consumed, with its position: `source` is the identity used to make writes idempotent. */
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  /** the format header, or null when missing (the message then goes to the dead-letter topic) */
+  format: string | null;
+  timestamp: number;
+}
+
+export function sourceOf(m: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>): string {
+  return `${m.topic}/${m.partition}/${m.offset}`;
+}
