@@ -52,9 +52,9 @@ describe('smt db migrate against the real stores', () => {
       const ks = stores.config.string('cassandra.keyspace');
       const r = await cass.execute('SELECT table_name, compaction, default_time_to_live FROM system_schema.tables WHERE keyspace_name = ?', [ks]);
       const byName = new Map(r.rows.map((x) => [x.table_name as string, x]));
-      expect([...byName.keys()].sort()).toEqual(['interval_series', 'raw_messages', 'raw_readings', 'schema_migrations']);
-      expect(String((byName.get('raw_readings')!.compaction as Record<string, string>).class)).toMatch(/TimeWindowCompactionStrategy/);
-      expect(byName.get('raw_readings')!.default_time_to_live).toBe(stores.config.int('cassandra.rawTtlDays') * 86_400);
+      expect([...byName.keys()].sort()).toEqual(['interval_series', 'raw_messages', 'schema_migrations']);
+      expect(String((byName.get('raw_messages')!.compaction as Record<string, string>).class)).toMatch(/TimeWindowCompactionStrategy/);
+      expect(byName.get('raw_messages')!.default_time_to_live).toBe(stores.config.int('cassandra.rawTtlDays') * 86_400);
     } finally {
       await cass.shutdown();
     }

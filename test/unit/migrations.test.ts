@@ -58,7 +58,7 @@ describe('migration planning', () => {
   it('Cassandra raw tables use TWCS and the configured TTL', () => {
     const ctx = { keyspace: 'k', replication: '{}', rawTtlSeconds: 86_400 * 30, chDatabase: 'd' };
     const raw = CASSANDRA_MIGRATIONS.flatMap((x) => x.statements(ctx)).filter((s) => /TABLE IF NOT EXISTS k\.raw_/.test(s));
-    expect(raw.length).toBe(2);
+    expect(raw.length).toBe(1);
     for (const s of raw) {
       expect(s).toContain('TimeWindowCompactionStrategy');
       expect(s).toContain(`default_time_to_live = ${86_400 * 30}`);

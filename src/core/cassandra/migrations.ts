@@ -14,39 +14,27 @@ export const CASSANDRA_MIGRATIONS: Migration[] = [
     name: 'readings',
     statements: (ctx) => [
       `CREATE KEYSPACE IF NOT EXISTS ${ctx.keyspace} WITH replication = ${ctx.replication}`,
-      // Every delivery is kept exactly as received: `source` (topic/partition/offset, or file:line) is
-      // part of the key, so a re-delivery through another offset adds a row and a replay of the same
-      // offset overwrites the row with identical content (idempotent).
-      `CREATE TABLE IF NOT EXISTS ${ctx.keyspace}.raw_readings (
-        meter_id        text,
-        day             date,
-        channel         text,
-        interval_start  timestamp,
-        source          text,
-        interval_minutes tinyint,
-        value           double,
-        device_status   int,
-        sequence        int,
-        comm_quality    float,
-        format          text,
-        received_at     timestamp,
-        PRIMARY KEY ((meter_id, day), channel, interval_start, source)
-      ) WITH compaction = ${twcs}
-        AND default_time_to_live = ${Math.max(ctx.rawTtlSeconds, 0)}
-        AND gc_grace_seconds = 86400`,
-      // The payload bytes of each message, for forensic replay of what a head-end really sent.
+      // Raw readings exactly as received: the payload bytes of every delivery, never overwritten.
+      // `source` (topic/partition/offset, or file:line) is part of the key, so a re-delivery through
+      // another offset adds a row, and a replay of the same offset rewrites identical content
+      // (idempotent). One row per block keeps the write cost at one insert per meter-day; the
+      // readings are recovered with the same decoder. `day` is the local date of the first interval.
       `CREATE TABLE IF NOT EXISTS ${ctx.keyspace}.raw_messages (
         meter_id        text,
         day             date,
         source          text,
         format          text,
+        channel         text,
+        readings        int,
+        first_interval  timestamp,
         payload         blob,
         received_at     timestamp,
         PRIMARY KEY ((meter_id, day), source)
       ) WITH compaction = ${twcs}
         AND default_time_to_live = ${Math.max(ctx.rawTtlSeconds, 0)}
         AND gc_grace_seconds = 86400`,
-      // The current interval series: one row per reading identity, latest version wins. `quality` is
+      // The current interval series: one row per reading identity, latest version wins. Size-tiered,
+      // not time-window: corrections and late data rewrite old days, which TWCS handles badly. `quality` is
       // the packed quality integer (docs/time-and-quality.md); origin and validation_state are kept
       // as columns too so operators can read them in cqlsh.
       `CREATE TABLE IF NOT EXISTS ${ctx.keyspace}.interval_series (
