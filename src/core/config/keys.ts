@@ -40,6 +40,14 @@ export const CONFIG_KEYS = {
   'clickhouse.database': { env: 'SMT_CLICKHOUSE_DATABASE', type: 'string', default: 'smt', description: 'database' },
   'clickhouse.username': { env: 'SMT_CLICKHOUSE_USERNAME', type: 'string', default: 'default', description: 'user' },
   'clickhouse.password': { env: 'SMT_CLICKHOUSE_PASSWORD', type: 'string', default: '', description: 'password', secret: true },
+
+  'ingest.group': { env: 'SMT_INGEST_GROUP', type: 'string', default: 'smt-ingest', description: 'consumer group of `smt ingest` daemons' },
+  'ingest.workers': { env: 'SMT_INGEST_WORKERS', type: 'int', default: '1', description: 'decode/validate worker threads (0 = in the main thread)' },
+  'ingest.batchMessages': { env: 'SMT_INGEST_BATCH_MESSAGES', type: 'int', default: '1000', description: 'raw messages processed and committed together, per partition' },
+  'ingest.partitionsConcurrently': { env: 'SMT_INGEST_PARTITIONS_CONCURRENTLY', type: 'int', default: '3', description: 'partitions processed at once by one daemon' },
+  'ingest.metricsPort': { env: 'SMT_INGEST_METRICS_PORT', type: 'int', default: '9464', description: 'port of /metrics and /healthz on 127.0.0.1 (0 = off)' },
+  'ingest.registryRefreshSeconds': { env: 'SMT_INGEST_REGISTRY_REFRESH_SECONDS', type: 'int', default: '60', description: 'how often the registry cache is reloaded from PostgreSQL' },
+  'ingest.rules': { env: 'SMT_INGEST_RULES', type: 'string', default: '', description: 'VEE rule-set file (empty = rules/default.yaml)' },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -1,0 +1,212 @@
+import { createCassandraClient } from '../cassandra/client.js';
+import { CassandraReadingStore } from '../cassandra/reading-store.js';
+import { createClickHouseClient } from '../clickhouse/client.js';
+import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
+import type { SmtConfig } from '../config/config.js';
+import { SchemaError, errorMessage } from '../errors.js';
+import { BatchConsumer, type PartitionLag } from '../kafka/consumer.js';
+import { createProducer, type MessageProducer } from '../kafka/producer.js';
+import { ensureTopics, topicNames } from '../kafka/topics.js';
+import type { Logger } from '../log.js';
+import { storeSchemaStatus } from '../migrations/service.js';
+import { createPostgresPool } from '../postgres/client.js';
+import { IngestBookkeeping } from '../postgres/ingest-bookkeeping.js';
+import { MeterRepository } from '../postgres/meter-repository.js';
+import type { Meter } from '../registry/meter.js';
+import { type RegistrySnapshot, registrySnapshot } from '../vee/context.js';
+import { VeeEngine } from '../vee/engine.js';
+import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
+import { type DecodeStage, inThreadDecodeStage } from './decode-stage.js';
+import { type HealthState, startOpsServer } from './http.js';
+import { IngestMetrics } from './metrics.js';
+import { type BatchOutcome, emptyOutcome, mergeOutcomes, processPartitionBatch } from './pipeline.js';
+
+export interface IngestOptions {
+  /** exit once the group has no lag left and nothing is in flight */
+  untilIdle?: boolean;
+  logger: Logger;
+  /** aborting stops the daemon gracefully (SIGTERM/SIGINT in the command) */
+  signal?: AbortSignal;
+  /** a decode stage other than the configured one (tests, benchmarks) */
+  decodeStage?: DecodeStage;
+  onProgress?: (totals: BatchOutcome, seconds: number) => void;
+}
+
+export interface IngestSummary extends BatchOutcome {
+  group: string;
+  topic: string;
+  batches: number;
+  retries: number;
+  seconds: number;
+  readingsPerSecond: number;
+  lag: { partition: number; lag: string }[];
+  stoppedBy: 'idle' | 'signal';
+}
+
+/** Run the ingest daemon until it is aborted (or idle, with untilIdle). */
+export async function runIngest(config: SmtConfig, options: IngestOptions): Promise<IngestSummary> {
+  const log = options.logger;
+  const group = config.string('ingest.group');
+  const topics = topicNames(config);
+  for (const store of ['postgres', 'cassandra', 'clickhouse'] as const) {
+    const s = await storeSchemaStatus(config, store);
+    if (s.pending.length > 0) throw new SchemaError(`${store} schema is at version ${s.current}, this smt needs ${s.latest}`);
+  }
+  await ensureTopics(config, topics);
+
+  const rulesFile = config.string('ingest.rules');
+  const engine = new VeeEngine(rulesFile ? loadRuleSetFile(rulesFile) : loadDefaultRuleSet());
+  const pool = createPostgresPool(config);
+  const cassandra = createCassandraClient(config, { useKeyspace: true, readTimeoutMs: 30_000 });
+  const clickhouse = createClickHouseClient(config);
+  const metrics = new IngestMetrics();
+  let producer: MessageProducer | undefined;
+  let consumer: BatchConsumer | undefined;
+  let server: Awaited<ReturnType<typeof startOpsServer>> = null;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let registry: { meters: ReadonlyMap<string, Meter>; snapshot: RegistrySnapshot } = { meters: new Map(), snapshot: new Map() };
+  const repo = new MeterRepository(pool);
+  const loadRegistry = async () => {
+    const all = await repo.all();
+    registry = { meters: new Map(all.map((m) => [m.meterId, m])), snapshot: registrySnapshot(all) };
+    log.log('info', 'registry loaded', { meters: all.length });
+  };
+
+  const totals = emptyOutcome(0);
+  const started = performance.now();
+  let batches = 0;
+  let retries = 0;
+  let waitingFor: string | null = null;
+  let lastLag: PartitionLag[] = [];
+  try {
+    await loadRegistry();
+    producer = await createProducer(config);
+    const ports = {
+      decode: options.decodeStage ?? inThreadDecodeStage(engine),
+      engine,
+      cassandra: new CassandraReadingStore(cassandra, config.string('cassandra.keyspace')),
+      clickhouse: new ClickHouseReadingStore(clickhouse, config.string('clickhouse.database')),
+      bookkeeping: new IngestBookkeeping(pool),
+      producer,
+      topics,
+      group,
+      registry: () => registry,
+      timezone: config.string('timezone'),
+    };
+    const health: HealthState = {
+      healthy: () => waitingFor === null,
+      describe: () => ({ group, topic: topics.raw, batches, waitingFor, readings: totals.readings }),
+    };
+    server = await startOpsServer(config.int('ingest.metricsPort'), metrics, health);
+    refreshTimer = setInterval(() => {
+      loadRegistry().catch((err) => log.log('warn', 'registry refresh failed; keeping the previous snapshot', { error: errorMessage(err) }));
+    }, config.int('ingest.registryRefreshSeconds') * 1000);
+    refreshTimer.unref();
+
+    consumer = new BatchConsumer(config, {
+      groupId: group,
+      topic: topics.raw,
+      maxMessages: config.int('ingest.batchMessages'),
+      partitionsConcurrently: config.int('ingest.partitionsConcurrently'),
+      onBatch: async (topic, partition, messages) => {
+        const t0 = performance.now();
+        const outcome = await processPartitionBatch(ports, topic, partition, messages);
+        if (waitingFor !== null) log.log('info', 'dependency back, resuming', { was: waitingFor });
+        waitingFor = null;
+        metrics.waiting.set(0);
+        batches++;
+        mergeOutcomes(totals, outcome);
+        recordMetrics(metrics, outcome, (performance.now() - t0) / 1000);
+        options.onProgress?.(totals, (performance.now() - started) / 1000);
+      },
+      onRetry: (err, attempt, delayMs, partition) => {
+        retries++;
+        metrics.retries.inc();
+        metrics.waiting.set(1);
+        waitingFor = dependencyOf(err);
+        log.log('warn', `batch failed, waiting for ${waitingFor}; retrying`, { partition, attempt, delayMs, error: errorMessage(err).slice(0, 300) });
+      },
+    });
+    await consumer.start();
+    log.log('info', 'consuming', { group, topic: topics.raw });
+
+    const stoppedBy = await waitForStop(consumer, options, metrics, (l) => (lastLag = l));
+    log.log('info', 'stopping', { reason: stoppedBy });
+    await consumer.stop();
+    consumer = undefined;
+    lastLag = await new BatchConsumer(config, { groupId: group, topic: topics.raw, maxMessages: 1, partitionsConcurrently: 1, onBatch: async () => {} })
+      .lag()
+      .catch(() => lastLag);
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      ...totals,
+      group,
+      topic: topics.raw,
+      batches,
+      retries,
+      seconds: Math.round(seconds * 100) / 100,
+      readingsPerSecond: Math.round(totals.readings / Math.max(seconds, 0.001)),
+      lag: lastLag.map((l) => ({ partition: l.partition, lag: l.lag.toString() })),
+      stoppedBy,
+    };
+  } finally {
+    if (refreshTimer) clearInterval(refreshTimer);
+    await consumer?.stop().catch(() => {});
+    await producer?.close().catch(() => {});
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await Promise.allSettled([pool.end(), cassandra.shutdown(), clickhouse.close()]);
+  }
+}
+
+async function waitForStop(consumer: BatchConsumer, options: IngestOptions, metrics: IngestMetrics, onLag: (l: PartitionLag[]) => void): Promise<'idle' | 'signal'> {
+  let idleChecks = 0;
+  for (;;) {
+    if (options.signal?.aborted) return 'signal';
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 1_000);
+      options.signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      }, { once: true });
+    });
+    if (options.signal?.aborted) return 'signal';
+    try {
+      const lag = await consumer.lag();
+      onLag(lag);
+      for (const l of lag) metrics.lag.set({ partition: String(l.partition) }, Number(l.lag));
+      const total = lag.reduce((s, l) => s + l.lag, 0n);
+      if (options.untilIdle && total === 0n && !consumer.busy) {
+        // Two quiet checks in a row: a commit may land just after the lag was read.
+        if (++idleChecks >= 2) return 'idle';
+      } else idleChecks = 0;
+    } catch {
+      idleChecks = 0;
+    }
+  }
+}
+
+function recordMetrics(m: IngestMetrics, o: BatchOutcome, seconds: number): void {
+  m.batchSeconds.observe(seconds);
+  m.messages.inc({ outcome: 'processed' }, o.messages - o.replayedMessages - o.deadLetteredMessages);
+  m.messages.inc({ outcome: 'dead_lettered' }, o.deadLetteredMessages);
+  m.messages.inc({ outcome: 'replayed' }, o.replayedMessages);
+  m.readings.inc({ outcome: 'stored' }, o.stored);
+  m.readings.inc({ outcome: 'rejected' }, o.rejected);
+  m.readings.inc({ outcome: 'missing' }, o.missing);
+  m.readings.inc({ outcome: 'duplicate' }, o.duplicates);
+  m.readings.inc({ outcome: 'dead_lettered' }, o.deadLetteredReadings);
+  m.storeWrites.inc({ store: 'cassandra_series' }, o.stored);
+  m.storeWrites.inc({ store: 'clickhouse' }, o.stored);
+  m.storeWrites.inc({ store: 'cassandra_raw' }, o.messages - o.replayedMessages);
+  for (const [reason, n] of Object.entries(o.rejectsByReason)) m.rejects.inc({ reason }, n);
+}
+
+/** Name the dependency a failure points at, for the "waiting for" log line and /healthz. */
+export function dependencyOf(err: unknown): string {
+  const text = `${errorMessage(err)} ${(err as { name?: string })?.name ?? ''} ${(err as { code?: string })?.code ?? ''}`;
+  if (/NoHostAvailable|All host\(s\) tried|cassandra|19042|OperationTimedOut/i.test(text)) return 'cassandra';
+  if (/clickhouse|18123|Code: \d+/i.test(text)) return 'clickhouse';
+  if (/Kafka|broker|19092|KafkaJS/i.test(text)) return 'kafka';
+  if (/postgres|55432|relation|Connection terminated|pg_/i.test(text)) return 'postgres';
+  return 'a dependency';
+}

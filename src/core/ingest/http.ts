@@ -1,0 +1,31 @@
+import http from 'node:http';
+import type { IngestMetrics } from './metrics.js';
+
+export interface HealthState {
+  healthy(): boolean;
+  describe(): Record<string, unknown>;
+}
+
+/** /metrics (Prometheus text) and /healthz (200 when healthy, 503 otherwise) on 127.0.0.1. */
+export async function startOpsServer(port: number, metrics: IngestMetrics, health: HealthState): Promise<http.Server | null> {
+  if (port === 0) return null;
+  const server = http.createServer(async (req, res) => {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
+      return;
+    }
+    if (req.url === '/healthz') {
+      const ok = health.healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', ...health.describe() }));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,158 @@
+import type kafkajs from 'kafkajs';
+import type { SmtConfig } from '../config/config.js';
+import { errorMessage } from '../errors.js';
+import { createKafka } from './client.js';
+import { type ConsumedMessage, FORMAT_HEADER } from './messages.js';
+
+export interface PartitionLag {
+  partition: number;
+  committed: bigint;
+  high: bigint;
+  lag: bigint;
+}
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topic: string;
+  /** messages handed to onBatch at most at once; the offset is committed after each slice */
+  maxMessages: number;
+  partitionsConcurrently: number;
+  onBatch: (topic: string, partition: number, messages: ConsumedMessage[]) => Promise<void>;
+  /** a batch failed; it is retried after `delayMs` (the consumer keeps its partitions meanwhile) */
+  onRetry?: (err: unknown, attempt: number, delayMs: number, partition: number) => void;
+  maxBackoffMs?: number;
+}
+
+function toConsumed(topic: string, partition: number, m: kafkajs.KafkaMessage): ConsumedMessage {
+  const header = m.headers?.[FORMAT_HEADER];
+  const format = header === undefined ? null : Array.isArray(header) ? String(header[0]) : String(header);
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key === null ? null : m.key.toString('utf8'),
+    value: m.value,
+    format,
+    timestamp: Number(m.timestamp),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A consumer-group member that hands slices of messages to `onBatch` and commits a slice's offset
+ * only after `onBatch` resolved. A failing slice is retried with exponential backoff (heartbeating,
+ * so the group keeps the partition here) until it succeeds or `stop()` is called; on stop the slice
+ * in flight is handed back uncommitted and will be redelivered.
+ */
+export class BatchConsumer {
+  private readonly kafka: kafkajs.Kafka;
+  private readonly consumer: kafkajs.Consumer;
+  private stopping = false;
+  private inFlight = 0;
+  private running = false;
+
+  constructor(
+    config: SmtConfig,
+    private readonly options: BatchConsumerOptions,
+  ) {
+    this.kafka = createKafka(config);
+    this.consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        const { topic, partition } = batch;
+        for (let i = 0; i < batch.messages.length; i += this.options.maxMessages) {
+          if (this.stopping || !isRunning() || isStale()) return;
+          const slice = batch.messages.slice(i, i + this.options.maxMessages).map((m) => toConsumed(topic, partition, m));
+          this.inFlight++;
+          try {
+            const ok = await this.processWithRetry(topic, partition, slice, heartbeat);
+            if (!ok) return;
+            const next = (BigInt(slice[slice.length - 1]!.offset) + 1n).toString();
+            await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+          } finally {
+            this.inFlight--;
+          }
+          await heartbeat();
+        }
+      },
+    });
+  }
+
+  private async processWithRetry(topic: string, partition: number, slice: ConsumedMessage[], heartbeat: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.onBatch(topic, partition, slice);
+        return true;
+      } catch (err) {
+        if (this.stopping) return false;
+        const delay = Math.min(this.options.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(attempt - 1, 10));
+        this.options.onRetry?.(err, attempt, delay, partition);
+        const until = Date.now() + delay;
+        while (Date.now() < until) {
+          if (this.stopping) return false;
+          await sleep(Math.min(1_000, until - Date.now()));
+          await heartbeat().catch(() => {});
+        }
+      }
+    }
+  }
+
+  /** Committed offset, high watermark and lag per partition of the topic, for this group. */
+  async lag(): Promise<PartitionLag[]> {
+    return groupLag(this.kafka, this.options.groupId, this.options.topic);
+  }
+
+  /** Finish or hand back the slice in flight, then leave the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (!this.running) {
+      await this.consumer.disconnect().catch(() => {});
+      return;
+    }
+    await this.consumer.stop().catch(() => {});
+    await this.consumer.disconnect().catch(() => {});
+    this.running = false;
+  }
+}
+
+export async function groupLag(kafka: kafkajs.Kafka, groupId: string, topic: string): Promise<PartitionLag[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [committed, ends] = await Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+    const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    return ends
+      .map((e) => {
+        const high = BigInt(e.high);
+        const low = BigInt(e.low);
+        const c = byPartition.get(e.partition) ?? -1n;
+        const from = c < 0n ? low : c;
+        return { partition: e.partition, committed: c, high, lag: high - from > 0n ? high - from : 0n };
+      })
+      .sort((a, b) => a.partition - b.partition);
+  } catch (err) {
+    throw new Error(`cannot read the lag of group ${groupId} on ${topic}: ${errorMessage(err)}`);
+  } finally {
+    await admin.disconnect();
+  }
+}

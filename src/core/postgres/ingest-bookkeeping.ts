@@ -1,0 +1,123 @@
+import type pg from 'pg';
+
+export interface MeterDayCount {
+  meterId: string;
+  channel: string;
+  localDate: string;
+  received: number;
+  rejected: number;
+  late: number;
+}
+
+export interface MeterDayKey {
+  meterId: string;
+  channel: string;
+  localDate: string;
+}
+
+export interface LateTouch extends MeterDayKey {
+  kind: 'aggregated_day' | 'closed_period' | 'billed_period';
+  periodId: number | null;
+  readings: number;
+}
+
+/**
+ * Ingest's PostgreSQL side: per meter-day received counts and a per-partition watermark of the
+ * offsets already counted, written in one transaction, so a replayed batch is not counted twice.
+ */
+export class IngestBookkeeping {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Next offset not yet counted, per partition (absent = nothing counted yet). */
+  async watermarks(group: string, topic: string): Promise<Map<number, bigint>> {
+    const r = await this.pool.query<{ partition: number; next_offset: string }>(
+      'SELECT partition, next_offset FROM smt.ingest_offsets WHERE consumer_group = $1 AND topic = $2',
+      [group, topic],
+    );
+    return new Map(r.rows.map((x) => [x.partition, BigInt(x.next_offset)]));
+  }
+
+  /** Which of these meter-days are already aggregated or in a closed/billed billing period. */
+  async lateTouches(keys: readonly (MeterDayKey & { readings: number })[]): Promise<LateTouch[]> {
+    if (keys.length === 0) return [];
+    const r = await this.pool.query<{ meter_id: string; channel: string; local_date: string; kind: LateTouch['kind']; period_id: string | null; readings: number }>(
+      `WITH k AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int[]) AS t(meter_id, channel, local_date, readings)
+       )
+       SELECT k.meter_id, k.channel, to_char(k.local_date, 'YYYY-MM-DD') AS local_date, 'aggregated_day' AS kind, NULL::bigint AS period_id, k.readings
+         FROM k JOIN smt.daily_aggregates d USING (meter_id, channel, local_date)
+       UNION ALL
+       SELECT k.meter_id, k.channel, to_char(k.local_date, 'YYYY-MM-DD'),
+              CASE WHEN b.status = 'billed' THEN 'billed_period' ELSE 'closed_period' END, b.period_id, k.readings
+         FROM k JOIN smt.billing_periods b ON b.meter_id = k.meter_id
+          AND k.local_date >= b.period_start AND k.local_date < b.period_end
+          AND b.status IN ('closed', 'billed', 'rebill_required')`,
+      [keys.map((k) => k.meterId), keys.map((k) => k.channel), keys.map((k) => k.localDate), keys.map((k) => k.readings)],
+    );
+    return r.rows.map((x) => ({
+      meterId: x.meter_id,
+      channel: x.channel,
+      localDate: x.local_date,
+      kind: x.kind,
+      periodId: x.period_id === null ? null : Number(x.period_id),
+      readings: x.readings,
+    }));
+  }
+
+  /**
+   * Counts, late-data follow-ups and the watermark in one transaction. Recalculation items are
+   * de-duplicated by the pending-unique index; alerts by their unique key.
+   */
+  async recordBatch(args: {
+    group: string;
+    topic: string;
+    partition: number;
+    nextOffset: bigint;
+    counts: readonly MeterDayCount[];
+    late: readonly LateTouch[];
+  }): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const c = args.counts;
+      if (c.length > 0) {
+        await client.query(
+          `INSERT INTO smt.ingest_meter_days AS d (meter_id, channel, local_date, readings_received, readings_rejected, readings_late)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::int[], $6::int[])
+           ON CONFLICT (meter_id, channel, local_date) DO UPDATE SET
+             readings_received = d.readings_received + EXCLUDED.readings_received,
+             readings_rejected = d.readings_rejected + EXCLUDED.readings_rejected,
+             readings_late = d.readings_late + EXCLUDED.readings_late,
+             last_received_at = now()`,
+          [c.map((x) => x.meterId), c.map((x) => x.channel), c.map((x) => x.localDate), c.map((x) => x.received), c.map((x) => x.rejected), c.map((x) => x.late)],
+        );
+      }
+      const l = args.late;
+      if (l.length > 0) {
+        await client.query(
+          `INSERT INTO smt.recalc_queue (meter_id, channel, local_date, reason)
+           SELECT DISTINCT m, ch, d, 'late_data' FROM unnest($1::text[], $2::text[], $3::date[]) AS t(m, ch, d)
+           ON CONFLICT (meter_id, channel, local_date) WHERE status = 'pending' DO NOTHING`,
+          [l.map((x) => x.meterId), l.map((x) => x.channel), l.map((x) => x.localDate)],
+        );
+        await client.query(
+          `INSERT INTO smt.late_data_alerts AS a (meter_id, channel, local_date, period_id, kind, readings)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::text[], $6::int[])
+           ON CONFLICT (meter_id, channel, local_date, kind) DO UPDATE SET readings = a.readings + EXCLUDED.readings`,
+          [l.map((x) => x.meterId), l.map((x) => x.channel), l.map((x) => x.localDate), l.map((x) => x.periodId), l.map((x) => x.kind), l.map((x) => x.readings)],
+        );
+      }
+      await client.query(
+        `INSERT INTO smt.ingest_offsets AS o (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = GREATEST(o.next_offset, EXCLUDED.next_offset), updated_at = now()`,
+        [args.group, args.topic, args.partition, args.nextOffset.toString()],
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
