@@ -78,7 +78,7 @@ export class BatchConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const { topic, partition } = batch;
         for (let i = 0; i < batch.messages.length; i += this.options.maxMessages) {
           if (this.stopping || !isRunning() || isStale()) return;
@@ -87,8 +87,10 @@ export class BatchConsumer {
           try {
             const ok = await this.processWithRetry(topic, partition, slice, heartbeat);
             if (!ok) return;
-            const next = (BigInt(slice[slice.length - 1]!.offset) + 1n).toString();
-            await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+            const last = slice[slice.length - 1]!.offset;
+            // resolveOffset advances kafkajs' fetch position; without it the batch is fetched again.
+            resolveOffset(last);
+            await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
           } finally {
             this.inFlight--;
           }

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCassandraClient } from '../../src/core/cassandra/client.js';
+import { createClickHouseClient } from '../../src/core/clickhouse/client.js';
+import { encode } from '../../src/core/codecs/index.js';
+import { loadConfig, type SmtConfig } from '../../src/core/config/config.js';
+import { runIngest, type IngestSummary } from '../../src/core/ingest/daemon.js';
+import { createKafka } from '../../src/core/kafka/client.js';
+import type { RawMessage } from '../../src/core/kafka/messages.js';
+import { createProducer } from '../../src/core/kafka/producer.js';
+import { ensureTopics, topicNames } from '../../src/core/kafka/topics.js';
+import { silentLogger } from '../../src/core/log.js';
+import { migrateStores } from '../../src/core/migrations/service.js';
+import { createPostgresPool } from '../../src/core/postgres/client.js';
+import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
+import type { Meter } from '../../src/core/registry/meter.js';
+import { meterDay } from '../helpers/blocks.js';
+import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+
+const ZONE = 'Europe/Stockholm';
+let stores: IsolatedStores;
+let config: SmtConfig;
+const id = randomBytes(3).toString('hex');
+
+function meter(n: number): Meter {
+  return {
+    meterId: `IT-${n}`,
+    accountId: `A${n}`,
+    tariffId: 'T-FLAT',
+    regionId: n % 2 ? 'SE3' : 'SE4',
+    segment: 'residential',
+    timezone: ZONE,
+    intervalMinutes: 15,
+    status: 'active',
+    ratedKw: 17,
+    installedAt: new Date('2025-01-01T00:00:00Z'),
+    removedAt: null,
+  };
+}
+
+function jsonMessage(block: ReturnType<typeof meterDay>): RawMessage {
+  return { key: block.meterId, value: Buffer.from(encode('json', [block]) as string), format: 'json' };
+}
+
+async function count(sql: string): Promise<number> {
+  const ch = createClickHouseClient(config);
+  try {
+    const rs = await ch.query({ query: sql, format: 'JSONEachRow' });
+    const [row] = await rs.json<{ n: string | number }>();
+    return Number(row!.n);
+  } finally {
+    await ch.close();
+  }
+}
+
+async function cassandraCount(table: string): Promise<number> {
+  const c = createCassandraClient(config);
+  try {
+    const rs = await c.execute(`SELECT count(*) AS n FROM ${config.string('cassandra.keyspace')}.${table}`);
+    return Number(rs.rows[0]!.n);
+  } finally {
+    await c.shutdown();
+  }
+}
+
+async function pgSum(): Promise<{ received: number; rejected: number }> {
+  const pool = createPostgresPool(config, { max: 1 });
+  try {
+    const r = await pool.query<{ received: string; rejected: string }>('SELECT coalesce(sum(readings_received),0) AS received, coalesce(sum(readings_rejected),0) AS rejected FROM smt.ingest_meter_days');
+    return { received: Number(r.rows[0]!.received), rejected: Number(r.rows[0]!.rejected) };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function topicMessages(topic: string): Promise<number> {
+  const admin = createKafka(config).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const ingest = () => runIngest(config, { untilIdle: true, logger: silentLogger });
+
+beforeAll(async () => {
+  stores = await isolatedStores('ingest');
+  const env = {
+    ...stores.env,
+    SMT_TOPIC_RAW: `it.${id}.raw`,
+    SMT_TOPIC_VALIDATED: `it.${id}.validated`,
+    SMT_TOPIC_REJECTED: `it.${id}.rejected`,
+    SMT_TOPIC_EVENTS: `it.${id}.events`,
+    SMT_INGEST_GROUP: `it-${id}`,
+    SMT_INGEST_METRICS_PORT: '0',
+    SMT_KAFKA_PARTITIONS: '2',
+    SMT_TIMEZONE: ZONE,
+  };
+  config = loadConfig({ env: { ...process.env, ...env } });
+  await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);
+  const pool = createPostgresPool(config, { max: 1 });
+  try {
+    await new MeterRepository(pool).upsert([meter(1), meter(2), meter(3)]);
+  } finally {
+    await pool.end();
+  }
+  await ensureTopics(config);
+});
+
+afterAll(async () => {
+  await stores?.drop();
+});
+
+describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, topics)', () => {
+  // 2026-03-29 is the spring-forward day in Stockholm: 92 quarter-hours.
+  const days = ['2026-03-28', '2026-03-29'];
+  const good = [1, 2, 3].flatMap((n) => days.map((d) => meterDay(`IT-${n}`, d, ZONE, (i) => 0.1 + ((i * n) % 7) / 100)));
+  const perDay = { '2026-03-28': 96, '2026-03-29': 92 } as Record<string, number>;
+  const goodReadings = 3 * (96 + 92);
+  const negative = meterDay('IT-1', '2026-03-27', ZONE, (i) => (i < 4 ? -0.5 : 0.2)); // 4 rejected readings
+  const withGaps = meterDay('IT-2', '2026-03-27', ZONE, (i) => (i % 10 === 0 ? Number.NaN : 0.3)); // 10 missing
+  const unknown = meterDay('NOT-REGISTERED', '2026-03-28', ZONE, () => 0.1);
+  let first: IngestSummary;
+
+  it('stores every reading exactly once and dead-letters what it cannot take', async () => {
+    const producer = await createProducer(config);
+    try {
+      const messages: RawMessage[] = [
+        ...good.map(jsonMessage),
+        jsonMessage(negative),
+        jsonMessage(withGaps),
+        jsonMessage(unknown),
+        { key: 'IT-3', value: Buffer.from('{"v":1,"meter":"IT-3","channel":'), format: 'json' },
+        { key: 'IT-3', value: Buffer.from('{}'), format: 'xml' as 'json' },
+        jsonMessage(good[0]!), // a re-delivery of the same block
+      ];
+      await producer.sendRaw(topicNames(config).raw, messages);
+    } finally {
+      await producer.close();
+    }
+    first = await ingest();
+    expect(first.stoppedBy).toBe('idle');
+    const stored = goodReadings + (96 - 4) + (96 - 10);
+    expect(first.stored).toBe(stored);
+    expect(first.rejected).toBe(4);
+    expect(first.missing).toBe(10);
+    expect(first.duplicates).toBe(96);
+    expect(first.deadLetteredMessages).toBe(3);
+    expect(first.readings).toBe(goodReadings + 96 + 96 + 96 /* re-delivery */);
+    // in = stored + rejected + missing + duplicates (+ the readings of dead-lettered messages, counted apart)
+    expect(first.stored + first.rejected + first.missing + first.duplicates).toBe(first.readings);
+    expect(first.rejectsByReason['limits.negative']).toBe(4);
+    expect(first.rejectsByReason['registry.unknown']).toBe(96);
+    expect(first.rejectsByReason.decode).toBe(1);
+    expect(first.rejectsByReason['message.format']).toBe(1);
+
+    const db = config.string('clickhouse.database');
+    expect(await count(`SELECT count() AS n FROM ${db}.readings FINAL`)).toBe(stored);
+    expect(await count(`SELECT countMerge(readings) AS n FROM ${db}.rollup_meter_daily`)).toBe(stored);
+    expect(await cassandraCount('interval_series')).toBe(stored);
+    expect(await cassandraCount('raw_messages')).toBe(12); // every delivery with a key, malformed and re-delivered included
+    const pg = await pgSum();
+    expect(pg.received).toBe(goodReadings + 96 + 86 + 96); // non-missing readings of accepted messages
+    expect(pg.rejected).toBe(4);
+    // rejected topic: 3 dead messages + 1 block with rejected readings
+    expect(await topicMessages(topicNames(config).rejected)).toBe(4);
+    expect(await topicMessages(topicNames(config).validated)).toBe(good.length + 2);
+    for (const d of days) expect(perDay[d]).toBeGreaterThan(0);
+  });
+
+  it('a replay of the whole topic changes nothing in any store', async () => {
+    const admin = createKafka(config).admin();
+    await admin.connect();
+    try {
+      await admin.resetOffsets({ groupId: config.string('ingest.group'), topic: topicNames(config).raw, earliest: true });
+    } finally {
+      await admin.disconnect();
+    }
+    const again = await ingest();
+    expect(again.replayedMessages).toBe(first.messages);
+    expect(again.stored).toBe(0);
+    const db = config.string('clickhouse.database');
+    expect(await count(`SELECT count() AS n FROM ${db}.readings`)).toBe(first.stored);
+    expect(await count(`SELECT countMerge(readings) AS n FROM ${db}.rollup_dims_daily`)).toBe(first.stored);
+    expect(await cassandraCount('interval_series')).toBe(first.stored);
+    expect(await cassandraCount('raw_messages')).toBe(12);
+    expect((await pgSum()).received).toBe(goodReadings + 96 + 86 + 96);
+    expect(await topicMessages(topicNames(config).rejected)).toBe(4);
+  });
+
+  it('a corrected value is a new version; the same value again is a duplicate', async () => {
+    const corrected = meterDay('IT-3', '2026-03-28', ZONE, (i) => (i === 5 /* 00:15 UTC: local midnight is 23:00 UTC */ ? 0.77 : 0.1 + ((i * 3) % 7) / 100));
+    const producer = await createProducer(config);
+    try {
+      await producer.sendRaw(topicNames(config).raw, [jsonMessage(corrected)]);
+    } finally {
+      await producer.close();
+    }
+    const r = await ingest();
+    expect(r.newVersions).toBe(1);
+    expect(r.duplicates).toBe(95);
+    expect(r.stored).toBe(1);
+    const db = config.string('clickhouse.database');
+    expect(await count(`SELECT count() AS n FROM ${db}.readings FINAL`)).toBe(first.stored);
+    const ch = createClickHouseClient(config);
+    try {
+      const rs = await ch.query({ query: `SELECT argMax(value, version) AS v FROM ${db}.readings WHERE meter_id = 'IT-3' AND ts = toDateTime('2026-03-28 00:15:00', 'UTC')`, format: 'JSONEachRow' });
+      const [row] = await rs.json<{ v: number }>();
+      expect(row!.v).toBeCloseTo(0.77, 9);
+    } finally {
+      await ch.close();
+    }
+  });
+});
+void kafkajs;
