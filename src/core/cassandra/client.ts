@@ -1,15 +1,38 @@
 import cassandra from 'cassandra-driver';
 import type { SmtConfig } from '../config/config.js';
 
-/** Not bound to the keyspace so migrations can create it; callers must `shutdown()` in `finally`. */
-export function createCassandra(config: SmtConfig, options: { keyspace?: string } = {}): cassandra.Client {
+export interface CassandraClientOptions {
+  /** bind to this keyspace (it must exist); by default none, so migrations can create it */
+  keyspace?: string;
+  /** true: bind to `cassandra.keyspace` */
+  useKeyspace?: boolean;
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+  /** schema metadata sync costs round trips on connect; health probes switch it off */
+  metadataSync?: boolean;
+}
+
+/** cassandra-driver for the configured contact points; callers must `shutdown()` in `finally`. */
+export function createCassandraClient(
+  config: SmtConfig,
+  options: CassandraClientOptions = {},
+): cassandra.Client {
   const username = config.string('cassandra.username');
+  const keyspace =
+    options.keyspace ?? (options.useKeyspace ? config.string('cassandra.keyspace') : undefined);
   return new cassandra.Client({
     contactPoints: config.list('cassandra.contactPoints'),
     localDataCenter: config.string('cassandra.localDataCenter'),
-    ...(options.keyspace ? { keyspace: options.keyspace } : {}),
+    ...(keyspace ? { keyspace } : {}),
     ...(username ? { credentials: { username, password: config.string('cassandra.password') } } : {}),
-    socketOptions: { connectTimeout: 5_000, readTimeout: 30_000 },
+    socketOptions: {
+      connectTimeout: options.connectTimeoutMs ?? 5_000,
+      readTimeout: options.readTimeoutMs ?? 30_000,
+    },
     queryOptions: { prepare: true },
+    ...(options.metadataSync === false ? { isMetadataSyncEnabled: false } : {}),
   });
 }
+
+/** Same as createCassandraClient (the first name this factory had). */
+export const createCassandra = createCassandraClient;

@@ -1,18 +1,41 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, type ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { SmtConfig } from '../config/config.js';
 
-/** No database is set on the client: statements name `<db>.<table>` so migrations can create it. */
-export function createClickHouse(config: SmtConfig, options: { requestTimeoutMs?: number } = {}): ClickHouseClient {
+export { chString } from './sql.js';
+
+export interface ClickHouseClientOptions {
+  /** false: no default database (probes, and migrations that create it); default true */
+  useDatabase?: boolean;
+  requestTimeoutMs?: number;
+  maxOpenConnections?: number;
+  /** the client logs request errors itself (default WARN); probes that expect refusals pass OFF */
+  logLevel?: ClickHouseLogLevel;
+}
+
+/**
+ * `@clickhouse/client` for the configured server. Keep to the settings and formats ClickHouse 18.16
+ * understands (docs/stack.md); callers must `close()` it in `finally`.
+ */
+export function createClickHouseClient(
+  config: SmtConfig,
+  options: ClickHouseClientOptions = {},
+): ClickHouseClient {
   return createClient({
     url: config.string('clickhouse.url'),
     username: config.string('clickhouse.username'),
     password: config.string('clickhouse.password'),
+    ...(options.useDatabase === false ? {} : { database: config.string('clickhouse.database') }),
     request_timeout: options.requestTimeoutMs ?? 60_000,
+    max_open_connections: options.maxOpenConnections ?? 10,
     application: 'smt',
+    ...(options.logLevel !== undefined ? { log: { level: options.logLevel } } : {}),
   });
 }
 
-/** Escape a string literal for ClickHouse SQL (no query parameters on 18.16). */
-export function chString(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** The first name of this factory: no default database, statements name `<db>.<table>`. */
+export function createClickHouse(
+  config: SmtConfig,
+  options: { requestTimeoutMs?: number } = {},
+): ClickHouseClient {
+  return createClickHouseClient(config, { ...options, useDatabase: false });
 }
