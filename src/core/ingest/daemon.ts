@@ -3,12 +3,12 @@ import { CassandraReadingStore } from '../cassandra/reading-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
-import { SchemaError, errorMessage } from '../errors.js';
+import { SchemaError, ServiceUnavailableError, errorMessage } from '../errors.js';
 import { BatchConsumer, type PartitionLag } from '../kafka/consumer.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
 import type { Logger } from '../log.js';
-import { storeSchemaStatus } from '../migrations/service.js';
+import { isConnectionError, storeSchemaStatus } from '../migrations/service.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { IngestBookkeeping } from '../postgres/ingest-bookkeeping.js';
 import { MeterRepository } from '../postgres/meter-repository.js';
@@ -48,11 +48,12 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   const log = options.logger;
   const group = config.string('ingest.group');
   const topics = topicNames(config);
+  // A daemon started before its dependencies (host boot, rolling restart) waits for them.
   for (const store of ['postgres', 'cassandra', 'clickhouse'] as const) {
-    const s = await storeSchemaStatus(config, store);
+    const s = await untilAvailable(store, () => storeSchemaStatus(config, store), log, options.signal);
     if (s.pending.length > 0) throw new SchemaError(`${store} schema is at version ${s.current}, this smt needs ${s.latest}`);
   }
-  await ensureTopics(config, topics);
+  await untilAvailable('kafka', () => ensureTopics(config, topics), log, options.signal);
 
   const rulesFile = config.string('ingest.rules');
   const engine = new VeeEngine(rulesFile ? loadRuleSetFile(rulesFile) : loadDefaultRuleSet());
@@ -79,8 +80,8 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   let waitingFor: string | null = null;
   let lastLag: PartitionLag[] = [];
   try {
-    await loadRegistry();
-    producer = await createProducer(config);
+    await untilAvailable('postgres', loadRegistry, log, options.signal);
+    producer = await untilAvailable('kafka', () => createProducer(config), log, options.signal);
     const ports = {
       decode: options.decodeStage ?? inThreadDecodeStage(engine),
       engine,
@@ -155,6 +156,21 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     await producer?.close().catch(() => {});
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     await Promise.allSettled([pool.end(), cassandra.shutdown(), clickhouse.close()]);
+  }
+}
+
+/** Retry `fn` while its dependency is unreachable (exit code 4 errors and connection failures), with backoff. */
+async function untilAvailable<T>(what: string, fn: () => Promise<T>, log: Logger, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const retriable = err instanceof ServiceUnavailableError || isConnectionError(err) || /ECONNREFUSED|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/.test(`${(err as Error)?.name} ${errorMessage(err)}`);
+      if (!retriable || signal?.aborted) throw err;
+      const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+      log.log('warn', `waiting for ${what}`, { attempt, delayMs, error: errorMessage(err).slice(0, 300) });
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
   }
 }
 
