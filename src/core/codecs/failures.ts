@@ -1,0 +1,67 @@
+import type {
+  DecodedBlock,
+  DecodeFailure,
+  DecodeLocation,
+  DecodeOptions,
+  DecodeResult,
+  WireFormat,
+} from './types.js';
+
+/**
+ * Collects failures for one decode call. Bounded so a garbage file of 10 M lines cannot turn into
+ * 10 M failure objects; `dropped` counts what was not kept and is reported as one last failure.
+ */
+export class FailureSink {
+  readonly failures: DecodeFailure[] = [];
+  readonly warnings: DecodeFailure[] = [];
+  dropped = 0;
+  private readonly max: number;
+
+  constructor(
+    readonly format: WireFormat,
+    private readonly options: DecodeOptions | undefined,
+  ) {
+    this.max = options?.maxFailures ?? 1000;
+  }
+
+  get count(): number {
+    return this.failures.length + this.dropped;
+  }
+
+  fail(message: string, location: DecodeLocation, expected?: string, found?: string): void {
+    if (this.failures.length >= this.max) {
+      this.dropped++;
+      return;
+    }
+    this.failures.push(this.make(message, location, expected, found));
+  }
+
+  warn(message: string, location: DecodeLocation): void {
+    if (this.warnings.length < this.max) this.warnings.push(this.make(message, location));
+  }
+
+  result(blocks: DecodedBlock[]): DecodeResult {
+    if (this.dropped > 0) {
+      this.failures.push(this.make(`${this.dropped} more failures not listed (maxFailures ${this.max})`, {}));
+    }
+    return { blocks, failures: this.failures, warnings: this.warnings };
+  }
+
+  private make(message: string, location: DecodeLocation, expected?: string, found?: string): DecodeFailure {
+    const f: DecodeFailure = { format: this.format, message, location };
+    if (expected !== undefined) f.expected = expected;
+    if (found !== undefined) f.found = found;
+    if (this.options?.sourceName !== undefined) f.source = this.options.sourceName;
+    return f;
+  }
+}
+
+/** A value as it should appear in a failure's `found`: short, quoted if a string, typed otherwise. */
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `array(${v.length})`;
+  return typeof v;
+}
