@@ -207,12 +207,14 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
         }
         const isLate = lateFlags[base + j] === 1;
         const existing = current.get(seriesKey(b.meterId, day, b.channel, start));
-        if (existing && (existing.source === source || existing.value === value)) {
-          // A replay of this very message, or a re-delivery of the same value: nothing new to store.
+        // Written by this very message in an attempt that failed later on: stored already, and
+        // ClickHouse has it too (it is written before the series).
+        const alreadyWritten = existing !== undefined && existing.source === source;
+        if (existing && !alreadyWritten && existing.value === value) {
           out.duplicates++;
           continue;
         }
-        if (existing) out.newVersions++;
+        if (existing && !alreadyWritten) out.newVersions++;
         if (isLate) {
           out.late++;
           count.late++;
@@ -222,6 +224,7 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
         }
         out.stored++;
         acceptedIdx.push(j);
+        if (alreadyWritten) continue;
         const quality = packFields(Origin.Actual, state as ValidationState, Method.None, state === ValidationState.Accepted ? Reason.FailedValidation : Reason.None);
         const row = {
           meterId: b.meterId,
