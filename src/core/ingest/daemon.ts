@@ -5,6 +5,7 @@ import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
 import { SchemaError, ServiceUnavailableError, errorMessage } from '../errors.js';
 import { BatchConsumer, type PartitionLag } from '../kafka/consumer.js';
+import type { ConsumedMessage } from '../kafka/messages.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
 import type { Logger } from '../log.js';
@@ -30,6 +31,8 @@ export interface IngestOptions {
   /** a decode stage other than the configured one (tests, benchmarks) */
   decodeStage?: DecodeStage;
   onProgress?: (totals: BatchOutcome, seconds: number) => void;
+  /** after a batch's writes are acknowledged, with its messages (benchmarks measure latency here) */
+  onBatchDone?: (messages: readonly ConsumedMessage[]) => void;
 }
 
 export interface IngestSummary extends BatchOutcome {
@@ -119,6 +122,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
         mergeOutcomes(totals, outcome);
         recordMetrics(metrics, outcome, (performance.now() - t0) / 1000);
         options.onProgress?.(totals, (performance.now() - started) / 1000);
+        options.onBatchDone?.(messages);
       },
       onRetry: (err, attempt, delayMs, partition) => {
         retries++;
@@ -176,15 +180,12 @@ async function untilAvailable<T>(what: string, fn: () => Promise<T>, log: Logger
 
 async function waitForStop(consumer: BatchConsumer, options: IngestOptions, metrics: IngestMetrics, onLag: (l: PartitionLag[]) => void): Promise<'idle' | 'signal'> {
   let idleChecks = 0;
+  const aborted = new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve(), { once: true }));
   for (;;) {
     if (options.signal?.aborted) return 'signal';
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 1_000);
-      options.signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      }, { once: true });
-    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([aborted, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+    clearTimeout(timer);
     if (options.signal?.aborted) return 'signal';
     try {
       const lag = await consumer.lag();

@@ -1,0 +1,189 @@
+/**
+ * npm run bench:ingest [-- --meters 10000 --days 7 --latency-seconds 60 --rate 2778]
+ *
+ * Against the local stack (started if needed), in throwaway databases and topics:
+ *  1. throughput: simulate meters × days with the default faults, then ingest until idle; readings/s
+ *     sustained, CPU µs per reading for Node and each service, memory;
+ *  2. latency: the daemon running, readings produced at the seed's average rate (2,778/s =
+ *     2.5 M meters × 96 / 86,400 s); p50/p99 from produce to acknowledged in every store.
+ * Prints a table and writes bench/results/ingest.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type SmtConfig } from '../src/core/config/config.js';
+import { runIngest } from '../src/core/ingest/daemon.js';
+import { jsonLogger } from '../src/core/log.js';
+import { migrateStores } from '../src/core/migrations/service.js';
+import { createPostgresPool } from '../src/core/postgres/client.js';
+import { MeterRepository } from '../src/core/postgres/meter-repository.js';
+import { Fleet } from '../src/core/simulate/fleet.js';
+import { resolveFaults } from '../src/core/simulate/faults.js';
+import { defaultStart, runSimulation } from '../src/core/simulate/service.js';
+import { stackUp } from '../src/core/stack/orchestrator.js';
+import { isolatedStores } from '../test/helpers/isolated-stores.js';
+import { percentile, type ProcStats, SERVICES, snapshotAll } from './process-stats.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const METERS = arg('meters', 10_000);
+const DAYS = arg('days', 7);
+const LATENCY_SECONDS = arg('latency-seconds', 60);
+const RATE = arg('rate', 2_778);
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+const logger = jsonLogger('ingest', 'warn');
+
+function configFor(env: Record<string, string>, label: string): SmtConfig {
+  return loadConfig({
+    env: {
+      ...process.env,
+      ...env,
+      SMT_TOPIC_RAW: `bench.${label}.raw`,
+      SMT_TOPIC_VALIDATED: `bench.${label}.validated`,
+      SMT_TOPIC_REJECTED: `bench.${label}.rejected`,
+      SMT_TOPIC_EVENTS: `bench.${label}.events`,
+      SMT_INGEST_GROUP: `bench-${label}`,
+      SMT_INGEST_METRICS_PORT: '0',
+    },
+  });
+}
+
+function cpuDelta(a: Record<string, ProcStats>, b: Record<string, ProcStats>): Record<string, number> {
+  return Object.fromEntries(SERVICES.map((s) => [s, b[s]!.cpuSeconds - a[s]!.cpuSeconds]));
+}
+
+async function main() {
+  log(`stack up…`);
+  await stackUp(loadConfig(), { onProgress: () => {} });
+  const stores = await isolatedStores('bench');
+  const label = Date.now().toString(36);
+  try {
+    const config = configFor(stores.env, label);
+    await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);
+    const tz = config.string('timezone');
+
+    // 1. throughput
+    log(`producing ${METERS} meters × ${DAYS} days (default faults)…`);
+    const sim = await runSimulation(config, {
+      seed: 7,
+      meters: METERS,
+      days: DAYS,
+      start: defaultStart(tz, DAYS),
+      timezone: tz,
+      format: 'json',
+      faults: resolveFaults('default'),
+      idPrefix: 'B-',
+      registry: { kind: 'postgres' },
+    });
+    log(`produced ${sim.readings} readings in ${sim.seconds} s; ingesting until idle…`);
+    const before = snapshotAll();
+    const nodeBefore = process.cpuUsage();
+    let firstBatchAt = 0;
+    let lastBatchAt = 0;
+    let peakRss = 0;
+    const summary = await runIngest(config, {
+      untilIdle: true,
+      logger,
+      onBatchDone: () => {
+        const now = performance.now();
+        if (firstBatchAt === 0) firstBatchAt = now;
+        lastBatchAt = now;
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      },
+      onProgress: (t, s) => {
+        if (Math.random() < 0.05) log(`  ${t.readings} readings, ${Math.round(t.readings / s)} readings/s`);
+      },
+    });
+    const nodeCpu = process.cpuUsage(nodeBefore);
+    const after = snapshotAll();
+    const busySeconds = (lastBatchAt - firstBatchAt) / 1000;
+    const readings = summary.readings;
+    const cpu = { node: (nodeCpu.user + nodeCpu.system) / 1e6, ...cpuDelta(before, after) };
+    const throughput = {
+      meters: METERS,
+      days: DAYS,
+      readings,
+      stored: summary.stored,
+      producedReadingsPerSecond: sim.readingsPerSecond,
+      sustainedReadingsPerSecond: Math.round(readings / busySeconds),
+      wallSeconds: Math.round(busySeconds * 10) / 10,
+      cpuMicrosPerReading: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round(((v * 1e6) / readings) * 100) / 100])),
+      cpuCoresBusy: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round((v / busySeconds) * 100) / 100])),
+      rssMiB: { node: Math.round(peakRss / 2 ** 20), ...Object.fromEntries(SERVICES.map((s) => [s, Math.round(after[s]!.rssBytes / 2 ** 20)])) },
+      seedDayMinutes: Math.round((240e6 / (readings / busySeconds) / 60) * 10) / 10,
+    };
+
+    // 2. latency at the seed's average rate
+    const latencyLabel = `${label}l`;
+    const lconfig = configFor(stores.env, latencyLabel);
+    const perMeterDay = 96;
+    const lDays = 2;
+    const lMeters = Math.max(1, Math.round((RATE * LATENCY_SECONDS) / (perMeterDay * lDays)));
+    const fleet = new Fleet({ seed: 9, meters: lMeters, timezone: tz, start: defaultStart(tz, lDays), idPrefix: 'L-' });
+    const pool = createPostgresPool(lconfig, { max: 1 });
+    try {
+      await new MeterRepository(pool).upsert(Array.from({ length: lMeters }, (_, i) => fleet.meter(i)));
+    } finally {
+      await pool.end();
+    }
+    const latencies: number[] = [];
+    const abort = new AbortController();
+    const daemon = runIngest(lconfig, {
+      logger,
+      signal: abort.signal,
+      onBatchDone: (messages) => {
+        const now = Date.now();
+        for (const m of messages) latencies.push(now - m.timestamp);
+      },
+    });
+    await new Promise((r) => setTimeout(r, 5_000)); // let the consumer join before the clock starts
+    log(`latency: ${lMeters} meters × ${lDays} days at ${RATE} readings/s (~${LATENCY_SECONDS} s)…`);
+    const lsim = await runSimulation(lconfig, {
+      seed: 9,
+      meters: lMeters,
+      days: lDays,
+      start: defaultStart(tz, lDays),
+      timezone: tz,
+      format: 'json',
+      idPrefix: 'L-',
+      registry: { kind: 'none' },
+      rate: RATE,
+      batchSize: 8,
+    });
+    const deadline = Date.now() + 30_000;
+    while (latencies.length < lsim.messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    abort.abort();
+    await daemon;
+    latencies.sort((a, b) => a - b);
+    const latency = {
+      rateReadingsPerSecond: RATE,
+      producedReadingsPerSecond: lsim.readingsPerSecond,
+      messages: latencies.length,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxMs: latencies.at(-1) ?? null,
+    };
+
+    const result = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, decodeStage: process.env.SMT_INGEST_WORKERS ?? 'config default', throughput, latency };
+    mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(path.join(ROOT, 'bench/results/ingest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const rows: [string, string][] = [
+      ['readings ingested', `${readings} (${METERS} meters × ${DAYS} days, default faults)`],
+      ['sustained readings/s', String(throughput.sustainedReadingsPerSecond)],
+      ['seed day (240 M readings) at this rate', `${throughput.seedDayMinutes} min`],
+      ...Object.entries(throughput.cpuMicrosPerReading).map(([k, v]) => [`CPU µs/reading: ${k}`, `${v} (${throughput.cpuCoresBusy[k as 'node']} cores)`] as [string, string]),
+      ...Object.entries(throughput.rssMiB).map(([k, v]) => [`RSS MiB: ${k}`, String(v)] as [string, string]),
+      ['latency p50 / p99 / max (ms)', `${latency.p50Ms} / ${latency.p99Ms} / ${latency.maxMs} at ${RATE} readings/s`],
+    ];
+    const w = Math.max(...rows.map((r) => r[0].length));
+    process.stdout.write(`${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`);
+  } finally {
+    await stores.drop();
+  }
+}
+
+await main();
