@@ -216,4 +216,31 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
     }
   });
 });
+describe('late data on a billed period', () => {
+  it('queues a recalculation, raises an alert and an event, once', async () => {
+    const pool = createPostgresPool(config, { max: 1 });
+    try {
+      await pool.query(
+        "INSERT INTO smt.billing_periods (account_id, meter_id, period_start, period_end, status) VALUES ('A1', 'IT-1', '2026-03-01', '2026-04-01', 'billed')",
+      );
+      const late = meterDay('IT-1', '2026-03-20', ZONE, () => 0.2);
+      const producer = await createProducer(config);
+      try {
+        await producer.sendRaw(topicNames(config).raw, [jsonMessage(late), jsonMessage(late)]);
+      } finally {
+        await producer.close();
+      }
+      const r = await ingest();
+      expect(r.stored).toBe(96);
+      expect(r.duplicates).toBe(96);
+      const q = await pool.query("SELECT meter_id, to_char(local_date, 'YYYY-MM-DD') AS d, reason, status FROM smt.recalc_queue");
+      expect(q.rows).toEqual([{ meter_id: 'IT-1', d: '2026-03-20', reason: 'late_data', status: 'pending' }]);
+      const a = await pool.query('SELECT kind, readings FROM smt.late_data_alerts');
+      expect(a.rows).toEqual([{ kind: 'billed_period', readings: 96 }]);
+    } finally {
+      await pool.end();
+    }
+    expect(await topicMessages(topicNames(config).events)).toBe(1);
+  });
+});
 void kafkajs;

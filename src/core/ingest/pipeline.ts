@@ -163,7 +163,7 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
   const seriesRows: SeriesRow[] = [];
   const validated: { key: string; value: unknown }[] = [];
   const counts = new Map<string, MeterDayCount>();
-  const lateKeys = new Map<string, { meterId: string; channel: string; localDate: string; readings: number }>();
+  const touchedDays = new Map<string, { meterId: string; channel: string; localDate: string; readings: number }>();
   const ingestedAt = chDateTime(now);
 
   for (let i = 0; i < messages.length; i++) {
@@ -218,10 +218,12 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
         if (isLate) {
           out.late++;
           count.late++;
-          const lk = lateKeys.get(ckey);
-          if (lk) lk.readings++;
-          else lateKeys.set(ckey, { meterId: b.meterId, channel: b.channel, localDate: day, readings: 1 });
         }
+        // Any stored reading, late by the VEE threshold or not, can land on a day that is already
+        // aggregated or billed; the bookkeeping query decides which meter-days are.
+        const touched = touchedDays.get(ckey);
+        if (touched) touched.readings++;
+        else touchedDays.set(ckey, { meterId: b.meterId, channel: b.channel, localDate: day, readings: 1 });
         out.stored++;
         acceptedIdx.push(j);
         if (alreadyWritten) continue;
@@ -294,7 +296,7 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
   await ports.clickhouse.insert(chRows);
   await ports.cassandra.writeSeries(seriesRows);
 
-  const late: LateTouch[] = await ports.bookkeeping.lateTouches([...lateKeys.values()]);
+  const late: LateTouch[] = await ports.bookkeeping.lateTouches([...touchedDays.values()]);
   out.lateTouches = late.length;
   await ports.producer.sendJson(ports.topics.validated, validated);
   await ports.producer.sendJson(ports.topics.rejected, deadLetters);
