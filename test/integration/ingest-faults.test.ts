@@ -177,4 +177,20 @@ describe('ingest under faults', () => {
     }
   });
 });
+describe('several daemons in one group', () => {
+  it('share the partitions and together store every reading once', async () => {
+    const label = randomBytes(3).toString('hex');
+    const config = loadConfig({ env: { ...process.env, ...envFor(label) } });
+    await produceFleet(config, `GR${label}`);
+    const [a, b] = await Promise.all([
+      runIngest(config, { untilIdle: true, logger: silentLogger }),
+      runIngest(config, { untilIdle: true, logger: silentLogger }),
+    ]);
+    expect(a.stored + b.stored).toBe(METERS * PER_METER);
+    expect(a.duplicates + b.duplicates).toBe(0);
+    const counts = await storedCount(config, `GR${label}`);
+    expect(counts.final).toBe(METERS * PER_METER);
+    expect(counts.rollup).toBe(METERS * PER_METER);
+  });
+});
 void jsonLogger;
