@@ -38,6 +38,8 @@ export async function createProducer(
 ): Promise<MessageProducer> {
   const producer = createKafka(config).producer({
     allowAutoTopicCreation: false,
+    // The default (murmur2, Java-compatible) partitioner, chosen explicitly to silence kafkajs' v2 notice.
+    createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
     idempotent: options.idempotent ?? false,
     ...(options.idempotent ? { maxInFlightRequests: 1 } : {}),
   });
