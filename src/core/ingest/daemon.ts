@@ -18,6 +18,7 @@ import { type RegistrySnapshot, registrySnapshot } from '../vee/context.js';
 import { VeeEngine } from '../vee/engine.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
 import { type DecodeStage, inThreadDecodeStage } from './decode-stage.js';
+import { poolDecodeStage } from './pool-decode-stage.js';
 import { type HealthState, startOpsServer } from './http.js';
 import { IngestMetrics } from './metrics.js';
 import { type BatchOutcome, emptyOutcome, mergeOutcomes, processPartitionBatch } from './pipeline.js';
@@ -59,7 +60,10 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   await untilAvailable('kafka', () => ensureTopics(config, topics), log, options.signal);
 
   const rulesFile = config.string('ingest.rules');
-  const engine = new VeeEngine(rulesFile ? loadRuleSetFile(rulesFile) : loadDefaultRuleSet());
+  const ruleSet = rulesFile ? loadRuleSetFile(rulesFile) : loadDefaultRuleSet();
+  const engine = new VeeEngine(ruleSet);
+  const workers = config.int('ingest.workers');
+  const pooled = options.decodeStage === undefined && workers > 0 ? poolDecodeStage(ruleSet, workers, config.string('timezone')) : undefined;
   const pool = createPostgresPool(config);
   const cassandra = createCassandraClient(config, { useKeyspace: true, readTimeoutMs: 30_000 });
   const clickhouse = createClickHouseClient(config);
@@ -86,7 +90,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     await untilAvailable('postgres', loadRegistry, log, options.signal);
     producer = await untilAvailable('kafka', () => createProducer(config), log, options.signal);
     const ports = {
-      decode: options.decodeStage ?? inThreadDecodeStage(engine),
+      decode: options.decodeStage ?? pooled?.stage ?? inThreadDecodeStage(engine),
       engine,
       cassandra: new CassandraReadingStore(cassandra, config.string('cassandra.keyspace')),
       clickhouse: new ClickHouseReadingStore(clickhouse, config.string('clickhouse.database')),
@@ -159,7 +163,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     await consumer?.stop().catch(() => {});
     await producer?.close().catch(() => {});
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    await Promise.allSettled([pool.end(), cassandra.shutdown(), clickhouse.close()]);
+    await Promise.allSettled([pool.end(), cassandra.shutdown(), clickhouse.close(), pooled?.close()]);
   }
 }
 

@@ -1,5 +1,5 @@
 import { decode } from '../codecs/index.js';
-import { isWireFormat } from '../codecs/types.js';
+import { type DecodeFailure, isWireFormat } from '../codecs/types.js';
 import type { ConsumedMessage } from '../kafka/messages.js';
 import type { ReadingBlock } from '../readings/block.js';
 import type { ValidationContext } from '../vee/context.js';
@@ -36,11 +36,7 @@ export function decodeAndValidateMessage(m: ConsumedMessage, engine: VeeEngine, 
   if (pre) return { reject: pre, blocks: [], columns: null, offsets: EMPTY };
   const result = decode(m.format as Parameters<typeof decode>[0], m.value!, m.key ? { meterId: m.key } : {});
   if (result.failures.length > 0) {
-    const f = result.failures[0]!;
-    const where = [f.location.line !== undefined ? `line ${f.location.line}` : '', f.location.byteOffset !== undefined ? `byte ${f.location.byteOffset}` : '', f.location.field ?? '']
-      .filter(Boolean)
-      .join(', ');
-    return { reject: { rule: 'decode', reason: `${f.message}${where ? ` (${where})` : ''}` }, blocks: [], columns: null, offsets: EMPTY };
+    return { reject: { rule: 'decode', reason: describeFailure(result.failures[0]!) }, blocks: [], columns: null, offsets: EMPTY };
   }
   const blocks = result.blocks as ReadingBlock[];
   if (m.key) {
@@ -52,6 +48,14 @@ export function decodeAndValidateMessage(m: ConsumedMessage, engine: VeeEngine, 
   const columns = ValidationColumns.allocate(offsets[blocks.length]!);
   for (let k = 0; k < blocks.length; k++) engine.validateBlock(blocks[k]!, ctx, columns, offsets[k]!);
   return { reject: null, blocks, columns, offsets };
+}
+
+/** One line for the dead-letter reason: the decoder's message and where it found the problem. */
+export function describeFailure(f: DecodeFailure): string {
+  const where = [f.location.line !== undefined ? `line ${f.location.line}` : '', f.location.byteOffset !== undefined ? `byte ${f.location.byteOffset}` : '', f.location.field ?? '']
+    .filter(Boolean)
+    .join(', ');
+  return `${f.message}${where ? ` (${where})` : ''}`;
 }
 
 export function inThreadDecodeStage(engine: VeeEngine): DecodeStage {

@@ -1,0 +1,160 @@
+import { Args, Flags } from '@oclif/core';
+import { WIRE_FORMATS, type WireFormat } from '../core/codecs/types.js';
+import { UsageError } from '../core/errors.js';
+import { type ValidateFileReport, validateFile } from '../core/vee/validate-file.js';
+import { BaseCommand } from '../ui/base-command.js';
+import { renderKeyValues, renderTable, writeResult } from '../ui/output.js';
+
+export default class Validate extends BaseCommand {
+  static override summary =
+    'Decode a payload file and run the VEE rules on it (a dry run: nothing is written)';
+  static override description =
+    `Reports readings per validation state, readings per rule, decode failures with their location, and the first failures with meter, interval start (UTC and local), rule and reason. Use it to try a rule set before activating it.
+
+Registry rules run only with --meters; history rules never run here (a file carries no history).
+
+Exit codes: 0 when the file decodes, even if rules fail readings (it is a dry run); 2 for a usage error (missing file, bad --now or --timezone); 3 when the file cannot be decoded at all, the format cannot be told, or the rules or meters file is invalid.`;
+
+  static override examples = [
+    '<%= config.bin %> validate samples/meter-day.json',
+    '<%= config.bin %> validate readings.csv --rules my-rules.yaml --timezone Europe/Stockholm --now 2026-03-30T06:00:00Z',
+    '<%= config.bin %> validate profile.dlms --format dlms --meter MTR-000001 --json',
+  ];
+
+  static override args = {
+    file: Args.string({
+      description: 'payload file (JSON block / NDJSON, CSV, DLMS profile buffer, NEM12)',
+      required: true,
+    }),
+  };
+
+  static override flags = {
+    format: Flags.string({
+      description: 'payload format; default: detected from the content and the file name',
+      options: [...WIRE_FORMATS],
+    }),
+    rules: Flags.string({
+      description: 'rule-set YAML; default: the shipped rules/default.yaml',
+      env: 'SMT_VEE_RULES',
+    }),
+    timezone: Flags.string({
+      description:
+        'IANA zone of meters without a registry entry and of local times without an offset (default: the `timezone` setting)',
+    }),
+    now: Flags.string({
+      description:
+        'instant to validate at, ISO-8601 with offset (future and late are measured from it); default: now',
+    }),
+    meter: Flags.string({ description: 'meter id for payloads that carry none (DLMS profile buffers)' }),
+    meters: Flags.string({
+      description:
+        'meter registry CSV (as `smt meters import` reads): runs the registry rules and uses segment thresholds',
+    }),
+    limit: Flags.integer({ description: 'failures to list', default: 20, min: 0 }),
+  };
+
+  protected override configFlags(flags: Record<string, unknown>) {
+    return { timezone: flags.timezone as string | undefined };
+  }
+
+  async run(): Promise<ValidateFileReport> {
+    const { args, flags } = await this.parse(Validate);
+    const config = await this.smtConfig();
+    const report = validateFile({
+      file: args.file,
+      format: flags.format as WireFormat | undefined,
+      rulesFile: flags.rules,
+      timezone: config.string('timezone'),
+      now: flags.now === undefined ? undefined : parseNow(flags.now),
+      meterId: flags.meter,
+      metersFile: flags.meters,
+      limit: flags.limit,
+    });
+    if (!this.jsonEnabled()) writeResult(renderReport(report));
+    return report;
+  }
+}
+
+function parseNow(value: string): number {
+  const ms = /(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `--now ${JSON.stringify(value)} is not an ISO-8601 instant with an offset`,
+      'Write it like 2026-03-30T06:00:00Z or 2026-03-30T08:00:00+02:00.',
+    );
+  return ms;
+}
+
+function renderReport(r: ValidateFileReport): string {
+  const parts: string[] = [];
+  parts.push(
+    renderKeyValues([
+      ['file', r.file],
+      ['format', r.format],
+      [
+        'rule set',
+        `${r.ruleSet.name} v${r.ruleSet.version} (${r.ruleSet.fingerprint}) from ${r.ruleSet.source}`,
+      ],
+      ['now', r.now],
+      ['timezone', r.timezone],
+      ['registry', r.registry ?? '(none: registry rules not run)'],
+      ['blocks / meters', `${r.blocks} / ${r.meters}`],
+      ['readings', r.readings.total],
+      ['passed', r.states.passed],
+      ['accepted', r.states.accepted],
+      ['failed', r.states.failed],
+      ['not validated (missing)', r.states.notValidated],
+      ['late', r.readings.late],
+      ['decode failures', r.decodeFailures.count],
+    ]),
+  );
+  const fired = r.rules.filter((x) => x.count > 0);
+  parts.push(
+    fired.length === 0
+      ? 'No rule fired.'
+      : renderTable(
+          ['id', 'rule', 'action', 'readings', 'meaning'],
+          fired.map((x) => [x.id, x.rule, x.action, x.count, x.title]),
+        ),
+  );
+  if (r.decodeFailures.items.length > 0) {
+    parts.push(
+      renderTable(
+        ['where', 'decode failure'],
+        r.decodeFailures.items.map((f) => [
+          [
+            f.line === undefined ? '' : `line ${f.line}`,
+            f.byteOffset === undefined ? '' : `byte ${f.byteOffset}`,
+            f.record ?? '',
+          ]
+            .filter(Boolean)
+            .join(', '),
+          f.message,
+        ]),
+      ),
+    );
+    if (r.decodeFailures.count > r.decodeFailures.items.length)
+      parts.push(
+        `… and ${r.decodeFailures.count - r.decodeFailures.items.length} more decode failures (--limit)`,
+      );
+  }
+  if (r.failures.items.length > 0) {
+    parts.push(
+      renderTable(
+        ['meter', 'channel', 'start (UTC)', 'start (local)', 'rule', 'action', 'reason'],
+        r.failures.items.map((f) => [
+          f.meterId,
+          f.channel,
+          f.start,
+          f.startLocal,
+          f.rule,
+          f.action,
+          f.reason,
+        ]),
+      ),
+    );
+    if (r.failures.count > r.failures.items.length)
+      parts.push(`showing ${r.failures.items.length} of ${r.failures.count} rule firings (--limit)`);
+  }
+  return parts.join('\n');
+}
