@@ -14,7 +14,7 @@ import {
 } from '../readings/block.js';
 import { csvField, parseDecimal, splitCsv } from './csv-split.js';
 import { describe, type FailureSink } from './failures.js';
-import { toText } from './text.js';
+import { textOrFail } from './text.js';
 import { formatInstant, isAligned, MINUTE_MS, parseIsoInstant } from './time.js';
 import type { DecodedBlock, DecodeOptions, EncodeOptions } from './types.js';
 
@@ -65,17 +65,8 @@ export function decodeCsv(
   options: DecodeOptions,
   sink: FailureSink,
 ): DecodedBlock[] {
-  const t = toText(input);
-  if (!t.ok) {
-    sink.fail(
-      `invalid UTF-8 at byte ${t.byteOffset}`,
-      { byteOffset: t.byteOffset },
-      'UTF-8 text',
-      'invalid byte sequence',
-    );
-    return [];
-  }
-  const text = t.text;
+  const text = textOrFail(input, sink);
+  if (text === null) return [];
 
   // The delimiter is whatever the header uses; `;` exports (European locales) also use decimal commas.
   const firstNl = text.indexOf('\n');

@@ -13,7 +13,7 @@ import {
   type ReadingBlock,
 } from '../readings/block.js';
 import { describe, type FailureSink } from './failures.js';
-import { lineOf, toText } from './text.js';
+import { lineOf, textOrFail } from './text.js';
 import { formatInstant, isAligned, MINUTE_MS, parseIsoInstant } from './time.js';
 import type { DecodedBlock, DecodeLocation, DecodeOptions, EncodeOptions } from './types.js';
 
@@ -45,17 +45,8 @@ export function decodeJson(
   options: DecodeOptions,
   sink: FailureSink,
 ): DecodedBlock[] {
-  const t = toText(input);
-  if (!t.ok) {
-    sink.fail(
-      `invalid UTF-8 at byte ${t.byteOffset}`,
-      { byteOffset: t.byteOffset },
-      'UTF-8 text',
-      'invalid byte sequence',
-    );
-    return [];
-  }
-  const text = t.text;
+  const text = textOrFail(input, sink);
+  if (text === null) return [];
   let i = 0;
   while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   const first = text.charCodeAt(i);

@@ -16,7 +16,7 @@ import { NO_SEQUENCE } from '../readings/block.js';
 import { nem12MethodFlag, nem12ReasonText } from '../readings/quality-nem12.js';
 import { csvField, parseDecimal, splitCsv } from './csv-split.js';
 import { describe, type FailureSink } from './failures.js';
-import { toText } from './text.js';
+import { textOrFail } from './text.js';
 import { daysInMonth, MINUTE_MS } from './time.js';
 import type {
   DecodedBlock,
@@ -150,16 +150,8 @@ export function decodeNem12(
   _options: DecodeOptions,
   sink: FailureSink,
 ): DecodedBlock[] {
-  const t = toText(input);
-  if (!t.ok) {
-    sink.fail(
-      `invalid UTF-8 at byte ${t.byteOffset}`,
-      { byteOffset: t.byteOffset },
-      'UTF-8 text',
-      'invalid byte sequence',
-    );
-    return [];
-  }
+  const text = textOrFail(input, sink);
+  if (text === null) return [];
   const blocks: DecodedBlock[] = [];
   let seen100 = false;
   let seen900 = 0;
@@ -210,7 +202,7 @@ export function decodeNem12(
     blocks.push(d.block);
   };
 
-  const problem = splitCsv(t.text, ',', (raw, line) => {
+  const problem = splitCsv(text, ',', (raw, line) => {
     records++;
     lastLine = line;
     const f = raw.map((s) => s.trim());

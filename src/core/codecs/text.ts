@@ -1,3 +1,4 @@
+import type { FailureSink } from './failures.js';
 /**
  * Bytes → text for the text formats. Invalid UTF-8 is a failure of the payload, not something to
  * paper over with U+FFFD: a mangled meter id would otherwise be stored as a new meter.
@@ -43,4 +44,17 @@ export function lineOf(text: string, charOffset: number): number {
   const end = Math.min(charOffset, text.length);
   for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/** The payload as text, or null after reporting where the UTF-8 is broken (text formats share this). */
+export function textOrFail(input: Uint8Array | string, sink: FailureSink): string | null {
+  const t = toText(input);
+  if (t.ok) return t.text;
+  sink.fail(
+    `invalid UTF-8 at byte ${t.byteOffset}`,
+    { byteOffset: t.byteOffset },
+    'UTF-8 text',
+    'invalid byte sequence',
+  );
+  return null;
 }

@@ -657,7 +657,8 @@ function countBits(counts: Uint32Array, m: number): void {
   }
 }
 
-function blockOf(offsets: Uint32Array, g: number): number {
+/** Index of the block whose [offsets[k], offsets[k + 1]) range holds reading g. */
+export function blockOf(offsets: Uint32Array, g: number): number {
   let lo = 0;
   let hi = offsets.length - 2;
   while (lo < hi) {

@@ -22,7 +22,7 @@ import { ValidationState } from '../readings/quality.js';
 import { parseMeterCsv } from '../registry/meter-csv.js';
 import { assertTimeZone } from '../time/calendar.js';
 import { registrySnapshot, type ValidationContext } from './context.js';
-import { VeeEngine } from './engine.js';
+import { blockOf, VeeEngine } from './engine.js';
 import { describeFiring, iso } from './explain.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from './rule-set.js';
 import { RULE_SLOTS, RULES, type RuleAction, type RuleId, rulesInMask } from './rules.js';
@@ -262,17 +262,6 @@ function pickFirings(mask: Uint32Array, limit: number): [number, RuleId][] {
     }
   }
   return picked.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-}
-
-function blockOf(offsets: Uint32Array, g: number): number {
-  let lo = 0;
-  let hi = offsets.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (offsets[mid]! <= g) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 function decodeFailureItem(f: DecodeFailure): DecodeFailureItem {
