@@ -7,9 +7,14 @@ import { renderKeyValues, renderTable, writeResult } from '../ui/output.js';
 
 export default class Demo extends BaseCommand {
   static override summary = 'Run the main job end to end on simulated meters against the local stack';
-  static override description = `Brings the local stack up (installing it on first use), migrates the schemas, registers a simulated fleet, produces a few days of readings with faults to Kafka, ingests them until idle and compares every store with the simulator's ground truth. Each run uses fresh meter ids (DEMO<timestamp>-…).
+  static override description =
+    `Brings the local stack up (installing it on first use), migrates the schemas, registers a simulated fleet, produces a few days of readings with faults to Kafka, ingests them until idle and compares every store with the simulator's ground truth. Each run uses fresh meter ids (DEMO<timestamp>-…).
 Exit codes: 0 every check matched; 3 a store's count differs from the ground truth; 4/5 the stack could not be started.`;
-  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --meters 200 --days 2 --faults heavy', '<%= config.bin %> demo --json'];
+  static override examples = [
+    '<%= config.bin %> demo',
+    '<%= config.bin %> demo --meters 200 --days 2 --faults heavy',
+    '<%= config.bin %> demo --json',
+  ];
   static override flags = {
     meters: Flags.integer({ description: 'simulated meters', default: 1000, min: 1, max: 1_000_000 }),
     days: Flags.integer({ description: 'days to simulate (ending yesterday)', default: 3, min: 1, max: 366 }),
@@ -40,15 +45,28 @@ Exit codes: 0 every check matched; 3 a store's count differs from the ground tru
         if (tty) process.stderr.write('\r\x1b[2K');
         this.info(line);
       },
-      onSimulateProgress: (p) => every(tty ? 200 : 5_000, () => `simulate: ${Math.floor(p.fraction * 100)}%  ${p.readings.toLocaleString('en-US')} readings  ${Math.round(p.readingsPerSecond).toLocaleString('en-US')} readings/s`),
-      onIngestProgress: (readings, seconds) => every(tty ? 200 : 5_000, () => `ingest: ${readings.toLocaleString('en-US')} readings  ${Math.round(readings / Math.max(seconds, 0.001)).toLocaleString('en-US')} readings/s`),
+      onSimulateProgress: (p) =>
+        every(
+          tty ? 200 : 5_000,
+          () =>
+            `simulate: ${Math.floor(p.fraction * 100)}%  ${p.readings.toLocaleString('en-US')} readings  ${Math.round(p.readingsPerSecond).toLocaleString('en-US')} readings/s`,
+        ),
+      onIngestProgress: (readings, seconds) =>
+        every(
+          tty ? 200 : 5_000,
+          () =>
+            `ingest: ${readings.toLocaleString('en-US')} readings  ${Math.round(readings / Math.max(seconds, 0.001)).toLocaleString('en-US')} readings/s`,
+        ),
     });
     if (tty) process.stderr.write('\r\x1b[2K');
     if (!this.jsonEnabled()) {
       const i = summary.ingest;
       writeResult(
         renderKeyValues([
-          ['meters × days', `${summary.simulate.meters} × ${summary.simulate.days} (${summary.simulate.start} … ${summary.simulate.end}, ${summary.simulate.timezone})`],
+          [
+            'meters × days',
+            `${summary.simulate.meters} × ${summary.simulate.days} (${summary.simulate.start} … ${summary.simulate.end}, ${summary.simulate.timezone})`,
+          ],
           ['readings produced', summary.simulate.readings],
           ['messages produced', summary.simulate.messages],
           ['ingest readings/s', `${i.readingsPerSecond} (${i.seconds} s)`],
@@ -63,11 +81,26 @@ Exit codes: 0 every check matched; 3 a store's count differs from the ground tru
         ]),
       );
       writeResult('\nRejected by reason');
-      writeResult(renderTable(['rule', 'readings (messages for message.* / decode / registry.*)'], Object.entries(summary.rejectedByReason).sort((a, b) => b[1] - a[1])));
+      writeResult(
+        renderTable(
+          ['rule', 'readings (messages for message.* / decode / registry.*)'],
+          Object.entries(summary.rejectedByReason).sort((a, b) => b[1] - a[1]),
+        ),
+      );
       writeResult('\nCompleteness per local day');
-      writeResult(renderTable(['day', 'expected', 'stored', 'complete'], summary.days.map((d) => [d.localDate, d.expected, d.stored, `${d.completenessPct}%`])));
+      writeResult(
+        renderTable(
+          ['day', 'expected', 'stored', 'complete'],
+          summary.days.map((d) => [d.localDate, d.expected, d.stored, `${d.completenessPct}%`]),
+        ),
+      );
       writeResult('\nChecks against the simulator ground truth');
-      writeResult(renderTable(['check', 'expected', 'actual', ''], summary.checks.map((c) => [c.what, c.expected, c.actual, c.ok ? 'ok' : 'MISMATCH'])));
+      writeResult(
+        renderTable(
+          ['check', 'expected', 'actual', ''],
+          summary.checks.map((c) => [c.what, c.expected, c.actual, c.ok ? 'ok' : 'MISMATCH']),
+        ),
+      );
       writeResult(`\nWhat to run next:\n${summary.next.map((l) => `  ${l}`).join('\n')}`);
     }
     if (summary.checks.some((c) => !c.ok)) process.exitCode = 3;

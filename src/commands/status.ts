@@ -10,13 +10,19 @@ export default class Status extends BaseCommand {
     'Exit codes: 0 all healthy; 4 a component is unreachable (named in the message); 6 a store is reachable but its schema is behind.';
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json --timeout 2000'];
   static override flags = {
-    timeout: Flags.integer({ description: 'milliseconds to wait for each component', default: 5_000, min: 100 }),
+    timeout: Flags.integer({
+      description: 'milliseconds to wait for each component',
+      default: 5_000,
+      min: 100,
+    }),
   };
 
   async run(): Promise<PlatformStatus> {
     const { flags } = await this.parse(Status);
     const status = await platformStatus(await this.smtConfig(), { timeoutMs: flags.timeout });
-    const schemaBehind = status.components.filter((c) => c.reachable && c.problem !== null).map((c) => c.component);
+    const schemaBehind = status.components
+      .filter((c) => c.reachable && c.problem !== null)
+      .map((c) => c.component);
     if (this.jsonEnabled()) {
       if (status.down.length > 0) process.exitCode = ExitCode.unavailable;
       else if (schemaBehind.length > 0) process.exitCode = ExitCode.schema;
@@ -36,9 +42,13 @@ export default class Status extends BaseCommand {
       ),
     );
     if (status.down.length > 0) {
-      throw new ServiceUnavailableError(status.down.join(', '), `${status.down.length === 1 ? 'is' : 'are'} down`, {
-        hint: 'Start the local stack with `smt stack up`, or check the addresses in `smt config show`.',
-      });
+      throw new ServiceUnavailableError(
+        status.down.join(', '),
+        `${status.down.length === 1 ? 'is' : 'are'} down`,
+        {
+          hint: 'Start the local stack with `smt stack up`, or check the addresses in `smt config show`.',
+        },
+      );
     }
     if (schemaBehind.length > 0) throw new SchemaError(`schema problem in ${schemaBehind.join(', ')}`);
     return status;

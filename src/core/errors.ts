@@ -62,12 +62,18 @@ export class ServiceUnavailableError extends SmtError {
   readonly service: string;
   /** a retry may help (connection refused, timeout) as opposed to a misconfiguration */
   readonly retriable: boolean;
-  constructor(service: string, message: string, options: Omit<SmtErrorOptions, 'exitCode'> & { retriable?: boolean } = {}) {
+  constructor(
+    service: string,
+    message: string,
+    options: Omit<SmtErrorOptions, 'exitCode'> & { retriable?: boolean } = {},
+  ) {
     super(`${service}: ${message}`, {
       ...options,
       exitCode: ExitCode.unavailable,
       code: options.code ?? 'UNAVAILABLE',
-      hint: options.hint ?? `Check that ${service} is running (\`smt stack status\`) and that its address in \`smt config show\` is right.`,
+      hint:
+        options.hint ??
+        `Check that ${service} is running (\`smt stack status\`) and that its address in \`smt config show\` is right.`,
     });
     this.name = 'ServiceUnavailableError';
     this.service = service;

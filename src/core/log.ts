@@ -10,7 +10,9 @@ export function jsonLogger(component: string, minLevel: LogLevel = 'info'): Logg
   return {
     log(level, msg, fields) {
       if (order[level] < order[minLevel]) return;
-      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, component, msg, ...fields })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level, component, msg, ...fields })}\n`,
+      );
     },
   };
 }

@@ -25,7 +25,10 @@ export interface PlatformStatus {
 const STORES: readonly string[] = ['postgres', 'cassandra', 'clickhouse'];
 
 /** One line per component: reachable, version, schema version, latency. */
-export async function platformStatus(config: SmtConfig, options: { timeoutMs?: number } = {}): Promise<PlatformStatus> {
+export async function platformStatus(
+  config: SmtConfig,
+  options: { timeoutMs?: number } = {},
+): Promise<PlatformStatus> {
   const probes = await probeServices(config, SERVICE_NAMES, { timeoutMs: options.timeoutMs ?? 5_000 });
   const components = await Promise.all(
     probes.map(async (p): Promise<ComponentStatus> => {
@@ -45,7 +48,8 @@ export async function platformStatus(config: SmtConfig, options: { timeoutMs?: n
           ...base,
           schemaVersion: s.current,
           schemaLatest: s.latest,
-          problem: s.pending.length > 0 ? `${s.pending.length} pending migration(s): run \`smt db migrate\`` : null,
+          problem:
+            s.pending.length > 0 ? `${s.pending.length} pending migration(s): run \`smt db migrate\`` : null,
         };
       } catch (err) {
         return { ...base, problem: `schema unreadable: ${errorMessage(err)}` };

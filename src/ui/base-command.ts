@@ -4,7 +4,9 @@ import type { ConfigKey } from '../core/config/keys.js';
 import { ExitCode, SmtError } from '../core/errors.js';
 import { writeInfo } from './output.js';
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 
 /**
  * Every smt command: `--json` (the typed result of `run()`), `--config`, one place that turns errors
@@ -31,7 +33,10 @@ export abstract class BaseCommand extends Command {
   protected async smtConfig(): Promise<SmtConfig> {
     if (this.cachedConfig) return this.cachedConfig;
     const { flags } = await this.parse(this.constructor as typeof BaseCommand);
-    this.cachedConfig = loadConfig({ file: flags.config, flags: this.configFlags(flags as Record<string, unknown>) });
+    this.cachedConfig = loadConfig({
+      file: flags.config,
+      flags: this.configFlags(flags as Record<string, unknown>),
+    });
     return this.cachedConfig;
   }
 
@@ -40,10 +45,14 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonEnabled()) writeInfo(message);
   }
 
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  protected override async catch(
+    err: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
     if (err instanceof SmtError) {
       if (this.jsonEnabled()) {
-        process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode, details: err.details ?? null } }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode, details: err.details ?? null } }, null, 2)}\n`,
+        );
       } else {
         writeInfo(`Error: ${err.message}`);
         if (err.hint) writeInfo(`Hint: ${err.hint}`);
@@ -68,5 +77,10 @@ export abstract class BaseCommand extends Command {
 }
 
 function isParseError(err: Error): boolean {
-  return /Unexpected argument|Nonexistent flag|Missing required|Expected --|Expected .* to be one of|Parsing --|--\S+ cannot also be provided|requires|Unexpected arguments|is not a valid/i.test(err.message) || err.constructor.name.endsWith('Error') && 'parse' in err;
+  return (
+    /Unexpected argument|Nonexistent flag|Missing required|Expected --|Expected .* to be one of|Parsing --|--\S+ cannot also be provided|requires|Unexpected arguments|is not a valid/i.test(
+      err.message,
+    ) ||
+    (err.constructor.name.endsWith('Error') && 'parse' in err)
+  );
 }

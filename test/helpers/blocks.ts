@@ -2,7 +2,13 @@ import type { Channel, IntervalMinutes, ReadingBlock } from '../../src/core/read
 import { LocalCalendar } from '../../src/core/time/calendar.js';
 
 /** A meter-day block with every interval of the local day, values from `value(i)`. */
-export function meterDay(meterId: string, date: string, zone: string, value: (i: number) => number, options: { channel?: Channel; minutes?: IntervalMinutes } = {}): ReadingBlock {
+export function meterDay(
+  meterId: string,
+  date: string,
+  zone: string,
+  value: (i: number) => number,
+  options: { channel?: Channel; minutes?: IntervalMinutes } = {},
+): ReadingBlock {
   const minutes = options.minutes ?? 15;
   const starts = new LocalCalendar(zone).intervalStarts(date, minutes);
   const n = starts.length;

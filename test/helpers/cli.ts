@@ -12,12 +12,16 @@ export interface CliResult {
 
 /** Run the real CLI (dev entry, TypeScript sources) in a child process, as an operator would. */
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, NODE_OPTIONS: '' },
-    encoding: 'utf8',
-    timeout: timeoutMs,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, NODE_OPTIONS: '' },
+      encoding: 'utf8',
+      timeout: timeoutMs,
+    },
+  );
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

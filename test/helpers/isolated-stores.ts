@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { loadConfig, type SmtConfig } from '../../src/core/config/config.js';
 import { createCassandraClient } from '../../src/core/cassandra/client.js';
 import { createClickHouseClient } from '../../src/core/clickhouse/client.js';
+import { loadConfig, type SmtConfig } from '../../src/core/config/config.js';
 
 /**
  * Each integration test file gets its own PostgreSQL database, Cassandra keyspace and ClickHouse
@@ -14,7 +14,14 @@ export interface IsolatedStores {
   drop(): Promise<void>;
 }
 
-export async function isolatedStores(label: string, stores: { postgres?: boolean; cassandra?: boolean; clickhouse?: boolean } = { postgres: true, cassandra: true, clickhouse: true }): Promise<IsolatedStores> {
+export async function isolatedStores(
+  label: string,
+  stores: { postgres?: boolean; cassandra?: boolean; clickhouse?: boolean } = {
+    postgres: true,
+    cassandra: true,
+    clickhouse: true,
+  },
+): Promise<IsolatedStores> {
   const base = loadConfig();
   const suffix = `${label}_${randomBytes(3).toString('hex')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const env: Record<string, string> = {};

@@ -68,7 +68,11 @@ async function produceFleet(config: SmtConfig, meterPrefix: string): Promise<voi
     for (let n = 0; n < METERS; n++) {
       for (const d of DAYS) {
         const b = meterDay(`${meterPrefix}-${n}`, d, ZONE, (i) => 0.05 + ((i + n) % 9) / 50);
-        messages.push({ key: b.meterId, value: Buffer.from(encode('json', [b]) as string), format: 'json' as const });
+        messages.push({
+          key: b.meterId,
+          value: Buffer.from(encode('json', [b]) as string),
+          format: 'json' as const,
+        });
       }
     }
     await producer.sendRaw(topicNames(config).raw, messages);
@@ -77,16 +81,22 @@ async function produceFleet(config: SmtConfig, meterPrefix: string): Promise<voi
   }
 }
 
-async function storedCount(config: SmtConfig, meterPrefix: string): Promise<{ final: number; all: number; rollup: number }> {
+async function storedCount(
+  config: SmtConfig,
+  meterPrefix: string,
+): Promise<{ final: number; all: number; rollup: number }> {
   const ch = createClickHouseClient(config);
   const db = config.string('clickhouse.database');
   const like = `'${meterPrefix}-%'`;
   try {
-    const q = async (sql: string) => Number((await (await ch.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
+    const q = async (sql: string) =>
+      Number((await (await ch.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
     return {
       final: await q(`SELECT count() AS n FROM ${db}.readings FINAL WHERE meter_id LIKE ${like}`),
       all: await q(`SELECT count() AS n FROM ${db}.readings WHERE meter_id LIKE ${like}`),
-      rollup: await q(`SELECT countMerge(readings) AS n FROM ${db}.rollup_meter_daily WHERE meter_id LIKE ${like}`),
+      rollup: await q(
+        `SELECT countMerge(readings) AS n FROM ${db}.rollup_meter_daily WHERE meter_id LIKE ${like}`,
+      ),
     };
   } finally {
     await ch.close();
@@ -108,7 +118,9 @@ describe('ingest under faults', () => {
     const chUrl = new URL(base.string('clickhouse.url'));
     const proxy = new TcpProxy(chUrl.hostname, Number(chUrl.port));
     await proxy.open();
-    const config = loadConfig({ env: { ...process.env, ...envFor(label, { SMT_CLICKHOUSE_URL: `http://127.0.0.1:${proxy.port}` }) } });
+    const config = loadConfig({
+      env: { ...process.env, ...envFor(label, { SMT_CLICKHOUSE_URL: `http://127.0.0.1:${proxy.port}` }) },
+    });
     await produceFleet(config, `CH${label}`);
     // ClickHouse "crashes" once the first batch is through, and comes back after a few failed attempts.
     let retriesSeen = 0;
@@ -144,11 +156,15 @@ describe('ingest under faults', () => {
     const env = envFor(label);
     const config = loadConfig({ env: { ...process.env, ...env } });
     await produceFleet(config, `SG${label}`);
-    const child = spawn(process.execPath, ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), 'ingest', '--log-level', 'info'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), 'ingest', '--log-level', 'info'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
     // Stop it as soon as it is processing: the first batch's effect is the consumer joining.
@@ -172,7 +188,10 @@ describe('ingest under faults', () => {
     expect(counts.rollup).toBe(METERS * PER_METER);
     const pool = createPostgresPool(config, { max: 1 });
     try {
-      const r = await pool.query<{ n: string }>("SELECT sum(readings_received) AS n FROM smt.ingest_meter_days WHERE meter_id LIKE $1", [`SG${label}-%`]);
+      const r = await pool.query<{ n: string }>(
+        'SELECT sum(readings_received) AS n FROM smt.ingest_meter_days WHERE meter_id LIKE $1',
+        [`SG${label}-%`],
+      );
       expect(Number(r.rows[0]!.n)).toBe(METERS * PER_METER);
     } finally {
       await pool.end();

@@ -5,7 +5,7 @@ import { createCassandraClient } from '../../src/core/cassandra/client.js';
 import { createClickHouseClient } from '../../src/core/clickhouse/client.js';
 import { encode } from '../../src/core/codecs/index.js';
 import { loadConfig, type SmtConfig } from '../../src/core/config/config.js';
-import { runIngest, type IngestSummary } from '../../src/core/ingest/daemon.js';
+import { type IngestSummary, runIngest } from '../../src/core/ingest/daemon.js';
 import { createKafka } from '../../src/core/kafka/client.js';
 import type { RawMessage } from '../../src/core/kafka/messages.js';
 import { createProducer } from '../../src/core/kafka/producer.js';
@@ -67,7 +67,9 @@ async function cassandraCount(table: string): Promise<number> {
 async function pgSum(): Promise<{ received: number; rejected: number }> {
   const pool = createPostgresPool(config, { max: 1 });
   try {
-    const r = await pool.query<{ received: string; rejected: string }>('SELECT coalesce(sum(readings_received),0) AS received, coalesce(sum(readings_rejected),0) AS rejected FROM smt.ingest_meter_days');
+    const r = await pool.query<{ received: string; rejected: string }>(
+      'SELECT coalesce(sum(readings_received),0) AS received, coalesce(sum(readings_rejected),0) AS rejected FROM smt.ingest_meter_days',
+    );
     return { received: Number(r.rows[0]!.received), rejected: Number(r.rows[0]!.rejected) };
   } finally {
     await pool.end();
@@ -118,7 +120,9 @@ afterAll(async () => {
 describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, topics)', () => {
   // 2026-03-29 is the spring-forward day in Stockholm: 92 quarter-hours.
   const days = ['2026-03-28', '2026-03-29'];
-  const good = [1, 2, 3].flatMap((n) => days.map((d) => meterDay(`IT-${n}`, d, ZONE, (i) => 0.1 + ((i * n) % 7) / 100)));
+  const good = [1, 2, 3].flatMap((n) =>
+    days.map((d) => meterDay(`IT-${n}`, d, ZONE, (i) => 0.1 + ((i * n) % 7) / 100)),
+  );
   const perDay = { '2026-03-28': 96, '2026-03-29': 92 } as Record<string, number>;
   const goodReadings = 3 * (96 + 92);
   const negative = meterDay('IT-1', '2026-03-27', ZONE, (i) => (i < 4 ? -0.5 : 0.2)); // 4 rejected readings
@@ -176,7 +180,11 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
     const admin = createKafka(config).admin();
     await admin.connect();
     try {
-      await admin.resetOffsets({ groupId: config.string('ingest.group'), topic: topicNames(config).raw, earliest: true });
+      await admin.resetOffsets({
+        groupId: config.string('ingest.group'),
+        topic: topicNames(config).raw,
+        earliest: true,
+      });
     } finally {
       await admin.disconnect();
     }
@@ -193,7 +201,9 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
   });
 
   it('a corrected value is a new version; the same value again is a duplicate', async () => {
-    const corrected = meterDay('IT-3', '2026-03-28', ZONE, (i) => (i === 5 /* 00:15 UTC: local midnight is 23:00 UTC */ ? 0.77 : 0.1 + ((i * 3) % 7) / 100));
+    const corrected = meterDay('IT-3', '2026-03-28', ZONE, (i) =>
+      i === 5 /* 00:15 UTC: local midnight is 23:00 UTC */ ? 0.77 : 0.1 + ((i * 3) % 7) / 100,
+    );
     const producer = await createProducer(config);
     try {
       await producer.sendRaw(topicNames(config).raw, [jsonMessage(corrected)]);
@@ -208,7 +218,10 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
     expect(await count(`SELECT count() AS n FROM ${db}.readings FINAL`)).toBe(first.stored);
     const ch = createClickHouseClient(config);
     try {
-      const rs = await ch.query({ query: `SELECT argMax(value, version) AS v FROM ${db}.readings WHERE meter_id = 'IT-3' AND ts = toDateTime('2026-03-28 00:15:00', 'UTC')`, format: 'JSONEachRow' });
+      const rs = await ch.query({
+        query: `SELECT argMax(value, version) AS v FROM ${db}.readings WHERE meter_id = 'IT-3' AND ts = toDateTime('2026-03-28 00:15:00', 'UTC')`,
+        format: 'JSONEachRow',
+      });
       const [row] = await rs.json<{ v: number }>();
       expect(row!.v).toBeCloseTo(0.77, 9);
     } finally {
@@ -233,7 +246,9 @@ describe('late data on a billed period', () => {
       const r = await ingest();
       expect(r.stored).toBe(96);
       expect(r.duplicates).toBe(96);
-      const q = await pool.query("SELECT meter_id, to_char(local_date, 'YYYY-MM-DD') AS d, reason, status FROM smt.recalc_queue");
+      const q = await pool.query(
+        "SELECT meter_id, to_char(local_date, 'YYYY-MM-DD') AS d, reason, status FROM smt.recalc_queue",
+      );
       expect(q.rows).toEqual([{ meter_id: 'IT-1', d: '2026-03-20', reason: 'late_data', status: 'pending' }]);
       const a = await pool.query('SELECT kind, readings FROM smt.late_data_alerts');
       expect(a.rows).toEqual([{ kind: 'billed_period', readings: 96 }]);

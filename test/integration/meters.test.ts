@@ -8,7 +8,8 @@ import type { MeterImportResult } from '../../src/core/registry/service.js';
 import { json, runCli } from '../helpers/cli.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
 
-const HEADER = 'meter_id,account_id,tariff_id,region_id,segment,timezone,interval_minutes,status,rated_kw,installed_at,removed_at';
+const HEADER =
+  'meter_id,account_id,tariff_id,region_id,segment,timezone,interval_minutes,status,rated_kw,installed_at,removed_at';
 let stores: IsolatedStores;
 let dir: string;
 
@@ -35,7 +36,14 @@ describe('smt meters (CLI against PostgreSQL)', () => {
   });
 
   it('imports nothing when one row is bad, and names the line', () => {
-    const bad = file('bad.csv', [HEADER, ...rows.slice(0, 5), 'M9999,ACC,T,SE3,residential,Europe/Stockholm,20,active,,2024-01-01,'].join('\n'));
+    const bad = file(
+      'bad.csv',
+      [
+        HEADER,
+        ...rows.slice(0, 5),
+        'M9999,ACC,T,SE3,residential,Europe/Stockholm,20,active,,2024-01-01,',
+      ].join('\n'),
+    );
     const r = runCli(['meters', 'import', bad], stores.env);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/line 7/);
@@ -45,8 +53,17 @@ describe('smt meters (CLI against PostgreSQL)', () => {
   });
 
   it('--skip-invalid imports the valid rows only', () => {
-    const bad = file('bad2.csv', [HEADER, ...rows.slice(0, 5), 'M9999,ACC,T,SE3,residential,Europe/Stockholm,20,active,,2024-01-01,'].join('\n'));
-    const r = json<MeterImportResult>(runCli(['meters', 'import', bad, '--skip-invalid', '--json'], stores.env));
+    const bad = file(
+      'bad2.csv',
+      [
+        HEADER,
+        ...rows.slice(0, 5),
+        'M9999,ACC,T,SE3,residential,Europe/Stockholm,20,active,,2024-01-01,',
+      ].join('\n'),
+    );
+    const r = json<MeterImportResult>(
+      runCli(['meters', 'import', bad, '--skip-invalid', '--json'], stores.env),
+    );
     expect(r.inserted).toBe(5);
     expect(r.skipped).toBe(1);
     expect(r.problems[0]?.line).toBe(7);
@@ -59,21 +76,52 @@ describe('smt meters (CLI against PostgreSQL)', () => {
     expect(first.inserted).toBe(115);
     const again = json<MeterImportResult>(runCli(['meters', 'import', good, '--json'], stores.env));
     expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 120 });
-    const changed = file('changed.csv', [HEADER, ...rows.slice(0, 119), rows[119]!.replace('T-FLAT', 'T-TOU')].join('\n'));
-    expect(json<MeterImportResult>(runCli(['meters', 'import', changed, '--json'], stores.env))).toMatchObject({ updated: 1, unchanged: 119 });
+    const changed = file(
+      'changed.csv',
+      [HEADER, ...rows.slice(0, 119), rows[119]!.replace('T-FLAT', 'T-TOU')].join('\n'),
+    );
+    expect(
+      json<MeterImportResult>(runCli(['meters', 'import', changed, '--json'], stores.env)),
+    ).toMatchObject({ updated: 1, unchanged: 119 });
   });
 
   it('lists with filters and pages, and shows one meter', () => {
-    const commercial = json<MeterPage>(runCli(['meters', 'list', '--segment', 'commercial', '--region', 'SE3', '--limit', '5', '--json'], stores.env));
+    const commercial = json<MeterPage>(
+      runCli(
+        ['meters', 'list', '--segment', 'commercial', '--region', 'SE3', '--limit', '5', '--json'],
+        stores.env,
+      ),
+    );
     // ids 0, 6, 12, ... (divisible by 3 and even) are commercial in SE3: 20 of 120.
     expect(commercial.total).toBe(20);
     expect(commercial.meters).toHaveLength(5);
     expect(commercial.meters.every((m) => m.segment === 'commercial' && m.regionId === 'SE3')).toBe(true);
-    const page2 = json<MeterPage>(runCli(['meters', 'list', '--segment', 'commercial', '--region', 'SE3', '--limit', '5', '--offset', '5', '--json'], stores.env));
+    const page2 = json<MeterPage>(
+      runCli(
+        [
+          'meters',
+          'list',
+          '--segment',
+          'commercial',
+          '--region',
+          'SE3',
+          '--limit',
+          '5',
+          '--offset',
+          '5',
+          '--json',
+        ],
+        stores.env,
+      ),
+    );
     expect(page2.meters[0]!.meterId > commercial.meters[4]!.meterId).toBe(true);
     const shown = runCli(['meters', 'show', 'M0119', '--json'], stores.env);
     expect(shown.status).toBe(0);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ meterId: 'M0119', tariffId: 'T-TOU', ratedKw: (119 % 7) + 3 });
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      meterId: 'M0119',
+      tariffId: 'T-TOU',
+      ratedKw: (119 % 7) + 3,
+    });
     const missing = runCli(['meters', 'show', 'NOPE'], stores.env);
     expect(missing.status).toBe(3);
     expect(missing.stderr).toMatch(/not registered/);

@@ -35,14 +35,35 @@ describe('smt db migrate against the real stores', () => {
   it('created the tables the rest of smt relies on, in each store', async () => {
     const pool = createPostgresPool(stores.config, { max: 1 });
     try {
-      const r = await pool.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'smt'");
+      const r = await pool.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'smt'",
+      );
       const names = r.rows.map((x) => x.table_name);
-      for (const t of ['meters', 'customers', 'tariffs', 'regions', 'daily_aggregates', 'monthly_aggregates', 'billing_periods', 'billing_determinants', 'corrections', 'audit_log', 'gaps', 'recalc_queue', 'job_checkpoints', 'ingest_meter_days']) {
+      for (const t of [
+        'meters',
+        'customers',
+        'tariffs',
+        'regions',
+        'daily_aggregates',
+        'monthly_aggregates',
+        'billing_periods',
+        'billing_determinants',
+        'corrections',
+        'audit_log',
+        'gaps',
+        'recalc_queue',
+        'job_checkpoints',
+        'ingest_meter_days',
+      ]) {
         expect(names).toContain(t);
       }
       // The audit trail is append-only: an UPDATE must fail.
-      await pool.query("INSERT INTO smt.audit_log (actor, action, entity, entity_id) VALUES ('test', 'create', 'meter', 'M1')");
-      await expect(pool.query("UPDATE smt.audit_log SET actor = 'someone else'")).rejects.toThrow(/append-only/);
+      await pool.query(
+        "INSERT INTO smt.audit_log (actor, action, entity, entity_id) VALUES ('test', 'create', 'meter', 'M1')",
+      );
+      await expect(pool.query("UPDATE smt.audit_log SET actor = 'someone else'")).rejects.toThrow(
+        /append-only/,
+      );
     } finally {
       await pool.end();
     }
@@ -50,11 +71,18 @@ describe('smt db migrate against the real stores', () => {
     const cass = createCassandraClient(stores.config);
     try {
       const ks = stores.config.string('cassandra.keyspace');
-      const r = await cass.execute('SELECT table_name, compaction, default_time_to_live FROM system_schema.tables WHERE keyspace_name = ?', [ks]);
+      const r = await cass.execute(
+        'SELECT table_name, compaction, default_time_to_live FROM system_schema.tables WHERE keyspace_name = ?',
+        [ks],
+      );
       const byName = new Map(r.rows.map((x) => [x.table_name as string, x]));
       expect([...byName.keys()].sort()).toEqual(['interval_series', 'raw_messages', 'schema_migrations']);
-      expect(String((byName.get('raw_messages')!.compaction as Record<string, string>).class)).toMatch(/TimeWindowCompactionStrategy/);
-      expect(byName.get('raw_messages')!.default_time_to_live).toBe(stores.config.int('cassandra.rawTtlDays') * 86_400);
+      expect(String((byName.get('raw_messages')!.compaction as Record<string, string>).class)).toMatch(
+        /TimeWindowCompactionStrategy/,
+      );
+      expect(byName.get('raw_messages')!.default_time_to_live).toBe(
+        stores.config.int('cassandra.rawTtlDays') * 86_400,
+      );
     } finally {
       await cass.shutdown();
     }
@@ -62,7 +90,10 @@ describe('smt db migrate against the real stores', () => {
     const ch = createClickHouseClient(stores.config, { useDatabase: false });
     try {
       const db = stores.config.string('clickhouse.database');
-      const rs = await ch.query({ query: `SELECT name, engine FROM system.tables WHERE database = ${chString(db)} ORDER BY name`, format: 'JSONEachRow' });
+      const rs = await ch.query({
+        query: `SELECT name, engine FROM system.tables WHERE database = ${chString(db)} ORDER BY name`,
+        format: 'JSONEachRow',
+      });
       const rows = await rs.json<{ name: string; engine: string }>();
       const engines = Object.fromEntries(rows.map((x) => [x.name, x.engine]));
       expect(engines.readings).toBe('ReplacingMergeTree');

@@ -20,7 +20,10 @@ describe('configuration precedence', () => {
 
   it('flag beats environment beats file beats default', () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'smt.config.yaml'), 'timezone: Australia/Sydney\nkafka:\n  partitions: 3\n  brokers: [a:1, b:2]\n');
+    writeFileSync(
+      path.join(dir, 'smt.config.yaml'),
+      'timezone: Australia/Sydney\nkafka:\n  partitions: 3\n  brokers: [a:1, b:2]\n',
+    );
     const env = { SMT_TIMEZONE: 'America/New_York' };
     const fromFile = loadConfig({ env: {}, cwd: dir });
     expect(fromFile.string('timezone')).toBe('Australia/Sydney');
@@ -53,7 +56,10 @@ describe('configuration precedence', () => {
   });
 
   it('masks secrets, including the password inside a URL', () => {
-    const c = loadConfig({ env: { SMT_POSTGRES_URL: 'postgres://u:hunter2@db:5432/x', SMT_CLICKHOUSE_PASSWORD: 's3cret' }, cwd: tempDir() });
+    const c = loadConfig({
+      env: { SMT_POSTGRES_URL: 'postgres://u:hunter2@db:5432/x', SMT_CLICKHOUSE_PASSWORD: 's3cret' },
+      cwd: tempDir(),
+    });
     expect(maskedValue(c.entry('postgres.url'))).not.toContain('hunter2');
     expect(maskedValue(c.entry('postgres.url'))).toContain('u:****@db');
     expect(maskedValue(c.entry('clickhouse.password'))).toBe('****');

@@ -3,11 +3,14 @@ import type { Meter } from '../../src/core/registry/meter.js';
 import { isActiveAt } from '../../src/core/registry/meter.js';
 import { formatMeterCsv, parseMeterCsv } from '../../src/core/registry/meter-csv.js';
 
-const HEADER = 'meter_id,account_id,tariff_id,region_id,segment,timezone,interval_minutes,status,rated_kw,installed_at,removed_at';
+const HEADER =
+  'meter_id,account_id,tariff_id,region_id,segment,timezone,interval_minutes,status,rated_kw,installed_at,removed_at';
 
 describe('registry CSV', () => {
   it('parses a valid row; a date without time is local midnight in the meter zone', () => {
-    const p = parseMeterCsv(`${HEADER}\nM1,A1,T1,SE3,residential,Europe/Stockholm,15,active,11.5,2024-07-01,\n`);
+    const p = parseMeterCsv(
+      `${HEADER}\nM1,A1,T1,SE3,residential,Europe/Stockholm,15,active,11.5,2024-07-01,\n`,
+    );
     expect(p.problems).toEqual([]);
     expect(p.meters).toHaveLength(1);
     const m = p.meters[0]!.meter;
@@ -18,9 +21,14 @@ describe('registry CSV', () => {
   });
 
   it('reports every bad field with its line number', () => {
-    const p = parseMeterCsv(`${HEADER}\nM1,A1,T1,SE3,residential,UTC,15,active,,2024-01-01,\nM2,A1,T1,SE3,shop,Nowhere/City,10,gone,0,x,\n`);
+    const p = parseMeterCsv(
+      `${HEADER}\nM1,A1,T1,SE3,residential,UTC,15,active,,2024-01-01,\nM2,A1,T1,SE3,shop,Nowhere/City,10,gone,0,x,\n`,
+    );
     expect(p.meters).toHaveLength(1);
-    const fields = p.problems.filter((x) => x.line === 3).map((x) => x.field).sort();
+    const fields = p.problems
+      .filter((x) => x.line === 3)
+      .map((x) => x.field)
+      .sort();
     expect(fields).toEqual(['installed_at', 'interval_minutes', 'rated_kw', 'segment', 'status', 'timezone']);
   });
 
@@ -36,7 +44,9 @@ describe('registry CSV', () => {
   });
 
   it('refuses a header with missing or unknown columns', () => {
-    expect(parseMeterCsv('meter_id,account_id\nM1,A1\n').fatal[0]?.message).toMatch(/missing column\(s\) tariff_id/);
+    expect(parseMeterCsv('meter_id,account_id\nM1,A1\n').fatal[0]?.message).toMatch(
+      /missing column\(s\) tariff_id/,
+    );
     expect(parseMeterCsv(`${HEADER},colour\n`).fatal[0]?.message).toMatch(/unknown column\(s\) colour/);
     expect(parseMeterCsv('').fatal).toHaveLength(1);
   });
@@ -80,6 +90,8 @@ describe('registry CSV', () => {
     expect(isActiveAt(m, Date.parse('2024-01-01T00:00:00Z'))).toBe(true);
     expect(isActiveAt(m, Date.parse('2024-01-31T23:45:00Z'))).toBe(true);
     expect(isActiveAt(m, Date.parse('2024-02-01T00:00:00Z'))).toBe(false);
-    expect(isActiveAt({ ...m, status: 'inactive', removedAt: null }, Date.parse('2024-01-10T00:00:00Z'))).toBe(false);
+    expect(
+      isActiveAt({ ...m, status: 'inactive', removedAt: null }, Date.parse('2024-01-10T00:00:00Z')),
+    ).toBe(false);
   });
 });

@@ -7,12 +7,18 @@ import { planMigrations, validateMigrationList } from '../../src/core/migrations
 import type { Migration } from '../../src/core/migrations/types.js';
 import { POSTGRES_MIGRATIONS } from '../../src/core/postgres/migrations.js';
 
-const m = (version: number, sql: string): Migration => ({ version, name: `m${version}`, statements: () => [sql] });
+const m = (version: number, sql: string): Migration => ({
+  version,
+  name: `m${version}`,
+  statements: () => [sql],
+});
 
 describe('migration planning', () => {
   it('lists pending versions and the current one', () => {
     const list = [m(1, 'a'), m(2, 'b'), m(3, 'c')];
-    const applied = [{ version: 1, name: 'm1', checksum: migrationChecksum(list[0]!), appliedAt: new Date() }];
+    const applied = [
+      { version: 1, name: 'm1', checksum: migrationChecksum(list[0]!), appliedAt: new Date() },
+    ];
     const plan = planMigrations('postgres', list, applied);
     expect(plan.current).toBe(1);
     expect(plan.latest).toBe(3);
@@ -20,7 +26,9 @@ describe('migration planning', () => {
   });
 
   it('refuses an applied migration whose text changed', () => {
-    const applied = [{ version: 1, name: 'm1', checksum: migrationChecksum(m(1, 'old')), appliedAt: new Date() }];
+    const applied = [
+      { version: 1, name: 'm1', checksum: migrationChecksum(m(1, 'old')), appliedAt: new Date() },
+    ];
     expect(() => planMigrations('cassandra', [m(1, 'new')], applied)).toThrowError(SchemaError);
   });
 
@@ -30,8 +38,16 @@ describe('migration planning', () => {
   });
 
   it('checksums ignore configured names but not SQL edits', () => {
-    const a: Migration = { version: 1, name: 'k', statements: (c) => [`CREATE TABLE ${c.keyspace}.t (x int)`] };
-    const b: Migration = { version: 1, name: 'k', statements: (c) => [`CREATE TABLE ${c.keyspace}.t (x bigint)`] };
+    const a: Migration = {
+      version: 1,
+      name: 'k',
+      statements: (c) => [`CREATE TABLE ${c.keyspace}.t (x int)`],
+    };
+    const b: Migration = {
+      version: 1,
+      name: 'k',
+      statements: (c) => [`CREATE TABLE ${c.keyspace}.t (x bigint)`],
+    };
     expect(migrationChecksum(a)).not.toBe(migrationChecksum(b));
   });
 
@@ -50,14 +66,18 @@ describe('migration planning', () => {
     const ctx = { keyspace: 'k', replication: '{}', rawTtlSeconds: 0, chDatabase: 'd' };
     for (const mig of CLICKHOUSE_MIGRATIONS) {
       for (const s of mig.statements(ctx)) {
-        expect(s).not.toMatch(/\bTTL\b|CODEC\(|DateTime64|OR REPLACE|SimpleAggregateFunction|\bMap\(|\bBool\b/);
+        expect(s).not.toMatch(
+          /\bTTL\b|CODEC\(|DateTime64|OR REPLACE|SimpleAggregateFunction|\bMap\(|\bBool\b/,
+        );
       }
     }
   });
 
   it('Cassandra raw tables use TWCS and the configured TTL', () => {
     const ctx = { keyspace: 'k', replication: '{}', rawTtlSeconds: 86_400 * 30, chDatabase: 'd' };
-    const raw = CASSANDRA_MIGRATIONS.flatMap((x) => x.statements(ctx)).filter((s) => /TABLE IF NOT EXISTS k\.raw_/.test(s));
+    const raw = CASSANDRA_MIGRATIONS.flatMap((x) => x.statements(ctx)).filter((s) =>
+      /TABLE IF NOT EXISTS k\.raw_/.test(s),
+    );
     expect(raw.length).toBe(1);
     for (const s of raw) {
       expect(s).toContain('TimeWindowCompactionStrategy');

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
-import { migrateStores } from '../../core/migrations/service.js';
 import type { StoreMigrationResult } from '../../core/migrations/runner.js';
+import { migrateStores } from '../../core/migrations/service.js';
 import { BaseCommand } from '../../ui/base-command.js';
 import { asStores, storesFlag } from '../../ui/flags.js';
 import { renderTable, writeResult } from '../../ui/output.js';
@@ -35,7 +35,8 @@ export default class DbMigrate extends BaseCommand {
             s.latest,
             flags['dry-run']
               ? s.pending.map((p) => `${p.version} ${p.name}`).join(', ') || '-'
-              : s.applied.map((a) => `${a.version} ${a.name} (${a.ms} ms)`).join(', ') || 'nothing (up to date)',
+              : s.applied.map((a) => `${a.version} ${a.name} (${a.ms} ms)`).join(', ') ||
+                'nothing (up to date)',
           ]),
         ),
       );

@@ -1,14 +1,18 @@
-import { storeSchemaStatus } from '../../core/migrations/service.js';
-import type { StoreMigrationStatus } from '../../core/migrations/runner.js';
 import { ExitCode, SchemaError } from '../../core/errors.js';
+import type { StoreMigrationStatus } from '../../core/migrations/runner.js';
+import { storeSchemaStatus } from '../../core/migrations/service.js';
 import { BaseCommand } from '../../ui/base-command.js';
 import { asStores, storesFlag } from '../../ui/flags.js';
 import { renderTable, writeResult } from '../../ui/output.js';
 
 export default class DbStatus extends BaseCommand {
   static override summary = 'Show the schema version of each store and pending migrations';
-  static override description = 'Exits 6 when a store has pending migrations (run `smt db migrate`), 4 when a store is unreachable.';
-  static override examples = ['<%= config.bin %> db status', '<%= config.bin %> db status --store cassandra --json'];
+  static override description =
+    'Exits 6 when a store has pending migrations (run `smt db migrate`), 4 when a store is unreachable.';
+  static override examples = [
+    '<%= config.bin %> db status',
+    '<%= config.bin %> db status --store cassandra --json',
+  ];
   static override flags = { store: storesFlag };
 
   async run(): Promise<{ stores: StoreMigrationStatus[] }> {
@@ -20,7 +24,12 @@ export default class DbStatus extends BaseCommand {
       writeResult(
         renderTable(
           ['store', 'version', 'latest', 'pending'],
-          stores.map((s) => [s.store, s.current, s.latest, s.pending.map((p) => `${p.version} ${p.name}`).join(', ') || '-']),
+          stores.map((s) => [
+            s.store,
+            s.current,
+            s.latest,
+            s.pending.map((p) => `${p.version} ${p.name}`).join(', ') || '-',
+          ]),
         ),
       );
     }

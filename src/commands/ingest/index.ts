@@ -5,8 +5,10 @@ import { BaseCommand } from '../../ui/base-command.js';
 import { renderKeyValues, writeResult } from '../../ui/output.js';
 
 export default class Ingest extends BaseCommand {
-  static override summary = 'Run the ingest daemon: raw topic → decode + VEE → Cassandra, ClickHouse, topics, PostgreSQL';
-  static override description = `Joins the consumer group (ingest.group) on the raw topic. Offsets are committed only after every write of a batch is acknowledged; every write is idempotent, so a crash or a replay neither loses nor double-counts data. When a store or the broker is unavailable the batch is retried with backoff (logged, /healthz 503) until it succeeds. SIGTERM/SIGINT: the batch in flight is finished or handed back, offsets committed, connections closed, exit 0.
+  static override summary =
+    'Run the ingest daemon: raw topic → decode + VEE → Cassandra, ClickHouse, topics, PostgreSQL';
+  static override description =
+    `Joins the consumer group (ingest.group) on the raw topic. Offsets are committed only after every write of a batch is acknowledged; every write is idempotent, so a crash or a replay neither loses nor double-counts data. When a store or the broker is unavailable the batch is retried with backoff (logged, /healthz 503) until it succeeds. SIGTERM/SIGINT: the batch in flight is finished or handed back, offsets committed, connections closed, exit 0.
 Logs: JSON lines on stderr. Metrics: http://127.0.0.1:<ingest.metricsPort>/metrics, health: /healthz.`;
   static override examples = [
     '<%= config.bin %> ingest',
@@ -16,9 +18,16 @@ Logs: JSON lines on stderr. Metrics: http://127.0.0.1:<ingest.metricsPort>/metri
   static override flags = {
     'until-idle': Flags.boolean({ description: 'exit when the group has caught up (batch runs, tests)' }),
     group: Flags.string({ description: 'consumer group', env: 'SMT_INGEST_GROUP' }),
-    'metrics-port': Flags.integer({ description: 'port for /metrics and /healthz (0 = off)', env: 'SMT_INGEST_METRICS_PORT' }),
+    'metrics-port': Flags.integer({
+      description: 'port for /metrics and /healthz (0 = off)',
+      env: 'SMT_INGEST_METRICS_PORT',
+    }),
     rules: Flags.string({ description: 'VEE rule-set file', env: 'SMT_INGEST_RULES' }),
-    'log-level': Flags.string({ description: 'minimum log level', options: ['debug', 'info', 'warn', 'error'], default: 'info' }),
+    'log-level': Flags.string({
+      description: 'minimum log level',
+      options: ['debug', 'info', 'warn', 'error'],
+      default: 'info',
+    }),
   };
 
   protected override configFlags(flags: Record<string, unknown>) {

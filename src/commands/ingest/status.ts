@@ -9,8 +9,15 @@ export default class IngestStatus extends BaseCommand {
   async run(): Promise<IngestGroupStatus> {
     const s = await ingestGroupStatus(await this.smtConfig());
     if (!this.jsonEnabled()) {
-      writeResult(renderTable(['partition', 'committed', 'end', 'lag'], s.partitions.map((p) => [p.partition, p.committed, p.high, p.lag])));
-      this.info(`group ${s.group} (${s.state}, ${s.members.length} member(s)) on ${s.topic}: total lag ${s.totalLag}`);
+      writeResult(
+        renderTable(
+          ['partition', 'committed', 'end', 'lag'],
+          s.partitions.map((p) => [p.partition, p.committed, p.high, p.lag]),
+        ),
+      );
+      this.info(
+        `group ${s.group} (${s.state}, ${s.members.length} member(s)) on ${s.topic}: total lag ${s.totalLag}`,
+      );
     }
     return s;
   }

@@ -7,7 +7,8 @@ import { renderKeyValues, renderTable, writeInfo, writeResult } from '../../ui/o
 
 export default class MetersImport extends BaseCommand {
   static override summary = 'Import or update meters from a registry CSV file';
-  static override description = `Columns (header required, any order): meter_id, account_id, tariff_id, region_id, segment (residential|commercial|industrial), timezone (IANA), interval_minutes (5|15|30|60), status (active|inactive|removed), rated_kw (optional), installed_at, removed_at (optional; ISO-8601 date or date-time, dates are local midnight).
+  static override description =
+    `Columns (header required, any order): meter_id, account_id, tariff_id, region_id, segment (residential|commercial|industrial), timezone (IANA), interval_minutes (5|15|30|60), status (active|inactive|removed), rated_kw (optional), installed_at, removed_at (optional; ISO-8601 date or date-time, dates are local midnight).
 Nothing is imported if any row is invalid, unless --skip-invalid is given; bad rows are listed with line number and reason (exit 3). Re-importing the same file changes nothing.`;
   static override examples = [
     '<%= config.bin %> meters import registry.csv',
@@ -24,9 +25,15 @@ Nothing is imported if any row is invalid, unless --skip-invalid is given; bad r
     const { args, flags } = await this.parse(MetersImport);
     let result: MeterImportResult;
     try {
-      result = await importMeters(await this.smtConfig(), args.file, { skipInvalid: flags['skip-invalid'], dryRun: flags['dry-run'] });
+      result = await importMeters(await this.smtConfig(), args.file, {
+        skipInvalid: flags['skip-invalid'],
+        dryRun: flags['dry-run'],
+      });
     } catch (err) {
-      const problems = (err instanceof InvalidDataError && (err.details as { problems?: RowProblem[] } | undefined)?.problems) || [];
+      const problems =
+        (err instanceof InvalidDataError &&
+          (err.details as { problems?: RowProblem[] } | undefined)?.problems) ||
+        [];
       if (problems.length > 0 && !this.jsonEnabled()) writeInfo(renderProblems(problems));
       throw err;
     }
@@ -51,5 +58,10 @@ Nothing is imported if any row is invalid, unless --skip-invalid is given; bad r
 function renderProblems(problems: RowProblem[], max = 50): string {
   const shown = problems.slice(0, max);
   const more = problems.length > max ? `\n… and ${problems.length - max} more (use --json for all)` : '';
-  return renderTable(['line', 'field', 'problem'], shown.map((p) => [p.line, p.field, p.message])) + more;
+  return (
+    renderTable(
+      ['line', 'field', 'problem'],
+      shown.map((p) => [p.line, p.field, p.message]),
+    ) + more
+  );
 }

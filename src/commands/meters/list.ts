@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
-import { METER_STATUSES, SEGMENTS, type MeterStatus, type Segment } from '../../core/registry/meter.js';
 import type { MeterPage } from '../../core/postgres/meter-repository.js';
+import { METER_STATUSES, type MeterStatus, SEGMENTS, type Segment } from '../../core/registry/meter.js';
 import { listMeters } from '../../core/registry/service.js';
 import { BaseCommand } from '../../ui/base-command.js';
 import { renderTable, writeResult } from '../../ui/output.js';
@@ -42,11 +42,22 @@ export default class MetersList extends BaseCommand {
       writeResult(
         renderTable(
           ['meter', 'account', 'tariff', 'region', 'segment', 'time zone', 'min', 'status'],
-          page.meters.map((m) => [m.meterId, m.accountId, m.tariffId, m.regionId, m.segment, m.timezone, m.intervalMinutes, m.status]),
+          page.meters.map((m) => [
+            m.meterId,
+            m.accountId,
+            m.tariffId,
+            m.regionId,
+            m.segment,
+            m.timezone,
+            m.intervalMinutes,
+            m.status,
+          ]),
         ),
       );
       const end = page.offset + page.meters.length;
-      this.info(`${page.meters.length === 0 ? 0 : page.offset + 1}-${end} of ${page.total}${end < page.total ? ` (next page: --offset ${end})` : ''}`);
+      this.info(
+        `${page.meters.length === 0 ? 0 : page.offset + 1}-${end} of ${page.total}${end < page.total ? ` (next page: --offset ${end})` : ''}`,
+      );
     }
     return page;
   }

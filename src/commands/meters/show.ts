@@ -6,7 +6,10 @@ import { renderKeyValues, writeResult } from '../../ui/output.js';
 
 export default class MetersShow extends BaseCommand {
   static override summary = 'Show one meter of the registry';
-  static override examples = ['<%= config.bin %> meters show SIM-000042', '<%= config.bin %> meters show SIM-000042 --json'];
+  static override examples = [
+    '<%= config.bin %> meters show SIM-000042',
+    '<%= config.bin %> meters show SIM-000042 --json',
+  ];
   static override args = { meter: Args.string({ description: 'meter id', required: true }) };
 
   async run(): Promise<Meter> {

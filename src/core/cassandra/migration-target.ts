@@ -14,15 +14,24 @@ export class CassandraMigrationTarget implements MigrationTarget {
   ) {}
 
   async ensureLedger(): Promise<void> {
-    await this.client.execute(`CREATE KEYSPACE IF NOT EXISTS ${this.keyspace} WITH replication = ${this.replication}`);
+    await this.client.execute(
+      `CREATE KEYSPACE IF NOT EXISTS ${this.keyspace} WITH replication = ${this.replication}`,
+    );
     await this.client.execute(`CREATE TABLE IF NOT EXISTS ${this.keyspace}.schema_migrations (
       version int PRIMARY KEY, name text, checksum text, applied_at timestamp)`);
   }
 
   async applied(): Promise<AppliedMigration[]> {
-    const r = await this.client.execute(`SELECT version, name, checksum, applied_at FROM ${this.keyspace}.schema_migrations`);
+    const r = await this.client.execute(
+      `SELECT version, name, checksum, applied_at FROM ${this.keyspace}.schema_migrations`,
+    );
     return r.rows
-      .map((x) => ({ version: x.version as number, name: x.name as string, checksum: x.checksum as string, appliedAt: x.applied_at as Date }))
+      .map((x) => ({
+        version: x.version as number,
+        name: x.name as string,
+        checksum: x.checksum as string,
+        appliedAt: x.applied_at as Date,
+      }))
       .sort((a, b) => a.version - b.version);
   }
 

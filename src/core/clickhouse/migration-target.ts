@@ -25,8 +25,18 @@ export class ClickHouseMigrationTarget implements MigrationTarget {
               FROM ${this.database}.schema_migrations GROUP BY version ORDER BY version`,
       format: 'JSONEachRow',
     });
-    const rows = await rs.json<{ version: number; name: string; checksum: string; applied_at: number | string }>();
-    return rows.map((r) => ({ version: Number(r.version), name: r.name, checksum: r.checksum, appliedAt: new Date(Number(r.applied_at) * 1000) }));
+    const rows = await rs.json<{
+      version: number;
+      name: string;
+      checksum: string;
+      applied_at: number | string;
+    }>();
+    return rows.map((r) => ({
+      version: Number(r.version),
+      name: r.name,
+      checksum: r.checksum,
+      appliedAt: new Date(Number(r.applied_at) * 1000),
+    }));
   }
 
   async apply(migration: Migration, statements: string[], checksum: string): Promise<void> {

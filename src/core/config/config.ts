@@ -93,8 +93,21 @@ export function loadConfig(options: LoadConfigOptions = {}): SmtConfig {
       raw = spec.default;
       source = 'default';
     }
-    const where = source === 'flag' ? 'flag' : source === 'env' ? `environment variable ${spec.env}` : source === 'file' ? `config file ${file}` : 'default';
-    entries.set(key, { key, value: parseValue(key, spec, raw, where), source, env: spec.env, secret: spec.secret === true });
+    const where =
+      source === 'flag'
+        ? 'flag'
+        : source === 'env'
+          ? `environment variable ${spec.env}`
+          : source === 'file'
+            ? `config file ${file}`
+            : 'default';
+    entries.set(key, {
+      key,
+      value: parseValue(key, spec, raw, where),
+      source,
+      env: spec.env,
+      secret: spec.secret === true,
+    });
   }
   return new SmtConfig(entries, file);
 }
@@ -102,7 +115,11 @@ export function loadConfig(options: LoadConfigOptions = {}): SmtConfig {
 function resolveConfigFile(explicit: string | undefined, cwd: string): string | undefined {
   if (explicit) {
     const p = path.resolve(cwd, explicit);
-    if (!existsSync(p)) throw new UsageError(`config file ${p} does not exist`, 'Pass an existing file with --config or SMT_CONFIG, or remove the setting to use defaults.');
+    if (!existsSync(p))
+      throw new UsageError(
+        `config file ${p} does not exist`,
+        'Pass an existing file with --config or SMT_CONFIG, or remove the setting to use defaults.',
+      );
     return p;
   }
   const local = path.resolve(cwd, 'smt.config.yaml');
@@ -152,7 +169,10 @@ function parseValue(key: string, spec: ConfigKeySpec, raw: string, where: string
       return raw;
     case 'int': {
       if (!/^-?\d+$/.test(raw.trim())) {
-        throw new UsageError(`${key} from ${where} must be an integer, got "${raw}"`, `Set ${key} to a whole number.`);
+        throw new UsageError(
+          `${key} from ${where} must be an integer, got "${raw}"`,
+          `Set ${key} to a whole number.`,
+        );
       }
       return Number.parseInt(raw, 10);
     }
@@ -163,7 +183,10 @@ function parseValue(key: string, spec: ConfigKeySpec, raw: string, where: string
       throw new UsageError(`${key} from ${where} must be true or false, got "${raw}"`);
     }
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
   }
 }
 

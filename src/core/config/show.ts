@@ -1,5 +1,5 @@
+import { type ConfigSource, maskedValue, type SmtConfig } from './config.js';
 import { CONFIG_KEYS } from './keys.js';
-import { maskedValue, type ConfigSource, type SmtConfig } from './config.js';
 
 export interface ConfigShowRow {
   key: string;

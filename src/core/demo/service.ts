@@ -5,8 +5,13 @@ import { type IngestSummary, runIngest } from '../ingest/daemon.js';
 import type { Logger } from '../log.js';
 import { migrateStores } from '../migrations/service.js';
 import { createPostgresPool } from '../postgres/client.js';
-import { resolveFaults, type FaultPreset } from '../simulate/faults.js';
-import { defaultStart, runSimulation, type SimulateProgress, type SimulateSummary } from '../simulate/service.js';
+import { type FaultPreset, resolveFaults } from '../simulate/faults.js';
+import {
+  defaultStart,
+  runSimulation,
+  type SimulateProgress,
+  type SimulateSummary,
+} from '../simulate/service.js';
 import { stackUp } from '../stack/orchestrator.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
@@ -43,7 +48,18 @@ export interface DemoCheck {
 export interface DemoSummary {
   idPrefix: string;
   stackSeconds: number;
-  simulate: Pick<SimulateSummary, 'meters' | 'days' | 'start' | 'end' | 'timezone' | 'messages' | 'readings' | 'seconds' | 'readingsPerSecond'>;
+  simulate: Pick<
+    SimulateSummary,
+    | 'meters'
+    | 'days'
+    | 'start'
+    | 'end'
+    | 'timezone'
+    | 'messages'
+    | 'readings'
+    | 'seconds'
+    | 'readingsPerSecond'
+  >;
   ingest: IngestSummary;
   stored: { clickhouse: number; cassandraSeries: number; postgresReceived: number };
   rejectedByReason: Record<string, number>;
@@ -61,7 +77,9 @@ export async function runDemo(config: SmtConfig, options: DemoOptions): Promise<
   const step = options.onStep ?? (() => {});
   const t0 = performance.now();
   if (!options.noStack) {
-    step('starting the local stack (first run: downloads Kafka and Cassandra from Maven Central, installs ClickHouse)…');
+    step(
+      'starting the local stack (first run: downloads Kafka and Cassandra from Maven Central, installs ClickHouse)…',
+    );
     await stackUp(config, { onProgress: step });
   }
   const stackSeconds = (performance.now() - t0) / 1000;
@@ -71,7 +89,9 @@ export async function runDemo(config: SmtConfig, options: DemoOptions): Promise<
   const timezone = config.string('timezone');
   const idPrefix = `DEMO${new Date().toISOString().replace(/\D/g, '').slice(2, 14)}-`;
   const start = defaultStart(timezone, options.days);
-  step(`simulating ${options.meters} meters × ${options.days} days from ${start} (${timezone}), faults: ${options.faults}…`);
+  step(
+    `simulating ${options.meters} meters × ${options.days} days from ${start} (${timezone}), faults: ${options.faults}…`,
+  );
   const sim = await runSimulation(config, {
     seed: options.seed,
     meters: options.meters,
@@ -99,11 +119,19 @@ export async function runDemo(config: SmtConfig, options: DemoOptions): Promise<
   const postgresReceived = await postgresReceivedCount(config, idPrefix);
   const e = sim.tally.expected;
   const checks: DemoCheck[] = [
-    { what: 'dead-lettered messages (malformed + unknown meters)', expected: e.deadLetteredMessages, actual: ingest.deadLetteredMessages },
+    {
+      what: 'dead-lettered messages (malformed + unknown meters)',
+      expected: e.deadLetteredMessages,
+      actual: ingest.deadLetteredMessages,
+    },
     { what: 'readings rejected by validation', expected: e.failedReadings, actual: ingest.rejected },
     { what: 'duplicate readings recognised', expected: e.duplicateReadings, actual: ingest.duplicates },
     { what: 'readings stored in ClickHouse', expected: e.values - e.failedReadings, actual: clickhouse },
-    { what: 'readings stored in the Cassandra series', expected: e.values - e.failedReadings, actual: ingest.stored },
+    {
+      what: 'readings stored in the Cassandra series',
+      expected: e.values - e.failedReadings,
+      actual: ingest.stored,
+    },
   ].map((c) => ({ ...c, ok: c.expected === c.actual }));
   return {
     idPrefix,
@@ -139,7 +167,14 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-async function storedPerDay(config: SmtConfig, idPrefix: string, start: string, end: string, zone: string, meters: number): Promise<DemoDay[]> {
+async function storedPerDay(
+  config: SmtConfig,
+  idPrefix: string,
+  start: string,
+  end: string,
+  zone: string,
+  meters: number,
+): Promise<DemoDay[]> {
   const ch = createClickHouseClient(config);
   try {
     const db = config.string('clickhouse.database');
@@ -166,7 +201,10 @@ async function storedPerDay(config: SmtConfig, idPrefix: string, start: string, 
 async function postgresReceivedCount(config: SmtConfig, idPrefix: string): Promise<number> {
   const pool = createPostgresPool(config, { max: 1 });
   try {
-    const r = await pool.query<{ n: string | null }>('SELECT sum(readings_received) AS n FROM smt.ingest_meter_days WHERE meter_id LIKE $1', [`${idPrefix}%`]);
+    const r = await pool.query<{ n: string | null }>(
+      'SELECT sum(readings_received) AS n FROM smt.ingest_meter_days WHERE meter_id LIKE $1',
+      [`${idPrefix}%`],
+    );
     return Number(r.rows[0]?.n ?? 0);
   } finally {
     await pool.end();

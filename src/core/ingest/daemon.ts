@@ -3,7 +3,7 @@ import { CassandraReadingStore } from '../cassandra/reading-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
-import { SchemaError, ServiceUnavailableError, errorMessage } from '../errors.js';
+import { errorMessage, SchemaError, ServiceUnavailableError } from '../errors.js';
 import { BatchConsumer, type PartitionLag } from '../kafka/consumer.js';
 import type { ConsumedMessage } from '../kafka/messages.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
@@ -18,10 +18,10 @@ import { type RegistrySnapshot, registrySnapshot } from '../vee/context.js';
 import { VeeEngine } from '../vee/engine.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
 import { type DecodeStage, inThreadDecodeStage } from './decode-stage.js';
-import { poolDecodeStage } from './pool-decode-stage.js';
 import { type HealthState, startOpsServer } from './http.js';
 import { IngestMetrics } from './metrics.js';
 import { type BatchOutcome, emptyOutcome, mergeOutcomes, processPartitionBatch } from './pipeline.js';
+import { poolDecodeStage } from './pool-decode-stage.js';
 
 export interface IngestOptions {
   /** exit once the group has no lag left and nothing is in flight */
@@ -55,7 +55,8 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   // A daemon started before its dependencies (host boot, rolling restart) waits for them.
   for (const store of ['postgres', 'cassandra', 'clickhouse'] as const) {
     const s = await untilAvailable(store, () => storeSchemaStatus(config, store), log, options.signal);
-    if (s.pending.length > 0) throw new SchemaError(`${store} schema is at version ${s.current}, this smt needs ${s.latest}`);
+    if (s.pending.length > 0)
+      throw new SchemaError(`${store} schema is at version ${s.current}, this smt needs ${s.latest}`);
   }
   await untilAvailable('kafka', () => ensureTopics(config, topics), log, options.signal);
 
@@ -63,7 +64,10 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   const ruleSet = rulesFile ? loadRuleSetFile(rulesFile) : loadDefaultRuleSet();
   const engine = new VeeEngine(ruleSet);
   const workers = config.int('ingest.workers');
-  const pooled = options.decodeStage === undefined && workers > 0 ? poolDecodeStage(ruleSet, workers, config.string('timezone')) : undefined;
+  const pooled =
+    options.decodeStage === undefined && workers > 0
+      ? poolDecodeStage(ruleSet, workers, config.string('timezone'))
+      : undefined;
   const pool = createPostgresPool(config);
   const cassandra = createCassandraClient(config, { useKeyspace: true, readTimeoutMs: 30_000 });
   const clickhouse = createClickHouseClient(config);
@@ -72,7 +76,10 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   let consumer: BatchConsumer | undefined;
   let server: Awaited<ReturnType<typeof startOpsServer>> = null;
   let refreshTimer: NodeJS.Timeout | undefined;
-  let registry: { meters: ReadonlyMap<string, Meter>; snapshot: RegistrySnapshot } = { meters: new Map(), snapshot: new Map() };
+  let registry: { meters: ReadonlyMap<string, Meter>; snapshot: RegistrySnapshot } = {
+    meters: new Map(),
+    snapshot: new Map(),
+  };
   const repo = new MeterRepository(pool);
   const loadRegistry = async () => {
     const all = await repo.all();
@@ -107,7 +114,11 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     };
     server = await startOpsServer(config.int('ingest.metricsPort'), metrics, health);
     refreshTimer = setInterval(() => {
-      loadRegistry().catch((err) => log.log('warn', 'registry refresh failed; keeping the previous snapshot', { error: errorMessage(err) }));
+      loadRegistry().catch((err) =>
+        log.log('warn', 'registry refresh failed; keeping the previous snapshot', {
+          error: errorMessage(err),
+        }),
+      );
     }, config.int('ingest.registryRefreshSeconds') * 1000);
     refreshTimer.unref();
 
@@ -133,7 +144,12 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
         metrics.retries.inc();
         metrics.waiting.set(1);
         waitingFor = dependencyOf(err);
-        log.log('warn', `batch failed, waiting for ${waitingFor}; retrying`, { partition, attempt, delayMs, error: errorMessage(err).slice(0, 300) });
+        log.log('warn', `batch failed, waiting for ${waitingFor}; retrying`, {
+          partition,
+          attempt,
+          delayMs,
+          error: errorMessage(err).slice(0, 300),
+        });
       },
     });
     await consumer.start();
@@ -143,7 +159,13 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     log.log('info', 'stopping', { reason: stoppedBy });
     await consumer.stop();
     consumer = undefined;
-    lastLag = await new BatchConsumer(config, { groupId: group, topic: topics.raw, maxMessages: 1, partitionsConcurrently: 1, onBatch: async () => {} })
+    lastLag = await new BatchConsumer(config, {
+      groupId: group,
+      topic: topics.raw,
+      maxMessages: 1,
+      partitionsConcurrently: 1,
+      onBatch: async () => {},
+    })
       .lag()
       .catch(() => lastLag);
     const seconds = (performance.now() - started) / 1000;
@@ -168,12 +190,22 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
 }
 
 /** Retry `fn` while its dependency is unreachable (exit code 4 errors and connection failures), with backoff. */
-async function untilAvailable<T>(what: string, fn: () => Promise<T>, log: Logger, signal?: AbortSignal): Promise<T> {
+async function untilAvailable<T>(
+  what: string,
+  fn: () => Promise<T>,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      const retriable = err instanceof ServiceUnavailableError || isConnectionError(err) || /ECONNREFUSED|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/.test(`${(err as Error)?.name} ${errorMessage(err)}`);
+      const retriable =
+        err instanceof ServiceUnavailableError ||
+        isConnectionError(err) ||
+        /ECONNREFUSED|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/.test(
+          `${(err as Error)?.name} ${errorMessage(err)}`,
+        );
       if (!retriable || signal?.aborted) throw err;
       const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
       log.log('warn', `waiting for ${what}`, { attempt, delayMs, error: errorMessage(err).slice(0, 300) });
@@ -182,9 +214,16 @@ async function untilAvailable<T>(what: string, fn: () => Promise<T>, log: Logger
   }
 }
 
-async function waitForStop(consumer: BatchConsumer, options: IngestOptions, metrics: IngestMetrics, onLag: (l: PartitionLag[]) => void): Promise<'idle' | 'signal'> {
+async function waitForStop(
+  consumer: BatchConsumer,
+  options: IngestOptions,
+  metrics: IngestMetrics,
+  onLag: (l: PartitionLag[]) => void,
+): Promise<'idle' | 'signal'> {
   let idleChecks = 0;
-  const aborted = new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve(), { once: true }));
+  const aborted = new Promise<void>((resolve) =>
+    options.signal?.addEventListener('abort', () => resolve(), { once: true }),
+  );
   for (;;) {
     if (options.signal?.aborted) return 'signal';
     let timer: NodeJS.Timeout | undefined;

@@ -7,7 +7,11 @@ export interface HealthState {
 }
 
 /** /metrics (Prometheus text) and /healthz (200 when healthy, 503 otherwise) on 127.0.0.1. */
-export async function startOpsServer(port: number, metrics: IngestMetrics, health: HealthState): Promise<http.Server | null> {
+export async function startOpsServer(
+  port: number,
+  metrics: IngestMetrics,
+  health: HealthState,
+): Promise<http.Server | null> {
   if (port === 0) return null;
   const server = http.createServer(async (req, res) => {
     if (req.url === '/metrics') {

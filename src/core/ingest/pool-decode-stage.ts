@@ -5,7 +5,7 @@ import type { ReadingBlock } from '../readings/block.js';
 import type { ValidationContext } from '../vee/context.js';
 import { ValidationColumns } from '../vee/engine.js';
 import type { RuleSetDefinition } from '../vee/rule-set.js';
-import { type DecodeStage, type DecodedMessage, describeFailure, precheck } from './decode-stage.js';
+import { type DecodedMessage, type DecodeStage, describeFailure, precheck } from './decode-stage.js';
 
 /** Messages per worker task: large enough to amortise the hand-off, small enough to spread over threads. */
 const TASK_MESSAGES = 100;
@@ -15,7 +15,11 @@ const EMPTY = new Uint32Array(1);
  * Decode + technical validation in piscina workers. Messages are grouped by format into tasks of
  * ~100; results come back columnar and are sliced into per-message views without copying.
  */
-export function poolDecodeStage(ruleSet: RuleSetDefinition, threads: number, timezone: string): { stage: DecodeStage; close: () => Promise<void> } {
+export function poolDecodeStage(
+  ruleSet: RuleSetDefinition,
+  threads: number,
+  timezone: string,
+): { stage: DecodeStage; close: () => Promise<void> } {
   const pool = new DecodeValidatePool({ ruleSet, timezone, threads });
   const stage: DecodeStage = async (messages: readonly ConsumedMessage[], ctx: ValidationContext) => {
     const out: DecodedMessage[] = new Array(messages.length);
@@ -38,7 +42,12 @@ export function poolDecodeStage(ruleSet: RuleSetDefinition, threads: number, tim
           pool
             .run(
               chunk.map((i) => messages[i]!.value!),
-              { format, now: ctx.now, meterIds: chunk.map((i) => messages[i]!.key), crossBlockDuplicates: false },
+              {
+                format,
+                now: ctx.now,
+                meterIds: chunk.map((i) => messages[i]!.key),
+                crossBlockDuplicates: false,
+              },
             )
             .then((batch) => {
               const failed = new Map(batch.failures.map((f) => [f.message, f.failure]));
@@ -47,7 +56,12 @@ export function poolDecodeStage(ruleSet: RuleSetDefinition, threads: number, tim
               chunk.forEach((msgIndex, local) => {
                 const failure = failed.get(local);
                 if (failure) {
-                  out[msgIndex] = { reject: { rule: 'decode', reason: describeFailure(failure) }, blocks: [], columns: null, offsets: EMPTY };
+                  out[msgIndex] = {
+                    reject: { rule: 'decode', reason: describeFailure(failure) },
+                    blocks: [],
+                    columns: null,
+                    offsets: EMPTY,
+                  };
                   return;
                 }
                 const ks = blocksOf[local]!;
@@ -55,9 +69,13 @@ export function poolDecodeStage(ruleSet: RuleSetDefinition, threads: number, tim
                 const first = ks.length > 0 ? batch.blockOffsets[ks[0]!]! : 0;
                 const last = ks.length > 0 ? batch.blockOffsets[ks[ks.length - 1]! + 1]! : 0;
                 const offsets = new Uint32Array(ks.length + 1);
-                ks.forEach((k, j) => (offsets[j + 1] = batch.blockOffsets[k + 1]! - first));
+                for (const [j, k] of ks.entries()) offsets[j + 1] = batch.blockOffsets[k + 1]! - first;
                 const c = batch.columns;
-                const columns = new ValidationColumns(c.states.subarray(first, last), c.ruleMask.subarray(first, last), c.late.subarray(first, last));
+                const columns = new ValidationColumns(
+                  c.states.subarray(first, last),
+                  c.ruleMask.subarray(first, last),
+                  c.late.subarray(first, last),
+                );
                 out[msgIndex] = { reject: null, blocks, columns, offsets };
               });
             }),

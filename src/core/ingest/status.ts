@@ -1,5 +1,5 @@
 import type { SmtConfig } from '../config/config.js';
-import { ServiceUnavailableError, errorMessage } from '../errors.js';
+import { errorMessage, ServiceUnavailableError } from '../errors.js';
 import { createKafka, kafkaLogLevel } from '../kafka/client.js';
 import { groupLag } from '../kafka/consumer.js';
 import { topicNames } from '../kafka/topics.js';
@@ -21,14 +21,22 @@ export async function ingestGroupStatus(config: SmtConfig): Promise<IngestGroupS
   const admin = kafka.admin();
   try {
     await admin.connect();
-    const [lag, described] = await Promise.all([groupLag(kafka, group, topic), admin.describeGroups([group])]);
+    const [lag, described] = await Promise.all([
+      groupLag(kafka, group, topic),
+      admin.describeGroups([group]),
+    ]);
     const g = described.groups[0];
     return {
       group,
       topic,
       state: g?.state ?? 'Unknown',
       members: (g?.members ?? []).map((m) => ({ clientId: m.clientId, host: m.clientHost })),
-      partitions: lag.map((l) => ({ partition: l.partition, committed: l.committed.toString(), high: l.high.toString(), lag: l.lag.toString() })),
+      partitions: lag.map((l) => ({
+        partition: l.partition,
+        committed: l.committed.toString(),
+        high: l.high.toString(),
+        lag: l.lag.toString(),
+      })),
       totalLag: lag.reduce((s, l) => s + l.lag, 0n).toString(),
     };
   } catch (err) {

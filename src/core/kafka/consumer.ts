@@ -82,7 +82,9 @@ export class BatchConsumer {
         const { topic, partition } = batch;
         for (let i = 0; i < batch.messages.length; i += this.options.maxMessages) {
           if (this.stopping || !isRunning() || isStale()) return;
-          const slice = batch.messages.slice(i, i + this.options.maxMessages).map((m) => toConsumed(topic, partition, m));
+          const slice = batch.messages
+            .slice(i, i + this.options.maxMessages)
+            .map((m) => toConsumed(topic, partition, m));
           this.inFlight++;
           try {
             const ok = await this.processWithRetry(topic, partition, slice, heartbeat);
@@ -100,7 +102,12 @@ export class BatchConsumer {
     });
   }
 
-  private async processWithRetry(topic: string, partition: number, slice: ConsumedMessage[], heartbeat: () => Promise<void>): Promise<boolean> {
+  private async processWithRetry(
+    topic: string,
+    partition: number,
+    slice: ConsumedMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.onBatch(topic, partition, slice);
@@ -137,11 +144,18 @@ export class BatchConsumer {
   }
 }
 
-export async function groupLag(kafka: kafkajs.Kafka, groupId: string, topic: string): Promise<PartitionLag[]> {
+export async function groupLag(
+  kafka: kafkajs.Kafka,
+  groupId: string,
+  topic: string,
+): Promise<PartitionLag[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const [committed, ends] = await Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+    const [committed, ends] = await Promise.all([
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+      admin.fetchTopicOffsets(topic),
+    ]);
     const byPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
     return ends
       .map((e) => {

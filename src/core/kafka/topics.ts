@@ -21,7 +21,10 @@ export function topicNames(config: SmtConfig): TopicNames {
  * Create smt's topics if missing. Explicit creation (waiting for leaders) avoids kafkajs' first-use
  * errors with auto-created topics. Returns the topics that were created.
  */
-export async function ensureTopics(config: SmtConfig, names: TopicNames = topicNames(config)): Promise<string[]> {
+export async function ensureTopics(
+  config: SmtConfig,
+  names: TopicNames = topicNames(config),
+): Promise<string[]> {
   const admin = createKafka(config, { logLevel: kafkaLogLevel.ERROR }).admin();
   await admin.connect();
   try {
@@ -31,7 +34,11 @@ export async function ensureTopics(config: SmtConfig, names: TopicNames = topicN
     if (wanted.length === 0) return [];
     await admin.createTopics({
       waitForLeaders: true,
-      topics: wanted.map((topic) => ({ topic, numPartitions: topic === names.events ? 1 : partitions, replicationFactor: 1 })),
+      topics: wanted.map((topic) => ({
+        topic,
+        numPartitions: topic === names.events ? 1 : partitions,
+        replicationFactor: 1,
+      })),
     });
     return wanted;
   } finally {

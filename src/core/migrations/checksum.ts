@@ -13,6 +13,9 @@ const PLACEHOLDER_CONTEXT: SchemaContext = {
 };
 
 export function migrationChecksum(migration: Migration): string {
-  const text = migration.statements(PLACEHOLDER_CONTEXT).map((s) => s.trim()).join('\n;\n');
+  const text = migration
+    .statements(PLACEHOLDER_CONTEXT)
+    .map((s) => s.trim())
+    .join('\n;\n');
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

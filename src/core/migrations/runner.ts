@@ -19,13 +19,19 @@ export function validateMigrationList(store: Store, migrations: Migration[]): vo
   let previous = 0;
   for (const m of migrations) {
     if (!Number.isInteger(m.version) || m.version <= previous) {
-      throw new Error(`${store} migrations must have strictly increasing integer versions (at ${m.version} ${m.name})`);
+      throw new Error(
+        `${store} migrations must have strictly increasing integer versions (at ${m.version} ${m.name})`,
+      );
     }
     previous = m.version;
   }
 }
 
-export function planMigrations(store: Store, migrations: Migration[], applied: AppliedMigration[]): StoreMigrationStatus {
+export function planMigrations(
+  store: Store,
+  migrations: Migration[],
+  applied: AppliedMigration[],
+): StoreMigrationStatus {
   const known = new Map(migrations.map((m) => [m.version, m]));
   const appliedVersions = new Set(applied.map((a) => a.version));
   for (const a of applied) {
@@ -41,12 +47,17 @@ export function planMigrations(store: Store, migrations: Migration[], applied: A
     store,
     current: applied.reduce((max, a) => Math.max(max, a.version), 0),
     latest: migrations.at(-1)?.version ?? 0,
-    pending: migrations.filter((m) => !appliedVersions.has(m.version)).map((m) => ({ version: m.version, name: m.name })),
+    pending: migrations
+      .filter((m) => !appliedVersions.has(m.version))
+      .map((m) => ({ version: m.version, name: m.name })),
     unknown: applied.filter((a) => !known.has(a.version)).map((a) => a.version),
   };
 }
 
-export async function migrationStatus(target: MigrationTarget, migrations: Migration[]): Promise<StoreMigrationStatus> {
+export async function migrationStatus(
+  target: MigrationTarget,
+  migrations: Migration[],
+): Promise<StoreMigrationStatus> {
   await target.ensureLedger();
   return planMigrations(target.store, migrations, await target.applied());
 }

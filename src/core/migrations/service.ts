@@ -1,15 +1,20 @@
+import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraMigrationTarget } from '../cassandra/migration-target.js';
 import { CASSANDRA_MIGRATIONS } from '../cassandra/migrations.js';
-import { createCassandraClient } from '../cassandra/client.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseMigrationTarget } from '../clickhouse/migration-target.js';
 import { CLICKHOUSE_MIGRATIONS } from '../clickhouse/migrations.js';
 import type { SmtConfig } from '../config/config.js';
-import { ServiceUnavailableError, SmtError, errorMessage } from '../errors.js';
+import { errorMessage, ServiceUnavailableError, SmtError } from '../errors.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { PostgresMigrationTarget } from '../postgres/migration-target.js';
 import { POSTGRES_MIGRATIONS } from '../postgres/migrations.js';
-import { migrationStatus, runMigrations, type StoreMigrationResult, type StoreMigrationStatus } from './runner.js';
+import {
+  migrationStatus,
+  runMigrations,
+  type StoreMigrationResult,
+  type StoreMigrationStatus,
+} from './runner.js';
 import type { Migration, MigrationTarget, SchemaContext, Store } from './types.js';
 
 export const MIGRATIONS: Record<Store, Migration[]> = {
@@ -32,19 +37,31 @@ function createTarget(store: Store, config: SmtConfig): MigrationTarget {
     case 'postgres':
       return new PostgresMigrationTarget(createPostgresPool(config, { max: 1 }));
     case 'cassandra':
-      return new CassandraMigrationTarget(createCassandraClient(config), config.string('cassandra.keyspace'), config.string('cassandra.replication'));
+      return new CassandraMigrationTarget(
+        createCassandraClient(config),
+        config.string('cassandra.keyspace'),
+        config.string('cassandra.replication'),
+      );
     case 'clickhouse':
-      return new ClickHouseMigrationTarget(createClickHouseClient(config, { useDatabase: false }), config.string('clickhouse.database'));
+      return new ClickHouseMigrationTarget(
+        createClickHouseClient(config, { useDatabase: false }),
+        config.string('clickhouse.database'),
+      );
   }
 }
 
-async function withTarget<T>(store: Store, config: SmtConfig, fn: (t: MigrationTarget) => Promise<T>): Promise<T> {
+async function withTarget<T>(
+  store: Store,
+  config: SmtConfig,
+  fn: (t: MigrationTarget) => Promise<T>,
+): Promise<T> {
   const target = createTarget(store, config);
   try {
     return await fn(target);
   } catch (err) {
     if (err instanceof SmtError) throw err;
-    if (isConnectionError(err)) throw new ServiceUnavailableError(store, `cannot reach it: ${errorMessage(err)}`);
+    if (isConnectionError(err))
+      throw new ServiceUnavailableError(store, `cannot reach it: ${errorMessage(err)}`);
     throw new SmtError(`${store}: migration failed: ${errorMessage(err)}`, {
       hint: 'Fix the cause shown above and run `smt db migrate` again; applied migrations are not repeated.',
       cause: err,
@@ -57,7 +74,9 @@ async function withTarget<T>(store: Store, config: SmtConfig, fn: (t: MigrationT
 
 export function isConnectionError(err: unknown): boolean {
   const text = `${(err as { code?: string })?.code ?? ''} ${errorMessage(err)} ${(err as { name?: string })?.name ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|NoHostAvailable|All host\(s\) tried|timeout|socket hang up|Connection terminated/i.test(text);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|NoHostAvailable|All host\(s\) tried|timeout|socket hang up|Connection terminated/i.test(
+    text,
+  );
 }
 
 export async function migrateStores(
@@ -67,7 +86,8 @@ export async function migrateStores(
 ): Promise<StoreMigrationResult[]> {
   const ctx = schemaContext(config);
   const out: StoreMigrationResult[] = [];
-  for (const store of stores) out.push(await withTarget(store, config, (t) => runMigrations(t, MIGRATIONS[store], ctx, options)));
+  for (const store of stores)
+    out.push(await withTarget(store, config, (t) => runMigrations(t, MIGRATIONS[store], ctx, options)));
   return out;
 }
 

@@ -40,7 +40,14 @@ export class IngestBookkeeping {
   /** Which of these meter-days are already aggregated or in a closed/billed billing period. */
   async lateTouches(keys: readonly (MeterDayKey & { readings: number })[]): Promise<LateTouch[]> {
     if (keys.length === 0) return [];
-    const r = await this.pool.query<{ meter_id: string; channel: string; local_date: string; kind: LateTouch['kind']; period_id: string | null; readings: number }>(
+    const r = await this.pool.query<{
+      meter_id: string;
+      channel: string;
+      local_date: string;
+      kind: LateTouch['kind'];
+      period_id: string | null;
+      readings: number;
+    }>(
       `WITH k AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int[]) AS t(meter_id, channel, local_date, readings)
        )
@@ -52,7 +59,12 @@ export class IngestBookkeeping {
          FROM k JOIN smt.billing_periods b ON b.meter_id = k.meter_id
           AND k.local_date >= b.period_start AND k.local_date < b.period_end
           AND b.status IN ('closed', 'billed', 'rebill_required')`,
-      [keys.map((k) => k.meterId), keys.map((k) => k.channel), keys.map((k) => k.localDate), keys.map((k) => k.readings)],
+      [
+        keys.map((k) => k.meterId),
+        keys.map((k) => k.channel),
+        keys.map((k) => k.localDate),
+        keys.map((k) => k.readings),
+      ],
     );
     return r.rows.map((x) => ({
       meterId: x.meter_id,
@@ -89,7 +101,14 @@ export class IngestBookkeeping {
              readings_rejected = d.readings_rejected + EXCLUDED.readings_rejected,
              readings_late = d.readings_late + EXCLUDED.readings_late,
              last_received_at = now()`,
-          [c.map((x) => x.meterId), c.map((x) => x.channel), c.map((x) => x.localDate), c.map((x) => x.received), c.map((x) => x.rejected), c.map((x) => x.late)],
+          [
+            c.map((x) => x.meterId),
+            c.map((x) => x.channel),
+            c.map((x) => x.localDate),
+            c.map((x) => x.received),
+            c.map((x) => x.rejected),
+            c.map((x) => x.late),
+          ],
         );
       }
       const l = args.late;
@@ -104,7 +123,14 @@ export class IngestBookkeeping {
           `INSERT INTO smt.late_data_alerts AS a (meter_id, channel, local_date, period_id, kind, readings)
            SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::text[], $6::int[])
            ON CONFLICT (meter_id, channel, local_date, kind) DO UPDATE SET readings = a.readings + EXCLUDED.readings`,
-          [l.map((x) => x.meterId), l.map((x) => x.channel), l.map((x) => x.localDate), l.map((x) => x.periodId), l.map((x) => x.kind), l.map((x) => x.readings)],
+          [
+            l.map((x) => x.meterId),
+            l.map((x) => x.channel),
+            l.map((x) => x.localDate),
+            l.map((x) => x.periodId),
+            l.map((x) => x.kind),
+            l.map((x) => x.readings),
+          ],
         );
       }
       await client.query(

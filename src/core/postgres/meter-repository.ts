@@ -38,7 +38,8 @@ interface MeterRow {
   removed_at: Date | null;
 }
 
-const COLUMNS = 'meter_id, account_id, tariff_id, region_id, segment, timezone, interval_minutes, status, rated_kw, installed_at, removed_at';
+const COLUMNS =
+  'meter_id, account_id, tariff_id, region_id, segment, timezone, interval_minutes, status, rated_kw, installed_at, removed_at';
 const BATCH = 5_000;
 
 function toMeter(r: MeterRow): Meter {
@@ -147,9 +148,16 @@ export class MeterRepository {
     if (filter.tariff) add('tariff_id = ?', filter.tariff);
     if (filter.status) add('status = ?', filter.status);
     if (filter.account) add('account_id = ?', filter.account);
-    if (filter.prefix) add("meter_id LIKE ? || '%'", filter.prefix.replace(/[\\%_]/g, (c) => `\\${c}`));
+    if (filter.prefix)
+      add(
+        "meter_id LIKE ? || '%'",
+        filter.prefix.replace(/[\\%_]/g, (c) => `\\${c}`),
+      );
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const total = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM smt.meters ${clause}`, params);
+    const total = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM smt.meters ${clause}`,
+      params,
+    );
     const rows = await this.pool.query<MeterRow>(
       `SELECT ${COLUMNS} FROM smt.meters ${clause} ORDER BY meter_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, limit, offset],
@@ -158,7 +166,9 @@ export class MeterRepository {
   }
 
   async get(meterId: string): Promise<Meter | null> {
-    const r = await this.pool.query<MeterRow>(`SELECT ${COLUMNS} FROM smt.meters WHERE meter_id = $1`, [meterId]);
+    const r = await this.pool.query<MeterRow>(`SELECT ${COLUMNS} FROM smt.meters WHERE meter_id = $1`, [
+      meterId,
+    ]);
     return r.rows[0] ? toMeter(r.rows[0]) : null;
   }
 
@@ -167,7 +177,10 @@ export class MeterRepository {
     const out: Meter[] = [];
     let after = '';
     for (;;) {
-      const r = await this.pool.query<MeterRow>(`SELECT ${COLUMNS} FROM smt.meters WHERE meter_id > $1 ORDER BY meter_id LIMIT $2`, [after, pageSize]);
+      const r = await this.pool.query<MeterRow>(
+        `SELECT ${COLUMNS} FROM smt.meters WHERE meter_id > $1 ORDER BY meter_id LIMIT $2`,
+        [after, pageSize],
+      );
       for (const row of r.rows) out.push(toMeter(row));
       if (r.rows.length < pageSize) return out;
       after = r.rows.at(-1)!.meter_id;

@@ -18,7 +18,12 @@ export class PostgresMigrationTarget implements MigrationTarget {
     const r = await this.pool.query<{ version: number; name: string; checksum: string; applied_at: Date }>(
       'SELECT version, name, checksum, applied_at FROM smt.schema_migrations ORDER BY version',
     );
-    return r.rows.map((x) => ({ version: x.version, name: x.name, checksum: x.checksum, appliedAt: x.applied_at }));
+    return r.rows.map((x) => ({
+      version: x.version,
+      name: x.name,
+      checksum: x.checksum,
+      appliedAt: x.applied_at,
+    }));
   }
 
   /** One transaction per migration: PostgreSQL DDL is transactional, so a failure leaves nothing half-done. */
@@ -27,14 +32,15 @@ export class PostgresMigrationTarget implements MigrationTarget {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-      const done = await client.query('SELECT 1 FROM smt.schema_migrations WHERE version = $1', [migration.version]);
+      const done = await client.query('SELECT 1 FROM smt.schema_migrations WHERE version = $1', [
+        migration.version,
+      ]);
       if (done.rowCount === 0) {
         for (const s of statements) await client.query(s);
-        await client.query('INSERT INTO smt.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-          migration.version,
-          migration.name,
-          checksum,
-        ]);
+        await client.query(
+          'INSERT INTO smt.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)',
+          [migration.version, migration.name, checksum],
+        );
       }
       await client.query('COMMIT');
     } catch (err) {

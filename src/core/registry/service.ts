@@ -1,9 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { SmtConfig } from '../config/config.js';
-import { InvalidDataError, ServiceUnavailableError, SmtError, UsageError, errorMessage } from '../errors.js';
+import { errorMessage, InvalidDataError, ServiceUnavailableError, SmtError, UsageError } from '../errors.js';
 import { isConnectionError } from '../migrations/service.js';
 import { createPostgresPool } from '../postgres/client.js';
-import { type MeterFilter, type MeterPage, MeterRepository, type UpsertCounts } from '../postgres/meter-repository.js';
+import {
+  type MeterFilter,
+  type MeterPage,
+  MeterRepository,
+  type UpsertCounts,
+} from '../postgres/meter-repository.js';
 import type { Meter } from './meter.js';
 import { parseMeterCsv, type RowProblem } from './meter-csv.js';
 
@@ -21,7 +26,8 @@ async function withRepository<T>(config: SmtConfig, fn: (repo: MeterRepository) 
     return await fn(new MeterRepository(pool));
   } catch (err) {
     if (err instanceof SmtError) throw err;
-    if (isConnectionError(err)) throw new ServiceUnavailableError('postgres', `cannot reach it: ${errorMessage(err)}`);
+    if (isConnectionError(err))
+      throw new ServiceUnavailableError('postgres', `cannot reach it: ${errorMessage(err)}`);
     if (/relation "smt\.\w+" does not exist/.test(errorMessage(err))) {
       throw new SmtError(`postgres: the registry tables do not exist (${errorMessage(err)})`, {
         hint: 'Run `smt db migrate` first.',
@@ -36,18 +42,27 @@ async function withRepository<T>(config: SmtConfig, fn: (repo: MeterRepository) 
 }
 
 /** All-or-nothing unless skipInvalid: a file with any bad row imports nothing. */
-export async function importMeters(config: SmtConfig, file: string, options: { skipInvalid?: boolean; dryRun?: boolean } = {}): Promise<MeterImportResult> {
+export async function importMeters(
+  config: SmtConfig,
+  file: string,
+  options: { skipInvalid?: boolean; dryRun?: boolean } = {},
+): Promise<MeterImportResult> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${errorMessage(err)}`, 'Pass the path of a registry CSV file.');
+    throw new UsageError(
+      `cannot read ${file}: ${errorMessage(err)}`,
+      'Pass the path of a registry CSV file.',
+    );
   }
   let parsed: ReturnType<typeof parseMeterCsv>;
   try {
     parsed = parseMeterCsv(text);
   } catch (err) {
-    throw new InvalidDataError(`${file} is not valid CSV: ${errorMessage(err)}`, { hint: 'Fix the quoting at the line named above.' });
+    throw new InvalidDataError(`${file} is not valid CSV: ${errorMessage(err)}`, {
+      hint: 'Fix the quoting at the line named above.',
+    });
   }
   if (parsed.fatal.length > 0) {
     const p = parsed.fatal[0]!;
@@ -55,12 +70,21 @@ export async function importMeters(config: SmtConfig, file: string, options: { s
       hint: 'The header must name the columns meter_id, account_id, tariff_id, region_id, segment, timezone, interval_minutes, status, installed_at (rated_kw and removed_at optional).',
     });
   }
-  const base = { file, rows: parsed.rows, valid: parsed.meters.length, skipped: 0, problems: parsed.problems };
+  const base = {
+    file,
+    rows: parsed.rows,
+    valid: parsed.meters.length,
+    skipped: 0,
+    problems: parsed.problems,
+  };
   if (parsed.problems.length > 0 && !options.skipInvalid) {
     const lines = [...new Set(parsed.problems.map((p) => p.line))].length;
     const err = new InvalidDataError(
       `${file}: ${lines} of ${parsed.rows} rows are invalid; nothing was imported. First: line ${parsed.problems[0]!.line}, ${parsed.problems[0]!.field}: ${parsed.problems[0]!.message}`,
-      { hint: 'Fix the rows listed, or pass --skip-invalid to import only the valid ones.', details: { problems: parsed.problems } },
+      {
+        hint: 'Fix the rows listed, or pass --skip-invalid to import only the valid ones.',
+        details: { problems: parsed.problems },
+      },
     );
     throw err;
   }
@@ -70,7 +94,12 @@ export async function importMeters(config: SmtConfig, file: string, options: { s
   return { ...base, skipped, ...counts };
 }
 
-export function listMeters(config: SmtConfig, filter: MeterFilter, limit: number, offset: number): Promise<MeterPage> {
+export function listMeters(
+  config: SmtConfig,
+  filter: MeterFilter,
+  limit: number,
+  offset: number,
+): Promise<MeterPage> {
   return withRepository(config, (repo) => repo.list(filter, limit, offset));
 }
 
