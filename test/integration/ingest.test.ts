@@ -229,6 +229,44 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
     }
   });
 });
+describe('two versions of one reading in one batch', () => {
+  it('keeps the later one in Cassandra and ClickHouse, even when it is smaller', async () => {
+    const v1 = meterDay('IT-2', '2026-03-28', ZONE, (i) => (i === 7 ? 0.55 : 0.1 + ((i * 2) % 7) / 100));
+    const v2 = meterDay('IT-2', '2026-03-28', ZONE, (i) => (i === 7 ? 0.44 : 0.1 + ((i * 2) % 7) / 100));
+    const producer = await createProducer(config);
+    try {
+      await producer.sendRaw(topicNames(config).raw, [jsonMessage(v1), jsonMessage(v2)]);
+    } finally {
+      await producer.close();
+    }
+    await ingest();
+    const start = new Date(v2.starts[7]!);
+    const c = createCassandraClient(config);
+    try {
+      const rs = await c.execute(
+        `SELECT value FROM ${config.string('cassandra.keyspace')}.interval_series WHERE meter_id = 'IT-2' AND day = '2026-03-28' AND channel = 'active_import_kwh' AND interval_start = ?`,
+        [start],
+        { prepare: true },
+      );
+      expect(rs.rows[0]!.value).toBeCloseTo(0.44, 9);
+    } finally {
+      await c.shutdown();
+    }
+    const db = config.string('clickhouse.database');
+    const ts = start.toISOString().slice(0, 19).replace('T', ' ');
+    const ch = createClickHouseClient(config);
+    try {
+      const rs = await ch.query({
+        query: `SELECT argMax(value, version) AS v FROM ${db}.readings WHERE meter_id = 'IT-2' AND ts = toDateTime('${ts}', 'UTC')`,
+        format: 'JSONEachRow',
+      });
+      expect((await rs.json<{ v: number }>())[0]!.v).toBeCloseTo(0.44, 9);
+    } finally {
+      await ch.close();
+    }
+  });
+});
+
 describe('late data on a billed period', () => {
   it('queues a recalculation, raises an alert and an event, once', async () => {
     const pool = createPostgresPool(config, { max: 1 });

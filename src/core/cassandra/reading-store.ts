@@ -38,10 +38,12 @@ export interface SeriesEntry {
   version: number;
   source: string;
   quality: number;
+  /** set by ingest for a row written earlier in the same batch: its index in the rows to write */
+  pendingRow?: number;
 }
 
 const LocalDate = cassandra.types.LocalDate;
-const Long = cassandra.types.Long;
+const unset = cassandra.types.unset;
 
 /**
  * Readings in Cassandra: raw deliveries and the current interval series, both partitioned by
@@ -66,20 +68,39 @@ export class CassandraReadingStore {
     await this.bounded(rows, (r) =>
       this.client.execute(
         this.insertRaw,
-        [r.meterId, LocalDate.fromString(r.day), r.source, r.format, r.channel, r.readings, r.firstInterval === null ? null : new Date(r.firstInterval), r.payload, new Date(r.receivedAt)],
+        [
+          r.meterId,
+          LocalDate.fromString(r.day),
+          r.source,
+          r.format,
+          r.channel,
+          r.readings,
+          r.firstInterval,
+          r.payload,
+          r.receivedAt,
+        ],
         { prepare: true },
       ),
     );
   }
 
-  /** Current series entries of the given meter-days, keyed `${meter}|${day}|${channel}|${intervalStartMs}`. */
-  async readSeries(partitions: readonly { meterId: string; day: string }[]): Promise<Map<string, SeriesEntry>> {
-    const out = new Map<string, SeriesEntry>();
+  /** Current series entries of the given meter-days. */
+  async readSeries(partitions: readonly { meterId: string; day: string }[]): Promise<SeriesSnapshot> {
+    const out = new SeriesSnapshot();
     await this.bounded(partitions, async (p) => {
-      const rs = await this.client.execute(this.selectSeries, [p.meterId, LocalDate.fromString(p.day)], { prepare: true, fetchSize: 5_000 });
+      const rs = await this.client.execute(this.selectSeries, [p.meterId, LocalDate.fromString(p.day)], {
+        prepare: true,
+        fetchSize: 5_000,
+      });
+      // Rows come in clustering order, channel first: look the channel's map up once per run.
+      let channel: string | undefined;
+      let entries: Map<number, SeriesEntry> | undefined;
       for (const row of rs.rows) {
-        const start = (row.interval_start as Date).getTime();
-        out.set(seriesKey(p.meterId, p.day, row.channel as string, start), {
+        if (entries === undefined || row.channel !== channel) {
+          channel = row.channel as string;
+          entries = out.entries(p.meterId, p.day, channel);
+        }
+        entries.set((row.interval_start as Date).getTime(), {
           value: row.value as number | null,
           version: Number(row.version as cassandra.types.Long),
           source: row.source as string,
@@ -90,24 +111,36 @@ export class CassandraReadingStore {
     return out;
   }
 
+  /**
+   * Writes rows as one unlogged batch per meter-day, rows of a partition in the order given.
+   * Parameters are passed in the forms the driver encodes without converting: epoch milliseconds
+   * for timestamps and bigints, one LocalDate per partition.
+   */
   async writeSeries(rows: readonly SeriesRow[]): Promise<void> {
-    const byPartition = new Map<string, SeriesRow[]>();
+    const byPartition = new Map<string, { day: cassandra.types.LocalDate; rows: SeriesRow[] }>();
+    // Rows arrive in runs of one partition; the key is built once per run, not per row.
+    let last: SeriesRow | undefined;
+    let list: SeriesRow[] = [];
     for (const r of rows) {
-      const k = `${r.meterId}|${r.day}`;
-      let list = byPartition.get(k);
-      if (!list) byPartition.set(k, (list = []));
+      if (last === undefined || r.meterId !== last.meterId || r.day !== last.day) {
+        const k = `${r.meterId}|${r.day}`;
+        let p = byPartition.get(k);
+        if (!p) byPartition.set(k, (p = { day: LocalDate.fromString(r.day), rows: [] }));
+        list = p.rows;
+      }
       list.push(r);
+      last = r;
     }
-    const now = new Date();
-    await this.bounded([...byPartition.values()], (list) =>
+    const now = Date.now();
+    await this.bounded([...byPartition.values()], (p) =>
       this.client.batch(
-        list.map((r) => ({
+        p.rows.map((r) => ({
           query: this.insertSeries,
           params: [
             r.meterId,
-            LocalDate.fromString(r.day),
+            p.day,
             r.channel,
-            new Date(r.intervalStart),
+            r.intervalStart,
             r.intervalMinutes,
             r.value,
             r.quality,
@@ -115,8 +148,13 @@ export class CassandraReadingStore {
             r.validationState,
             r.failedRules,
             r.deviceStatus,
-            Long.fromNumber(r.version),
-            r.supersedes === null ? null : Long.fromNumber(r.supersedes),
+            r.version,
+            // A row without a predecessor leaves supersedes unset rather than binding null: null
+            // would write a tombstone cell per reading, which reads back the same (null) but costs
+            // Cassandra a cell to write, compact and skip on every read of the partition. Rows are
+            // only written without a predecessor when readSeries found none, so there is no older
+            // value to clear.
+            r.supersedes ?? unset,
             r.source,
             now,
           ],
@@ -138,6 +176,21 @@ export class CassandraReadingStore {
   }
 }
 
-export function seriesKey(meterId: string, day: string, channel: string, intervalStart: number): string {
-  return `${meterId}|${day}|${channel}|${intervalStart}`;
+/**
+ * Series entries by meter-day, channel and interval start (epoch ms). Nested maps rather than one
+ * map under a joined string key: the pipeline looks up each reading, and a per-reading key string
+ * was a measurable share of ingest CPU.
+ */
+export class SeriesSnapshot {
+  private readonly partitions = new Map<string, Map<string, Map<number, SeriesEntry>>>();
+
+  /** The entries of one meter-day-channel; an empty map (kept, so `set` on it is remembered) when none were read. */
+  entries(meterId: string, day: string, channel: string): Map<number, SeriesEntry> {
+    const k = `${meterId}|${day}`;
+    let channels = this.partitions.get(k);
+    if (!channels) this.partitions.set(k, (channels = new Map()));
+    let entries = channels.get(channel);
+    if (!entries) channels.set(channel, (entries = new Map()));
+    return entries;
+  }
 }

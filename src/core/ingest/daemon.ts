@@ -107,6 +107,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       group,
       registry: () => registry,
       timezone: config.string('timezone'),
+      versionClock: { last: 0 },
     };
     const health: HealthState = {
       healthy: () => waitingFor === null,

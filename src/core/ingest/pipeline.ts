@@ -1,5 +1,14 @@
-import { type CassandraReadingStore, type RawMessageRow, type SeriesRow, seriesKey } from '../cassandra/reading-store.js';
-import { chDateTime, type ClickHouseReadingRow, type ClickHouseReadingStore } from '../clickhouse/reading-store.js';
+import type {
+  CassandraReadingStore,
+  RawMessageRow,
+  SeriesEntry,
+  SeriesRow,
+} from '../cassandra/reading-store.js';
+import {
+  ClickHouseReadingBatch,
+  type ClickHouseReadingStore,
+  chDateTime,
+} from '../clickhouse/reading-store.js';
 import type { ConsumedMessage } from '../kafka/messages.js';
 import { sourceOf } from '../kafka/messages.js';
 import type { MessageProducer } from '../kafka/producer.js';
@@ -11,7 +20,7 @@ import { LocalCalendar } from '../time/calendar.js';
 import type { RegistrySnapshot } from '../vee/context.js';
 import type { VeeEngine } from '../vee/engine.js';
 import { ruleKey, rulesInMask } from '../vee/rules.js';
-import type { DecodeStage, DecodedMessage } from './decode-stage.js';
+import type { DecodedMessage, DecodeStage } from './decode-stage.js';
 
 /** Where each reading of a batch went. Every decoded reading lands in exactly one bucket. */
 export interface BatchOutcome {
@@ -47,6 +56,8 @@ export interface IngestPorts {
   registry: () => { meters: ReadonlyMap<string, Meter>; snapshot: RegistrySnapshot };
   timezone: string;
   now?: () => number;
+  /** the last version assigned by this process (strictly increasing) */
+  versionClock: { last: number };
 }
 
 const calendars = new Map<string, LocalCalendar>();
@@ -54,6 +65,36 @@ function calendarFor(zone: string): LocalCalendar {
   let c = calendars.get(zone);
   if (!c) calendars.set(zone, (c = new LocalCalendar(zone)));
   return c;
+}
+
+/**
+ * The local day of the last instant looked up. Readings come in runs of one day (a block rarely
+ * spans two), so the per-day work of the loops below (keys, map lookups) runs once per run.
+ */
+class DayCursor {
+  date = '';
+  private start = Number.NaN;
+  private end = Number.NaN;
+
+  constructor(private readonly cal: LocalCalendar) {}
+
+  /** Moves to the local day of `ms`; true when that is not the day of the previous call. */
+  moveTo(ms: number): boolean {
+    if (ms >= this.start && ms < this.end) return false;
+    const bounds = this.cal.dayBoundsOf(this.cal.localDayOf(ms));
+    this.start = bounds.start;
+    this.end = bounds.end;
+    this.date = this.cal.localDateOf(ms);
+    return true;
+  }
+}
+
+/** A meter-day that received stored readings in this batch (checked against aggregated / billed days). */
+interface TouchedDay {
+  meterId: string;
+  channel: string;
+  localDate: string;
+  readings: number;
 }
 
 function emptyOutcome(messages: number): BatchOutcome {
@@ -85,7 +126,12 @@ function bump(map: Record<string, number>, key: string, n = 1): void {
  * the Kafka offset only after this resolves. Each step is idempotent, and the series comparison
  * keeps a replay from producing new ClickHouse rows (which the rollup views would count again).
  */
-export async function processPartitionBatch(ports: IngestPorts, topic: string, partition: number, all: readonly ConsumedMessage[]): Promise<BatchOutcome> {
+export async function processPartitionBatch(
+  ports: IngestPorts,
+  topic: string,
+  partition: number,
+  all: readonly ConsumedMessage[],
+): Promise<BatchOutcome> {
   const out = emptyOutcome(all.length);
   if (all.length === 0) return out;
   const watermark = (await ports.bookkeeping.watermarks(ports.group, topic)).get(partition) ?? -1n;
@@ -112,7 +158,8 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
     let reject = d.reject;
     if (!reject) {
       const unknown = d.blocks.find((b) => !meters.has(b.meterId));
-      if (unknown) reject = { rule: 'registry.unknown', reason: `meter ${unknown.meterId} is not registered` };
+      if (unknown)
+        reject = { rule: 'registry.unknown', reason: `meter ${unknown.meterId} is not registered` };
     }
     const firstBlock = d.blocks[0];
     const zone = firstBlock && meters.get(firstBlock.meterId)?.timezone;
@@ -137,7 +184,16 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
       bump(out.rejectsByReason, reject.rule, Math.max(n, 1));
       deadLetters.push({
         key: m.key,
-        value: { kind: 'message', rule: reject.rule, reason: reject.reason, source: { topic: m.topic, partition: m.partition, offset: m.offset }, format: m.format, key: m.key, payloadBase64: m.value?.toString('base64') ?? null, rejectedAt: new Date(now).toISOString() },
+        value: {
+          kind: 'message',
+          rule: reject.rule,
+          reason: reject.reason,
+          source: { topic: m.topic, partition: m.partition, offset: m.offset },
+          format: m.format,
+          key: m.key,
+          payloadBase64: m.value?.toString('base64') ?? null,
+          rejectedAt: new Date(now).toISOString(),
+        },
       });
       d.blocks = [];
       d.columns = null;
@@ -148,9 +204,12 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
       const cal = calendarFor(meters.get(b.meterId)!.timezone);
       const dayOfFirst = cal.localDateOf(b.starts[0] ?? m.timestamp);
       blockDays.push(dayOfFirst);
+      const cursor = new DayCursor(cal);
       for (let j = 0; j < b.starts.length; j++) {
-        const day = j === 0 ? dayOfFirst : cal.localDateOf(b.starts[j]!);
-        partitions.set(`${b.meterId}|${day}`, { meterId: b.meterId, day });
+        if (!cursor.moveTo(b.starts[j]!)) continue;
+        const day = cursor.date;
+        const pkey = `${b.meterId}|${day}`;
+        if (!partitions.has(pkey)) partitions.set(pkey, { meterId: b.meterId, day });
       }
     }
     days[i] = blockDays;
@@ -159,11 +218,11 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
   await ports.cassandra.writeRaw(raw);
   const current = await ports.cassandra.readSeries([...partitions.values()]);
 
-  const chRows: ClickHouseReadingRow[] = [];
+  const chRows = new ClickHouseReadingBatch();
   const seriesRows: SeriesRow[] = [];
   const validated: { key: string; value: unknown }[] = [];
   const counts = new Map<string, MeterDayCount>();
-  const touchedDays = new Map<string, { meterId: string; channel: string; localDate: string; readings: number }>();
+  const touchedDays = new Map<string, TouchedDay>();
   const ingestedAt = chDateTime(now);
 
   for (let i = 0; i < messages.length; i++) {
@@ -171,24 +230,60 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
     const d: DecodedMessage = decoded[i]!;
     if (!d.columns) continue;
     const source = sourceOf(m);
-    const version = m.timestamp;
+    // Versions follow processing order: the later of two deliveries wins even when both carry the
+    // same millisecond timestamp (ClickHouse keeps the highest version, Cassandra the last write).
+    const version = Math.max(m.timestamp, ports.versionClock.last + 1);
+    ports.versionClock.last = version;
     for (let k = 0; k < d.blocks.length; k++) {
       const b = d.blocks[k]!;
       const meter = meters.get(b.meterId)!;
       const cal = calendarFor(meter.timezone);
       const base = d.offsets[k]!;
+      chRows.block({
+        meter_id: b.meterId,
+        channel: b.channel,
+        interval_minutes: b.intervalMinutes,
+        region: meter.regionId,
+        segment: meter.segment,
+        tariff: meter.tariffId,
+        version,
+        ingested_at: ingestedAt,
+      });
       ports.engine.validateContext(b, ctx, d.columns, base);
       const states = d.columns.states;
       const masks = d.columns.ruleMask;
       const lateFlags = d.columns.late;
       const rejectedReadings: { start: number; value: number | null; rules: string[] }[] = [];
       const acceptedIdx: number[] = [];
+      // Per local day of the block (see DayCursor): its count, touched-day entry and series entries.
+      const cursor = new DayCursor(cal);
+      let day = '';
+      let ckey = '';
+      let count: MeterDayCount = undefined as unknown as MeterDayCount;
+      let touched: TouchedDay | undefined;
+      let series: Map<number, SeriesEntry> = undefined as unknown as Map<number, SeriesEntry>;
       for (let j = 0; j < b.starts.length; j++) {
         const start = b.starts[j]!;
-        const day = cal.localDateOf(start);
-        const ckey = `${b.meterId}|${b.channel}|${day}`;
-        let count = counts.get(ckey);
-        if (!count) counts.set(ckey, (count = { meterId: b.meterId, channel: b.channel, localDate: day, received: 0, rejected: 0, late: 0 }));
+        if (cursor.moveTo(start)) {
+          day = cursor.date;
+          ckey = `${b.meterId}|${b.channel}|${day}`;
+          const c = counts.get(ckey);
+          if (c) count = c;
+          else {
+            count = {
+              meterId: b.meterId,
+              channel: b.channel,
+              localDate: day,
+              received: 0,
+              rejected: 0,
+              late: 0,
+            };
+            counts.set(ckey, count);
+          }
+          // looked up at the day's first stored reading, so touchedDays keeps its insertion order
+          touched = undefined;
+          series = current.entries(b.meterId, day, b.channel);
+        }
         out.readings++;
         const value = b.values[j]!;
         if (Number.isNaN(value)) {
@@ -206,7 +301,7 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
           continue;
         }
         const isLate = lateFlags[base + j] === 1;
-        const existing = current.get(seriesKey(b.meterId, day, b.channel, start));
+        const existing = series.get(start);
         // Written by this very message in an attempt that failed later on: stored already, and
         // ClickHouse has it too (it is written before the series).
         const alreadyWritten = existing !== undefined && existing.source === source;
@@ -221,14 +316,26 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
         }
         // Any stored reading, late by the VEE threshold or not, can land on a day that is already
         // aggregated or billed; the bookkeeping query decides which meter-days are.
-        const touched = touchedDays.get(ckey);
-        if (touched) touched.readings++;
-        else touchedDays.set(ckey, { meterId: b.meterId, channel: b.channel, localDate: day, readings: 1 });
+        touched ??= touchedDays.get(ckey);
+        if (!touched) {
+          touched = { meterId: b.meterId, channel: b.channel, localDate: day, readings: 0 };
+          touchedDays.set(ckey, touched);
+        }
+        touched.readings++;
         out.stored++;
         acceptedIdx.push(j);
         if (alreadyWritten) continue;
-        const quality = packFields(Origin.Actual, state as ValidationState, Method.None, state === ValidationState.Accepted ? Reason.FailedValidation : Reason.None);
-        const row = {
+        const quality = packFields(
+          Origin.Actual,
+          state as ValidationState,
+          Method.None,
+          state === ValidationState.Accepted ? Reason.FailedValidation : Reason.None,
+        );
+        // Two messages of one batch with different values for one identity: the later one replaces
+        // the pending row. Both rows in one unlogged batch would share a write timestamp, and
+        // Cassandra would then keep the larger value, not the later one.
+        const pendingRow = existing?.pendingRow;
+        const row: SeriesRow = {
           meterId: b.meterId,
           day,
           channel: b.channel,
@@ -241,18 +348,27 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
           failedRules: masks[base + j]!,
           deviceStatus: b.status[j]!,
           version,
-          supersedes: existing ? existing.version : null,
+          supersedes:
+            pendingRow !== undefined
+              ? seriesRows[pendingRow]!.supersedes
+              : existing
+                ? existing.version
+                : null,
           source,
         };
-        seriesRows.push(row);
+        if (pendingRow !== undefined) seriesRows[pendingRow] = row;
+        else seriesRows.push(row);
         // Later messages in this batch compare against what this one stores.
-        current.set(seriesKey(b.meterId, day, b.channel, start), { value, version, source, quality });
-        chRows.push({
-          meter_id: b.meterId,
-          channel: b.channel,
-          ts: chDateTime(start),
+        series.set(start, {
+          value,
+          version,
+          source,
+          quality,
+          pendingRow: pendingRow ?? seriesRows.length - 1,
+        });
+        chRows.add({
+          ts: start,
           local_date: day,
-          interval_minutes: b.intervalMinutes,
           value,
           missing: 0,
           quality,
@@ -260,17 +376,20 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
           validation_state: state,
           failed_rules: masks[base + j]!,
           device_status: b.status[j]!,
-          region: meter.regionId,
-          segment: meter.segment,
-          tariff: meter.tariffId,
-          version,
-          ingested_at: ingestedAt,
         });
       }
       if (rejectedReadings.length > 0) {
         deadLetters.push({
           key: b.meterId,
-          value: { kind: 'readings', meterId: b.meterId, channel: b.channel, intervalMinutes: b.intervalMinutes, source: { topic: m.topic, partition: m.partition, offset: m.offset }, readings: rejectedReadings, rejectedAt: new Date(now).toISOString() },
+          value: {
+            kind: 'readings',
+            meterId: b.meterId,
+            channel: b.channel,
+            intervalMinutes: b.intervalMinutes,
+            source: { topic: m.topic, partition: m.partition, offset: m.offset },
+            readings: rejectedReadings,
+            rejectedAt: new Date(now).toISOString(),
+          },
         });
       }
       if (acceptedIdx.length > 0) {
@@ -302,9 +421,19 @@ export async function processPartitionBatch(ports: IngestPorts, topic: string, p
   await ports.producer.sendJson(ports.topics.rejected, deadLetters);
   await ports.producer.sendJson(
     ports.topics.events,
-    late.map((t) => ({ key: t.meterId, value: { type: 'late_data', ...t, detectedAt: new Date(now).toISOString() } })),
+    late.map((t) => ({
+      key: t.meterId,
+      value: { type: 'late_data', ...t, detectedAt: new Date(now).toISOString() },
+    })),
   );
-  await ports.bookkeeping.recordBatch({ group: ports.group, topic, partition, nextOffset: lastOffset + 1n, counts: [...counts.values()], late });
+  await ports.bookkeeping.recordBatch({
+    group: ports.group,
+    topic,
+    partition,
+    nextOffset: lastOffset + 1n,
+    counts: [...counts.values()],
+    late,
+  });
   return out;
 }
 

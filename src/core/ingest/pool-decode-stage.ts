@@ -2,10 +2,19 @@ import type { WireFormat } from '../codecs/types.js';
 import type { ConsumedMessage } from '../kafka/messages.js';
 import { DecodeValidatePool } from '../pool/decode-validate-pool.js';
 import type { ReadingBlock } from '../readings/block.js';
-import type { ValidationContext } from '../vee/context.js';
+import type { MeterSnapshot, ValidationContext } from '../vee/context.js';
 import { ValidationColumns } from '../vee/engine.js';
 import type { RuleSetDefinition } from '../vee/rule-set.js';
 import { type DecodedMessage, type DecodeStage, describeFailure, precheck } from './decode-stage.js';
+
+function registryOf(keys: (string | null)[], ctx: ValidationContext): MeterSnapshot[] {
+  const out = new Map<string, MeterSnapshot>();
+  for (const k of keys) {
+    const m = k === null ? undefined : ctx.registry?.get(k);
+    if (m) out.set(m.meterId, m);
+  }
+  return [...out.values()];
+}
 
 /** Messages per worker task: large enough to amortise the hand-off, small enough to spread over threads. */
 const TASK_MESSAGES = 100;
@@ -46,6 +55,11 @@ export function poolDecodeStage(
                 format,
                 now: ctx.now,
                 meterIds: chunk.map((i) => messages[i]!.key),
+                // segment thresholds and ratings apply in the worker's technical rules too
+                registry: registryOf(
+                  chunk.map((i) => messages[i]!.key),
+                  ctx,
+                ),
                 crossBlockDuplicates: false,
               },
             )
