@@ -33,6 +33,3 @@ export function createCassandraClient(
     ...(options.metadataSync === false ? { isMetadataSyncEnabled: false } : {}),
   });
 }
-
-/** Same as createCassandraClient (the first name this factory had). */
-export const createCassandra = createCassandraClient;

@@ -1,7 +1,6 @@
 import { type ClickHouseClient, type ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { SmtConfig } from '../config/config.js';
 
-export { chString } from './sql.js';
 
 export interface ClickHouseClientOptions {
   /** false: no default database (probes, and migrations that create it); default true */
@@ -30,12 +29,4 @@ export function createClickHouseClient(
     application: 'smt',
     ...(options.logLevel !== undefined ? { log: { level: options.logLevel } } : {}),
   });
-}
-
-/** The first name of this factory: no default database, statements name `<db>.<table>`. */
-export function createClickHouse(
-  config: SmtConfig,
-  options: { requestTimeoutMs?: number } = {},
-): ClickHouseClient {
-  return createClickHouseClient(config, { ...options, useDatabase: false });
 }
