@@ -148,8 +148,6 @@ export async function processPartitionBatch(
   const raw: RawMessageRow[] = [];
   const deadLetters: { key: string | null; value: unknown }[] = [];
   const partitions = new Map<string, { meterId: string; day: string }>();
-  // Local day per reading is needed for several stores; compute once per block.
-  const days: string[][] = [];
 
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
@@ -199,11 +197,9 @@ export async function processPartitionBatch(
       d.columns = null;
       continue;
     }
-    const blockDays: string[] = [];
+    // The meter-day partitions this message touches, to read their current series in one pass.
     for (const b of d.blocks) {
       const cal = calendarFor(meters.get(b.meterId)!.timezone);
-      const dayOfFirst = cal.localDateOf(b.starts[0] ?? m.timestamp);
-      blockDays.push(dayOfFirst);
       const cursor = new DayCursor(cal);
       for (let j = 0; j < b.starts.length; j++) {
         if (!cursor.moveTo(b.starts[j]!)) continue;
@@ -212,7 +208,6 @@ export async function processPartitionBatch(
         if (!partitions.has(pkey)) partitions.set(pkey, { meterId: b.meterId, day });
       }
     }
-    days[i] = blockDays;
   }
 
   await ports.cassandra.writeRaw(raw);
