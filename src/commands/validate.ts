@@ -16,7 +16,7 @@ Registry rules run only with --meters; history rules never run here (a file carr
 Exit codes: 0 when the file decodes, even if rules fail readings (it is a dry run); 2 for a usage error (missing file, bad --now or --timezone); 3 when the file cannot be decoded at all, the format cannot be told, or the rules or meters file is invalid.`;
 
   static override examples = [
-    '<%= config.bin %> validate samples/meter-day.json',
+    '<%= config.bin %> validate samples/json/meter-day-dst-2026-03-29.json',
     '<%= config.bin %> validate readings.csv --rules my-rules.yaml --timezone Europe/Stockholm --now 2026-03-30T06:00:00Z',
     '<%= config.bin %> validate profile.dlms --format dlms --meter MTR-000001 --json',
   ];
