@@ -60,27 +60,19 @@ export abstract class BaseCommand extends Command {
       if (process.env.DEBUG && err.stack) writeInfo(err.stack);
       return this.exit(err.exitCode);
     }
-    // oclif's own parse errors (unknown flag, missing arg): usage, exit 2 also under --json.
+    // oclif's own errors (unknown flag, missing or invalid argument) carry `oclif.exit`: usage,
+    // exit 2, also under --json where oclif would exit 1.
     const oclifExit = err.oclif?.exit;
     if (oclifExit === 0) throw err;
     if (err.name === 'ExitError') throw err;
-    if (typeof oclifExit === 'number' && isParseError(err)) {
+    if (typeof oclifExit === 'number') {
       writeInfo(`Error: ${err.message}`);
       writeInfo(`Hint: see \`smt ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`);
       return this.exit(ExitCode.usage);
     }
     writeInfo(`Unexpected error (a bug in smt): ${err.message}`);
     if (err.stack) writeInfo(err.stack);
-    writeInfo('Hint: rerun with DEBUG=smt* for details and report it with the command line you used.');
+    writeInfo('Hint: this is a bug in smt; report it with the command line you used and the stack trace above.');
     return this.exit(ExitCode.bug);
   }
-}
-
-function isParseError(err: Error): boolean {
-  return (
-    /Unexpected argument|Nonexistent flag|Missing required|Expected --|Expected .* to be one of|Parsing --|--\S+ cannot also be provided|requires|Unexpected arguments|is not a valid/i.test(
-      err.message,
-    ) ||
-    (err.constructor.name.endsWith('Error') && 'parse' in err)
-  );
 }

@@ -33,3 +33,13 @@ describe('every command answers --help through bin/dev.js', () => {
     });
   }
 });
+
+describe('usage errors', () => {
+  it('exit 2 with a hint, also under --json (where oclif alone would exit 1)', () => {
+    for (const args of [['config', 'show', '--bogus'], ['config', 'show', '--json', '--bogus'], ['meters', 'show']]) {
+      const r = runCli(args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/Hint: see `smt /);
+    }
+  });
+});
