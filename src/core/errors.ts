@@ -99,3 +99,11 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** A driver error that means the server could not be reached (as opposed to a rejected statement). */
+export function isConnectionError(err: unknown): boolean {
+  const text = `${(err as { code?: string })?.code ?? ''} ${errorMessage(err)} ${(err as { name?: string })?.name ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|NoHostAvailable|All host\(s\) tried|timeout|socket hang up|Connection terminated/i.test(
+    text,
+  );
+}

@@ -1,7 +1,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { loadConfig, type SmtConfig } from '../core/config/config.js';
 import type { ConfigKey } from '../core/config/keys.js';
-import { ExitCode, SmtError } from '../core/errors.js';
+import { ExitCode, isConnectionError, ServiceUnavailableError, SmtError } from '../core/errors.js';
 import { writeInfo } from './output.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -70,9 +70,19 @@ export abstract class BaseCommand extends Command {
       writeInfo(`Hint: see \`smt ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`);
       return this.exit(ExitCode.usage);
     }
+    if (isConnectionError(err)) {
+      // A driver that could not reach its server: an operational condition, not a bug.
+      return this.catch(
+        new ServiceUnavailableError('a service', `cannot be reached: ${err.message}`, {
+          hint: 'Check `smt status` (or `smt stack up` for the local stack) and the addresses in `smt config show`.',
+        }),
+      );
+    }
     writeInfo(`Unexpected error (a bug in smt): ${err.message}`);
     if (err.stack) writeInfo(err.stack);
-    writeInfo('Hint: this is a bug in smt; report it with the command line you used and the stack trace above.');
+    writeInfo(
+      'Hint: this is a bug in smt; report it with the command line you used and the stack trace above.',
+    );
     return this.exit(ExitCode.bug);
   }
 }

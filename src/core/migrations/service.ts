@@ -5,7 +5,7 @@ import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseMigrationTarget } from '../clickhouse/migration-target.js';
 import { CLICKHOUSE_MIGRATIONS } from '../clickhouse/migrations.js';
 import type { SmtConfig } from '../config/config.js';
-import { errorMessage, ServiceUnavailableError, SmtError } from '../errors.js';
+import { errorMessage, isConnectionError, ServiceUnavailableError, SmtError } from '../errors.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { PostgresMigrationTarget } from '../postgres/migration-target.js';
 import { POSTGRES_MIGRATIONS } from '../postgres/migrations.js';
@@ -70,13 +70,6 @@ async function withTarget<T>(
   } finally {
     await target.close().catch(() => {});
   }
-}
-
-export function isConnectionError(err: unknown): boolean {
-  const text = `${(err as { code?: string })?.code ?? ''} ${errorMessage(err)} ${(err as { name?: string })?.name ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|NoHostAvailable|All host\(s\) tried|timeout|socket hang up|Connection terminated/i.test(
-    text,
-  );
 }
 
 export async function migrateStores(

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { SmtConfig } from '../config/config.js';
-import { errorMessage, InvalidDataError, ServiceUnavailableError, SmtError, UsageError } from '../errors.js';
-import { isConnectionError } from '../migrations/service.js';
+import {
+  errorMessage,
+  InvalidDataError,
+  isConnectionError,
+  ServiceUnavailableError,
+  SmtError,
+  UsageError,
+} from '../errors.js';
 import { createPostgresPool } from '../postgres/client.js';
 import {
   type MeterFilter,

@@ -10,11 +10,17 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { SmtConfig } from '../config/config.js';
-import { errorMessage, SchemaError, ServiceUnavailableError, SmtError, UsageError } from '../errors.js';
+import {
+  errorMessage,
+  isConnectionError,
+  SchemaError,
+  ServiceUnavailableError,
+  SmtError,
+  UsageError,
+} from '../errors.js';
 import type { RawMessage } from '../kafka/messages.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
-import { isConnectionError } from '../migrations/service.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { MeterRepository, type UpsertCounts } from '../postgres/meter-repository.js';
 import type { Meter } from '../registry/meter.js';
