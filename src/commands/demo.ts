@@ -4,6 +4,7 @@ import { jsonLogger } from '../core/log.js';
 import { FAULT_PRESET_NAMES, type FaultPreset } from '../core/simulate/faults.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { renderKeyValues, renderTable, writeResult } from '../ui/output.js';
+import { simulateProgressReporter } from '../ui/simulate-progress.js';
 
 export default class Demo extends BaseCommand {
   static override summary = 'Run the main job end to end on simulated meters against the local stack';
@@ -34,6 +35,8 @@ Exit codes: 0 every check matched; 3 a store's count differs from the ground tru
       if (tty) process.stderr.write(`\r\x1b[2K${line()}`);
       else this.info(line());
     };
+    // The simulator's own reporter: a live bar in a terminal, a line every 5 s in CI, nothing under --json.
+    const simReporter = this.jsonEnabled() ? undefined : simulateProgressReporter(tty);
     const summary = await runDemo(await this.smtConfig(), {
       meters: flags.meters,
       days: flags.days,
@@ -42,15 +45,13 @@ Exit codes: 0 every check matched; 3 a store's count differs from the ground tru
       noStack: flags['no-stack'],
       logger: jsonLogger('ingest', 'warn'),
       onStep: (line) => {
+        simReporter?.clear();
         if (tty) process.stderr.write('\r\x1b[2K');
         this.info(line);
       },
-      onSimulateProgress: (p) =>
-        every(
-          tty ? 200 : 5_000,
-          () =>
-            `simulate: ${Math.floor(p.fraction * 100)}%  ${p.readings.toLocaleString('en-US')} readings  ${Math.round(p.readingsPerSecond).toLocaleString('en-US')} readings/s`,
-        ),
+      ...(simReporter
+        ? { onSimulateProgress: simReporter.update, simulateProgressIntervalMs: simReporter.intervalMs }
+        : {}),
       onIngestProgress: (readings, seconds) =>
         every(
           tty ? 200 : 5_000,

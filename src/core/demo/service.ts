@@ -26,6 +26,8 @@ export interface DemoOptions {
   logger: Logger;
   onStep?: (line: string) => void;
   onSimulateProgress?: (p: SimulateProgress) => void;
+  /** minimum time between simulate progress callbacks */
+  simulateProgressIntervalMs?: number;
   onIngestProgress?: (readings: number, seconds: number) => void;
 }
 
@@ -103,6 +105,7 @@ export async function runDemo(config: SmtConfig, options: DemoOptions): Promise<
     idPrefix,
     registry: { kind: 'postgres' },
     ...(options.onSimulateProgress ? { onProgress: options.onSimulateProgress } : {}),
+    ...(options.simulateProgressIntervalMs ? { progressIntervalMs: options.simulateProgressIntervalMs } : {}),
   });
 
   step('ingesting until idle…');
