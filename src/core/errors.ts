@@ -103,7 +103,7 @@ export function errorMessage(err: unknown): string {
 /** A driver error that means the server could not be reached (as opposed to a rejected statement). */
 export function isConnectionError(err: unknown): boolean {
   const text = `${(err as { code?: string })?.code ?? ''} ${errorMessage(err)} ${(err as { name?: string })?.name ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|NoHostAvailable|All host\(s\) tried|timeout|socket hang up|Connection terminated/i.test(
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|NoHostAvailable|All host\(s\) tried|timeout|socket hang up|Connection terminated|KafkaJSConnectionError|KafkaJSNumberOfRetriesExceeded/i.test(
     text,
   );
 }

@@ -60,13 +60,6 @@ export interface IngestPorts {
   versionClock: { last: number };
 }
 
-const calendars = new Map<string, LocalCalendar>();
-function calendarFor(zone: string): LocalCalendar {
-  let c = calendars.get(zone);
-  if (!c) calendars.set(zone, (c = new LocalCalendar(zone)));
-  return c;
-}
-
 /**
  * The local day of the last instant looked up. Readings come in runs of one day (a block rarely
  * spans two), so the per-day work of the loops below (keys, map lookups) runs once per run.
@@ -161,7 +154,9 @@ export async function processPartitionBatch(
     }
     const firstBlock = d.blocks[0];
     const zone = firstBlock && meters.get(firstBlock.meterId)?.timezone;
-    const rawDay = calendarFor(zone ?? ports.timezone).localDateOf(firstBlock?.starts[0] ?? m.timestamp);
+    const rawDay = LocalCalendar.for(zone ?? ports.timezone).localDateOf(
+      firstBlock?.starts[0] ?? m.timestamp,
+    );
     if (m.key !== null && m.value !== null) {
       raw.push({
         meterId: m.key,
@@ -199,7 +194,7 @@ export async function processPartitionBatch(
     }
     // The meter-day partitions this message touches, to read their current series in one pass.
     for (const b of d.blocks) {
-      const cal = calendarFor(meters.get(b.meterId)!.timezone);
+      const cal = LocalCalendar.for(meters.get(b.meterId)!.timezone);
       const cursor = new DayCursor(cal);
       for (let j = 0; j < b.starts.length; j++) {
         if (!cursor.moveTo(b.starts[j]!)) continue;
@@ -232,7 +227,7 @@ export async function processPartitionBatch(
     for (let k = 0; k < d.blocks.length; k++) {
       const b = d.blocks[k]!;
       const meter = meters.get(b.meterId)!;
-      const cal = calendarFor(meter.timezone);
+      const cal = LocalCalendar.for(meter.timezone);
       const base = d.offsets[k]!;
       chRows.block({
         meter_id: b.meterId,

@@ -4,6 +4,7 @@ import {
   errorMessage,
   InvalidDataError,
   isConnectionError,
+  SchemaError,
   ServiceUnavailableError,
   SmtError,
   UsageError,
@@ -35,11 +36,10 @@ async function withRepository<T>(config: SmtConfig, fn: (repo: MeterRepository) 
     if (isConnectionError(err))
       throw new ServiceUnavailableError('postgres', `cannot reach it: ${errorMessage(err)}`);
     if (/relation "smt\.\w+" does not exist/.test(errorMessage(err))) {
-      throw new SmtError(`postgres: the registry tables do not exist (${errorMessage(err)})`, {
-        hint: 'Run `smt db migrate` first.',
-        exitCode: 6,
-        code: 'SCHEMA',
-      });
+      throw new SchemaError(
+        `postgres: the registry tables do not exist (${errorMessage(err)})`,
+        'Run `smt db migrate` first.',
+      );
     }
     throw err;
   } finally {
