@@ -18,12 +18,12 @@ import { jsonLogger } from '../src/core/log.js';
 import { migrateStores } from '../src/core/migrations/service.js';
 import { createPostgresPool } from '../src/core/postgres/client.js';
 import { MeterRepository } from '../src/core/postgres/meter-repository.js';
-import { Fleet } from '../src/core/simulate/fleet.js';
 import { resolveFaults } from '../src/core/simulate/faults.js';
+import { Fleet } from '../src/core/simulate/fleet.js';
 import { defaultStart, runSimulation } from '../src/core/simulate/service.js';
 import { stackUp } from '../src/core/stack/orchestrator.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
-import { percentile, type ProcStats, SERVICES, snapshotAll } from './process-stats.js';
+import { type ProcStats, percentile, SERVICES, snapshotAll } from './process-stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: number) => {
@@ -111,9 +111,16 @@ async function main() {
       producedReadingsPerSecond: sim.readingsPerSecond,
       sustainedReadingsPerSecond: Math.round(readings / busySeconds),
       wallSeconds: Math.round(busySeconds * 10) / 10,
-      cpuMicrosPerReading: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round(((v * 1e6) / readings) * 100) / 100])),
-      cpuCoresBusy: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round((v / busySeconds) * 100) / 100])),
-      rssMiB: { node: Math.round(peakRss / 2 ** 20), ...Object.fromEntries(SERVICES.map((s) => [s, Math.round(after[s]!.rssBytes / 2 ** 20)])) },
+      cpuMicrosPerReading: Object.fromEntries(
+        Object.entries(cpu).map(([k, v]) => [k, Math.round(((v * 1e6) / readings) * 100) / 100]),
+      ),
+      cpuCoresBusy: Object.fromEntries(
+        Object.entries(cpu).map(([k, v]) => [k, Math.round((v / busySeconds) * 100) / 100]),
+      ),
+      rssMiB: {
+        node: Math.round(peakRss / 2 ** 20),
+        ...Object.fromEntries(SERVICES.map((s) => [s, Math.round(after[s]!.rssBytes / 2 ** 20)])),
+      },
       seedDayMinutes: Math.round((240e6 / (readings / busySeconds) / 60) * 10) / 10,
     };
 
@@ -123,7 +130,13 @@ async function main() {
     const perMeterDay = 96;
     const lDays = 2;
     const lMeters = Math.max(1, Math.round((RATE * LATENCY_SECONDS) / (perMeterDay * lDays)));
-    const fleet = new Fleet({ seed: 9, meters: lMeters, timezone: tz, start: defaultStart(tz, lDays), idPrefix: 'L-' });
+    const fleet = new Fleet({
+      seed: 9,
+      meters: lMeters,
+      timezone: tz,
+      start: defaultStart(tz, lDays),
+      idPrefix: 'L-',
+    });
     const pool = createPostgresPool(lconfig, { max: 1 });
     try {
       await new MeterRepository(pool).upsert(Array.from({ length: lMeters }, (_, i) => fleet.meter(i)));
@@ -155,7 +168,8 @@ async function main() {
       batchSize: 8,
     });
     const deadline = Date.now() + 30_000;
-    while (latencies.length < lsim.messages && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (latencies.length < lsim.messages && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     abort.abort();
     await daemon;
     latencies.sort((a, b) => a - b);
@@ -168,16 +182,32 @@ async function main() {
       maxMs: latencies.at(-1) ?? null,
     };
 
-    const result = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, decodeStage: process.env.SMT_INGEST_WORKERS ?? 'config default', throughput, latency };
+    const result = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      decodeStage: process.env.SMT_INGEST_WORKERS ?? 'config default',
+      throughput,
+      latency,
+    };
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench/results/ingest.json'), `${JSON.stringify(result, null, 2)}\n`);
     const rows: [string, string][] = [
       ['readings ingested', `${readings} (${METERS} meters × ${DAYS} days, default faults)`],
       ['sustained readings/s', String(throughput.sustainedReadingsPerSecond)],
       ['seed day (240 M readings) at this rate', `${throughput.seedDayMinutes} min`],
-      ...Object.entries(throughput.cpuMicrosPerReading).map(([k, v]) => [`CPU µs/reading: ${k}`, `${v} (${throughput.cpuCoresBusy[k as 'node']} cores)`] as [string, string]),
+      ...Object.entries(throughput.cpuMicrosPerReading).map(
+        ([k, v]) =>
+          [`CPU µs/reading: ${k}`, `${v} (${throughput.cpuCoresBusy[k as 'node']} cores)`] as [
+            string,
+            string,
+          ],
+      ),
       ...Object.entries(throughput.rssMiB).map(([k, v]) => [`RSS MiB: ${k}`, String(v)] as [string, string]),
-      ['latency p50 / p99 / max (ms)', `${latency.p50Ms} / ${latency.p99Ms} / ${latency.maxMs} at ${RATE} readings/s`],
+      [
+        'latency p50 / p99 / max (ms)',
+        `${latency.p50Ms} / ${latency.p99Ms} / ${latency.maxMs} at ${RATE} readings/s`,
+      ],
     ];
     const w = Math.max(...rows.map((r) => r[0].length));
     process.stdout.write(`${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`);

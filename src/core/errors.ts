@@ -81,6 +81,29 @@ export class ServiceUnavailableError extends SmtError {
   }
 }
 
+/**
+ * A store refused a request and the same request will be refused again (a bad value, a schema
+ * mismatch): retrying cannot help, unlike ServiceUnavailableError. Thrown by the adapters only.
+ */
+export class StoreRejectedError extends SmtError {
+  readonly service: string;
+  constructor(service: string, message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(`${service}: ${message}`, {
+      ...options,
+      exitCode: ExitCode.invalidData,
+      code: 'STORE_REJECTED',
+      hint: options.hint ?? `The data or statement was refused by ${service}; the message says why.`,
+    });
+    this.name = 'StoreRejectedError';
+    this.service = service;
+  }
+}
+
+/** The store a ServiceUnavailableError or StoreRejectedError names, or null for anything else. */
+export function failedService(err: unknown): string | null {
+  return err instanceof ServiceUnavailableError || err instanceof StoreRejectedError ? err.service : null;
+}
+
 export class PrerequisiteError extends SmtError {
   constructor(message: string, hint: string) {
     super(message, { hint, exitCode: ExitCode.prerequisite, code: 'PREREQUISITE' });

@@ -21,7 +21,19 @@ function commandIds(dir = COMMANDS_DIR, prefix: string[] = []): string[] {
 describe('every command answers --help through bin/dev.js', () => {
   const ids = commandIds();
   it('finds the commands', () => {
-    expect(ids).toEqual(expect.arrayContaining(['stack up', 'db migrate', 'meters import', 'ingest', 'ingest status', 'demo', 'validate', 'simulate', 'status']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'stack up',
+        'db migrate',
+        'meters import',
+        'ingest',
+        'ingest status',
+        'demo',
+        'validate',
+        'simulate',
+        'status',
+      ]),
+    );
   });
   for (const id of ids) {
     it(`smt ${id} --help`, () => {
@@ -36,7 +48,11 @@ describe('every command answers --help through bin/dev.js', () => {
 
 describe('usage errors', () => {
   it('exit 2 with a hint, also under --json (where oclif alone would exit 1)', () => {
-    for (const args of [['config', 'show', '--bogus'], ['config', 'show', '--json', '--bogus'], ['meters', 'show']]) {
+    for (const args of [
+      ['config', 'show', '--bogus'],
+      ['config', 'show', '--json', '--bogus'],
+      ['meters', 'show'],
+    ]) {
       const r = runCli(args);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/Hint: see `smt /);

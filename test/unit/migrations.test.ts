@@ -63,7 +63,13 @@ describe('migration planning', () => {
   });
 
   it('ClickHouse statements stay in the portable subset (no TTL, CODEC, DateTime64, OR REPLACE)', () => {
-    const ctx = { keyspace: 'k', replication: '{}', rawTtlSeconds: 0, chDatabase: 'd' };
+    const ctx = {
+      keyspace: 'k',
+      replication: '{}',
+      rawTtlSeconds: 0,
+      chDatabase: 'd',
+      timezone: 'Europe/Stockholm',
+    };
     for (const mig of CLICKHOUSE_MIGRATIONS) {
       for (const s of mig.statements(ctx)) {
         expect(s).not.toMatch(
@@ -74,7 +80,13 @@ describe('migration planning', () => {
   });
 
   it('Cassandra raw tables use TWCS and the configured TTL', () => {
-    const ctx = { keyspace: 'k', replication: '{}', rawTtlSeconds: 86_400 * 30, chDatabase: 'd' };
+    const ctx = {
+      keyspace: 'k',
+      replication: '{}',
+      rawTtlSeconds: 86_400 * 30,
+      chDatabase: 'd',
+      timezone: 'Europe/Stockholm',
+    };
     const raw = CASSANDRA_MIGRATIONS.flatMap((x) => x.statements(ctx)).filter((s) =>
       /TABLE IF NOT EXISTS k\.raw_/.test(s),
     );

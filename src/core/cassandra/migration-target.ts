@@ -1,5 +1,6 @@
 import type cassandra from 'cassandra-driver';
-import type { AppliedMigration, Migration, MigrationTarget } from '../migrations/types.js';
+import type { AppliedMigration, Migration, MigrationTarget, SchemaContext } from '../migrations/types.js';
+import type { CassandraMigration } from './migrations.js';
 
 /**
  * Cassandra DDL is not transactional: statements are written `IF NOT EXISTS` so a migration that
@@ -35,8 +36,14 @@ export class CassandraMigrationTarget implements MigrationTarget {
       .sort((a, b) => a.version - b.version);
   }
 
-  async apply(migration: Migration, statements: string[], checksum: string): Promise<void> {
+  async apply(
+    migration: Migration,
+    statements: string[],
+    checksum: string,
+    ctx: SchemaContext,
+  ): Promise<void> {
     for (const s of statements) await this.client.execute(s);
+    await (migration as CassandraMigration).data?.(this.client, ctx);
     await this.client.execute(
       `INSERT INTO ${this.keyspace}.schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`,
       [migration.version, migration.name, checksum, new Date()],

@@ -1,4 +1,11 @@
-import type { Migration } from '../migrations/types.js';
+import type cassandra from 'cassandra-driver';
+import type { Migration, SchemaContext } from '../migrations/types.js';
+import { copyIntervalSeries } from './series-layout-v1.js';
+
+/** A Cassandra migration may move data after its statements, before its ledger row is written. */
+export interface CassandraMigration extends Migration {
+  data?: (client: cassandra.Client, ctx: SchemaContext) => Promise<void>;
+}
 
 /**
  * Cassandra holds readings for point reads of one meter: everything partitioned by (meter, local
@@ -8,7 +15,7 @@ import type { Migration } from '../migrations/types.js';
  */
 const twcs = `{'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'DAYS', 'compaction_window_size': 1}`;
 
-export const CASSANDRA_MIGRATIONS: Migration[] = [
+export const CASSANDRA_MIGRATIONS: CassandraMigration[] = [
   {
     version: 1,
     name: 'readings',
@@ -56,5 +63,40 @@ export const CASSANDRA_MIGRATIONS: Migration[] = [
         PRIMARY KEY ((meter_id, day), channel, interval_start)
       ) WITH compaction = {'class': 'SizeTieredCompactionStrategy'}`,
     ],
+  },
+  {
+    version: 2,
+    name: 'series-days',
+    // The series as one row per meter-day version (src/core/cassandra/series-row.ts for the blob
+    // layout), a meter-month per partition, newest version first; nothing is overwritten. The
+    // data step copies interval_series (one row per reading, v1) into it; interval_series stays
+    // until an operator drops it (docs/architecture.md).
+    statements: (ctx) => [
+      `CREATE TABLE IF NOT EXISTS ${ctx.keyspace}.series_days (
+        meter_id          text,
+        month             int,
+        channel           text,
+        day               date,
+        version           bigint,
+        interval_minutes  tinyint,
+        day_start         timestamp,
+        readings          smallint,
+        vals              blob,
+        quality           blob,
+        status            blob,
+        write_idx         blob,
+        write_versions    list<bigint>,
+        write_sources     list<text>,
+        rule_keys         list<text>,
+        rules             blob,
+        supersedes        bigint,
+        written_at        timestamp,
+        writer            text,
+        reason            text,
+        PRIMARY KEY ((meter_id, month), channel, day, version)
+      ) WITH CLUSTERING ORDER BY (channel ASC, day ASC, version DESC)
+        AND compaction = {'class': 'SizeTieredCompactionStrategy'}`,
+    ],
+    data: copyIntervalSeries,
   },
 ];

@@ -1,7 +1,6 @@
 import { type ClickHouseClient, type ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { SmtConfig } from '../config/config.js';
 
-
 export interface ClickHouseClientOptions {
   /** false: no default database (probes, and migrations that create it); default true */
   useDatabase?: boolean;

@@ -109,4 +109,13 @@ export const CLICKHOUSE_MIGRATIONS: Migration[] = [
       ];
     },
   },
+  {
+    version: 2,
+    name: 'readings-rule-keys',
+    // Every rule that fired, by key: the 32-bit failed_rules mask caps the number of rules and
+    // freezes their ids; it stays for existing queries and holds the rules that have a bit.
+    statements: (ctx) => [
+      `ALTER TABLE ${ctx.chDatabase}.readings ADD COLUMN rules Array(String) AFTER failed_rules`,
+    ],
+  },
 ];

@@ -1,4 +1,5 @@
 import type { FailureSink } from './failures.js';
+
 /**
  * Bytes → text for the text formats. Invalid UTF-8 is a failure of the payload, not something to
  * paper over with U+FFFD: a mangled meter id would otherwise be stored as a new meter.

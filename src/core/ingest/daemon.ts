@@ -1,17 +1,24 @@
 import { createCassandraClient } from '../cassandra/client.js';
-import { CassandraReadingStore } from '../cassandra/reading-store.js';
+import { CassandraRawArchive } from '../cassandra/raw-archive.js';
+import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
-import { errorMessage, isConnectionError, SchemaError, ServiceUnavailableError } from '../errors.js';
+import {
+  errorMessage,
+  failedService,
+  isConnectionError,
+  SchemaError,
+  ServiceUnavailableError,
+} from '../errors.js';
 import { BatchConsumer, type PartitionLag } from '../kafka/consumer.js';
 import type { ConsumedMessage } from '../kafka/messages.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
 import type { Logger } from '../log.js';
 import { storeSchemaStatus } from '../migrations/service.js';
+import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
 import { createPostgresPool } from '../postgres/client.js';
-import { IngestBookkeeping } from '../postgres/ingest-bookkeeping.js';
 import { MeterRepository } from '../postgres/meter-repository.js';
 import type { Meter } from '../registry/meter.js';
 import { type RegistrySnapshot, registrySnapshot } from '../vee/context.js';
@@ -96,14 +103,22 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   try {
     await untilAvailable('postgres', loadRegistry, log, options.signal);
     producer = await untilAvailable('kafka', () => createProducer(config), log, options.signal);
+    const bookkeeping = new PostgresBookkeeping(pool);
+    const keyspace = config.string('cassandra.keyspace');
     const ports = {
       decode: options.decodeStage ?? pooled?.stage ?? inThreadDecodeStage(engine),
       engine,
-      cassandra: new CassandraReadingStore(cassandra, config.string('cassandra.keyspace')),
-      clickhouse: new ClickHouseReadingStore(clickhouse, config.string('clickhouse.database')),
-      bookkeeping: new IngestBookkeeping(pool),
-      producer,
-      topics,
+      series: {
+        series: new CassandraSeriesStore(cassandra, keyspace),
+        raw: new CassandraRawArchive(cassandra, keyspace),
+        analytics: new ClickHouseReadingStore(clickhouse, config.string('clickhouse.database')),
+        bookkeeping,
+        topics: {
+          send: (t: string, m: readonly { key: string | null; value: unknown }[]) => producer!.sendJson(t, m),
+        },
+        topicNames: topics,
+      },
+      watermarks: (g: string, t: string) => bookkeeping.watermarks(g, t),
       group,
       registry: () => registry,
       timezone: config.string('timezone'),
@@ -252,10 +267,5 @@ function recordMetrics(m: IngestMetrics, o: BatchOutcome, seconds: number): void
 
 /** Name the dependency a failure points at, for the "waiting for" log line and /healthz. */
 export function dependencyOf(err: unknown): string {
-  const text = `${errorMessage(err)} ${(err as { name?: string })?.name ?? ''} ${(err as { code?: string })?.code ?? ''}`;
-  if (/NoHostAvailable|All host\(s\) tried|cassandra|19042|OperationTimedOut/i.test(text)) return 'cassandra';
-  if (/clickhouse|18123|Code: \d+/i.test(text)) return 'clickhouse';
-  if (/Kafka|broker|19092|KafkaJS/i.test(text)) return 'kafka';
-  if (/postgres|55432|relation|Connection terminated|pg_/i.test(text)) return 'postgres';
-  return 'a dependency';
+  return failedService(err) ?? 'a dependency';
 }

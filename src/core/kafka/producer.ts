@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { SmtConfig } from '../config/config.js';
 import { createKafka } from './client.js';
+import { kafkaCall } from './errors.js';
 import { FORMAT_HEADER, type RawMessage } from './messages.js';
 
 /** smt's producer interface; kafkajs stays behind it (it is in maintenance mode). */
@@ -67,7 +68,7 @@ export async function createProducer(
         ...(m.headers ? { headers: m.headers } : {}),
       }));
       for (const chunk of chunksBySize(encoded, (m) => m.value.length + (m.key?.length ?? 0) + 64)) {
-        await producer.send({ topic, acks: -1, messages: chunk });
+        await kafkaCall(`producing to ${topic}`, () => producer.send({ topic, acks: -1, messages: chunk }));
       }
     },
     async close() {

@@ -10,6 +10,7 @@ const PLACEHOLDER_CONTEXT: SchemaContext = {
   replication: '${replication}',
   rawTtlSeconds: -1,
   chDatabase: '${chDatabase}',
+  timezone: '${timezone}',
 };
 
 export function migrationChecksum(migration: Migration): string {

@@ -77,7 +77,7 @@ export async function runMigrations(
       const m = migrations.find((x) => x.version === p.version)!;
       options.onProgress?.(`${target.store}: applying ${m.version} ${m.name}`);
       const t0 = performance.now();
-      await target.apply(m, m.statements(ctx), migrationChecksum(m));
+      await target.apply(m, m.statements(ctx), migrationChecksum(m), ctx);
       applied.push({ version: m.version, name: m.name, ms: Math.round(performance.now() - t0) });
     }
   }

@@ -29,6 +29,7 @@ export function schemaContext(config: SmtConfig): SchemaContext {
     replication: config.string('cassandra.replication'),
     rawTtlSeconds: config.int('cassandra.rawTtlDays') * 86_400,
     chDatabase: config.string('clickhouse.database'),
+    timezone: config.string('timezone'),
   };
 }
 

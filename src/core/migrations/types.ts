@@ -11,6 +11,8 @@ export interface SchemaContext {
   rawTtlSeconds: number;
   /** ClickHouse database */
   chDatabase: string;
+  /** the configured business zone (`timezone`), for data migrations that need a local calendar */
+  timezone: string;
 }
 
 export interface Migration {
@@ -32,6 +34,6 @@ export interface MigrationTarget {
   readonly store: Store;
   ensureLedger(): Promise<void>;
   applied(): Promise<AppliedMigration[]>;
-  apply(migration: Migration, statements: string[], checksum: string): Promise<void>;
+  apply(migration: Migration, statements: string[], checksum: string, ctx: SchemaContext): Promise<void>;
   close(): Promise<void>;
 }

@@ -37,7 +37,12 @@ export function isIntervalMinutes(n: number): n is IntervalMinutes {
 }
 
 /** Allocate a block of n readings with every value missing. */
-export function emptyBlock(meterId: string, channel: Channel, intervalMinutes: IntervalMinutes, n: number): ReadingBlock {
+export function emptyBlock(
+  meterId: string,
+  channel: Channel,
+  intervalMinutes: IntervalMinutes,
+  n: number,
+): ReadingBlock {
   return {
     meterId,
     channel,

@@ -1,92 +1,76 @@
 import type pg from 'pg';
-
-export interface MeterDayCount {
-  meterId: string;
-  channel: string;
-  localDate: string;
-  received: number;
-  rejected: number;
-  late: number;
-}
-
-export interface MeterDayKey {
-  meterId: string;
-  channel: string;
-  localDate: string;
-}
-
-export interface LateTouch extends MeterDayKey {
-  kind: 'aggregated_day' | 'closed_period' | 'billed_period';
-  periodId: number | null;
-  readings: number;
-}
+import { dayKey, type SeriesDayKey } from '../series/day.js';
+import type { Bookkeeping, ClosedDay, LateTouch, MeterDayCount, Watermark } from '../series/ports.js';
+import { postgresCall } from './errors.js';
 
 /**
  * Ingest's PostgreSQL side: per meter-day received counts and a per-partition watermark of the
  * offsets already counted, written in one transaction, so a replayed batch is not counted twice.
  */
-export class IngestBookkeeping {
+export class PostgresBookkeeping implements Bookkeeping {
   constructor(private readonly pool: pg.Pool) {}
 
   /** Next offset not yet counted, per partition (absent = nothing counted yet). */
   async watermarks(group: string, topic: string): Promise<Map<number, bigint>> {
-    const r = await this.pool.query<{ partition: number; next_offset: string }>(
-      'SELECT partition, next_offset FROM smt.ingest_offsets WHERE consumer_group = $1 AND topic = $2',
-      [group, topic],
+    const r = await postgresCall('reading ingest watermarks', () =>
+      this.pool.query<{ partition: number; next_offset: string }>(
+        'SELECT partition, next_offset FROM smt.ingest_offsets WHERE consumer_group = $1 AND topic = $2',
+        [group, topic],
+      ),
     );
     return new Map(r.rows.map((x) => [x.partition, BigInt(x.next_offset)]));
   }
 
-  /** Which of these meter-days are already aggregated or in a closed/billed billing period. */
-  async lateTouches(keys: readonly (MeterDayKey & { readings: number })[]): Promise<LateTouch[]> {
-    if (keys.length === 0) return [];
-    const r = await this.pool.query<{
-      meter_id: string;
-      channel: string;
-      local_date: string;
-      kind: LateTouch['kind'];
-      period_id: string | null;
-      readings: number;
-    }>(
-      `WITH k AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::int[]) AS t(meter_id, channel, local_date, readings)
-       )
-       SELECT k.meter_id, k.channel, to_char(k.local_date, 'YYYY-MM-DD') AS local_date, 'aggregated_day' AS kind, NULL::bigint AS period_id, k.readings
-         FROM k JOIN smt.daily_aggregates d USING (meter_id, channel, local_date)
-       UNION ALL
-       SELECT k.meter_id, k.channel, to_char(k.local_date, 'YYYY-MM-DD'),
-              CASE WHEN b.status = 'billed' THEN 'billed_period' ELSE 'closed_period' END, b.period_id, k.readings
-         FROM k JOIN smt.billing_periods b ON b.meter_id = k.meter_id
-          AND k.local_date >= b.period_start AND k.local_date < b.period_end
-          AND b.status IN ('closed', 'billed', 'rebill_required')`,
-      [
-        keys.map((k) => k.meterId),
-        keys.map((k) => k.channel),
-        keys.map((k) => k.localDate),
-        keys.map((k) => k.readings),
-      ],
+  async closedDays(keys: readonly SeriesDayKey[]): Promise<Map<string, ClosedDay[]>> {
+    const out = new Map<string, ClosedDay[]>();
+    if (keys.length === 0) return out;
+    const r = await postgresCall('reading aggregated and billed days', () =>
+      this.pool.query<{
+        meter_id: string;
+        channel: string;
+        local_date: string;
+        kind: ClosedDay['kind'];
+        period_id: string | null;
+      }>(
+        `WITH k AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::date[]) AS t(meter_id, channel, local_date)
+         )
+         SELECT k.meter_id, k.channel, to_char(k.local_date, 'YYYY-MM-DD') AS local_date, 'aggregated_day' AS kind, NULL::bigint AS period_id
+           FROM k JOIN smt.daily_aggregates d USING (meter_id, channel, local_date)
+         UNION ALL
+         SELECT k.meter_id, k.channel, to_char(k.local_date, 'YYYY-MM-DD'),
+                CASE WHEN b.status = 'billed' THEN 'billed_period' ELSE 'closed_period' END, b.period_id
+           FROM k JOIN smt.billing_periods b ON b.meter_id = k.meter_id
+            AND k.local_date >= b.period_start AND k.local_date < b.period_end
+            AND b.status IN ('closed', 'billed', 'rebill_required')`,
+        [keys.map((k) => k.meterId), keys.map((k) => k.channel), keys.map((k) => k.day)],
+      ),
     );
-    return r.rows.map((x) => ({
-      meterId: x.meter_id,
-      channel: x.channel,
-      localDate: x.local_date,
-      kind: x.kind,
-      periodId: x.period_id === null ? null : Number(x.period_id),
-      readings: x.readings,
-    }));
+    for (const x of r.rows) {
+      const k = dayKey(x.meter_id, x.channel, x.local_date);
+      const list = out.get(k) ?? [];
+      list.push({ kind: x.kind, periodId: x.period_id === null ? null : Number(x.period_id) });
+      out.set(k, list);
+    }
+    return out;
   }
 
   /**
    * Counts, late-data follow-ups and the watermark in one transaction. Recalculation items are
    * de-duplicated by the pending-unique index; alerts by their unique key.
    */
-  async recordBatch(args: {
-    group: string;
-    topic: string;
-    partition: number;
-    nextOffset: bigint;
+  async record(args: {
     counts: readonly MeterDayCount[];
     late: readonly LateTouch[];
+    watermark?: Watermark;
+  }): Promise<void> {
+    await postgresCall('recording ingest counts', () => this.recordTx(args));
+  }
+
+  private async recordTx(args: {
+    counts: readonly MeterDayCount[];
+    late: readonly LateTouch[];
+    watermark?: Watermark;
   }): Promise<void> {
     const client = await this.pool.connect();
     try {
@@ -133,11 +117,14 @@ export class IngestBookkeeping {
           ],
         );
       }
-      await client.query(
-        `INSERT INTO smt.ingest_offsets AS o (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = GREATEST(o.next_offset, EXCLUDED.next_offset), updated_at = now()`,
-        [args.group, args.topic, args.partition, args.nextOffset.toString()],
-      );
+      const w = args.watermark;
+      if (w) {
+        await client.query(
+          `INSERT INTO smt.ingest_offsets AS o (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = GREATEST(o.next_offset, EXCLUDED.next_offset), updated_at = now()`,
+          [w.group, w.topic, w.partition, w.nextOffset.toString()],
+        );
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});

@@ -1,0 +1,25 @@
+import { ClickHouseError } from '@clickhouse/client';
+import { errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
+
+/**
+ * Server error codes that depend on the server's state, not on the request: timeouts, too many
+ * queries or parts, memory, network.
+ */
+const TRANSIENT = new Set(['159', '160', '202', '209', '210', '241', '252', '425']);
+
+/** The one place ClickHouse client errors become smt errors. */
+export function clickhouseError(err: unknown, what: string): Error {
+  if (err instanceof ServiceUnavailableError || err instanceof StoreRejectedError) return err;
+  const message = `${what}: ${errorMessage(err)}`;
+  if (err instanceof ClickHouseError && !TRANSIENT.has(err.code))
+    return new StoreRejectedError('clickhouse', message, { cause: err });
+  return new ServiceUnavailableError('clickhouse', message, { cause: err });
+}
+
+export async function clickhouseCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw clickhouseError(err, what);
+  }
+}

@@ -1,0 +1,27 @@
+import { errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
+
+/**
+ * SQLSTATE classes and codes that depend on the server's state, not on the statement: connection
+ * (08), resources (53), operator intervention (57), serialization failure and deadlock (40001, 40P01).
+ */
+function transient(code: string): boolean {
+  return /^(08|53|57)/.test(code) || code === '40001' || code === '40P01';
+}
+
+/** The one place pg errors become smt errors: a SQLSTATE that a retry cannot fix is StoreRejectedError. */
+export function postgresError(err: unknown, what: string): Error {
+  if (err instanceof ServiceUnavailableError || err instanceof StoreRejectedError) return err;
+  const code = (err as { code?: unknown })?.code;
+  const message = `${what}: ${errorMessage(err)}`;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !transient(code))
+    return new StoreRejectedError('postgres', message, { cause: err });
+  return new ServiceUnavailableError('postgres', message, { cause: err });
+}
+
+export async function postgresCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw postgresError(err, what);
+  }
+}

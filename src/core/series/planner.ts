@@ -1,0 +1,435 @@
+/**
+ * The pure half of every write to the interval series: decoded blocks + registry + the stored
+ * state of the meter-days they touch → the new day versions, the rows of each store, the topic
+ * messages and where every reading went. No I/O: `writer.ts` reads the state, calls `planWrite`,
+ * and hands the plan to `apply.ts`.
+ */
+
+import type { ReadingBlock } from '../readings/block.js';
+import { Method, Origin, packFields, Reason, ValidationState } from '../readings/quality.js';
+import { LocalCalendar } from '../time/calendar.js';
+import type { ValidationColumns } from '../vee/engine.js';
+import { ruleKey, rulesInMask } from '../vee/rules.js';
+import type { RejectedReadingsLetter, SourceRef, TopicMessage, ValidatedMessage } from './contracts.js';
+import { validatedId } from './contracts.js';
+import {
+  copyDay,
+  dayKey,
+  emptyDay,
+  positionOf,
+  type SeriesDay,
+  type SeriesDayKey,
+  type WriteRef,
+  writeIndex,
+} from './day.js';
+import type {
+  ClosedDay,
+  DayChange,
+  LateTouch,
+  MeterDayCount,
+  MeterLookup,
+  RawDelivery,
+  RegisteredMeter,
+  TopicMessages,
+} from './ports.js';
+
+/** One input of a write: a Kafka message, a file, a correction, an estimation run's block set. */
+export interface WriteUnit {
+  /** identity of the input, e.g. `topic/partition/offset`, `correction:42`; makes a retry recognisable */
+  source: string;
+  /** Kafka position, for dead letters; null for other writers */
+  sourceRef: SourceRef | null;
+  key: string | null;
+  format: string | null;
+  /** archived as received when present */
+  payload: Buffer | null;
+  receivedAt: number;
+  /** the whole unit goes to the dead-letter topic */
+  reject: { rule: string; reason: string } | null;
+  blocks: ReadingBlock[];
+  /** validation results per reading (block k occupies [offsets[k], offsets[k+1])); null when rejected */
+  columns: ValidationColumns | null;
+  offsets: Uint32Array;
+}
+
+export interface Writer {
+  /** e.g. `ingest:smt-ingest`, `correction:alice` */
+  name: string;
+  /** why, for the version history */
+  reason: string;
+  /** what the writer's values are: Actual for ingest, Estimated for estimation … */
+  origin: Origin;
+  method: Method;
+}
+
+export interface WriteOutcome {
+  deadLetteredMessages: number;
+  /** readings of dead-lettered units that could be decoded */
+  deadLetteredReadings: number;
+  readings: number;
+  stored: number;
+  rejected: number;
+  missing: number;
+  /** same identity and value already in the series (re-delivery) */
+  duplicates: number;
+  /** same identity, different value: a new version superseding the stored one */
+  newVersions: number;
+  late: number;
+  lateTouches: number;
+  rejectsByReason: Record<string, number>;
+}
+
+export interface PlanInput {
+  writer: Writer;
+  units: readonly WriteUnit[];
+  meters: MeterLookup;
+  /** the zone of deliveries whose meter is unknown (raw archive day) */
+  fallbackZone: string;
+  /** current versions of the touched meter-days (from `touchedDays`) */
+  stored: ReadonlyMap<string, SeriesDay>;
+  closed: ReadonlyMap<string, ClosedDay[]>;
+  now: number;
+  /** the last version this process issued (µs); versions of the plan are above it and above every stored version they replace */
+  lastVersion: number;
+}
+
+export interface WritePlan {
+  raw: RawDelivery[];
+  days: SeriesDay[];
+  changes: DayChange[];
+  messages: TopicMessages;
+  counts: MeterDayCount[];
+  late: LateTouch[];
+  outcome: WriteOutcome;
+  lastVersion: number;
+}
+
+/** Placeholder meter id of a delivery that names none (no key, nothing decodable). */
+export const UNKEYED = '(unkeyed)';
+
+export function emptyWriteOutcome(): WriteOutcome {
+  return {
+    deadLetteredMessages: 0,
+    deadLetteredReadings: 0,
+    readings: 0,
+    stored: 0,
+    rejected: 0,
+    missing: 0,
+    duplicates: 0,
+    newVersions: 0,
+    late: 0,
+    lateTouches: 0,
+    rejectsByReason: {},
+  };
+}
+
+export function bump(map: Record<string, number>, key: string, n = 1): void {
+  map[key] = (map[key] ?? 0) + n;
+}
+
+/**
+ * The local day of the last instant looked up. Readings come in runs of one day, so the per-day
+ * work (keys, map lookups) runs once per run.
+ */
+class DayCursor {
+  date = '';
+  private start = Number.NaN;
+  private end = Number.NaN;
+
+  constructor(private readonly cal: LocalCalendar) {}
+
+  /** Moves to the local day of `ms`; true when that is not the day of the previous call. */
+  moveTo(ms: number): boolean {
+    if (ms >= this.start && ms < this.end) return false;
+    const bounds = this.cal.dayBoundsOf(this.cal.localDayOf(ms));
+    this.start = bounds.start;
+    this.end = bounds.end;
+    this.date = this.cal.localDateOf(ms);
+    return true;
+  }
+}
+
+/** Why a whole unit cannot be taken, checked here once for every writer: its meters must be registered. */
+function unitReject(u: WriteUnit, meters: MeterLookup): WriteUnit['reject'] {
+  if (u.reject) return u.reject;
+  const unknown = u.blocks.find((b) => meters.get(b.meterId) === undefined);
+  return unknown ? { rule: 'registry.unknown', reason: `meter ${unknown.meterId} is not registered` } : null;
+}
+
+/** The meter-days whose stored state a plan of these units needs. */
+export function touchedDays(units: readonly WriteUnit[], meters: MeterLookup): SeriesDayKey[] {
+  const out = new Map<string, SeriesDayKey>();
+  for (const u of units) {
+    if (unitReject(u, meters)) continue;
+    for (const b of u.blocks) {
+      const cursor = new DayCursor(LocalCalendar.for(meters.get(b.meterId)!.timezone));
+      for (let j = 0; j < b.starts.length; j++) {
+        if (!cursor.moveTo(b.starts[j]!)) continue;
+        const k = dayKey(b.meterId, b.channel, cursor.date);
+        if (!out.has(k)) out.set(k, { meterId: b.meterId, channel: b.channel, day: cursor.date });
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+function rawDelivery(u: WriteUnit, meters: MeterLookup, fallbackZone: string): RawDelivery | null {
+  if (u.payload === null) return null;
+  const first = u.blocks[0];
+  const meterId = u.key || first?.meterId || UNKEYED;
+  const zone = (first && meters.get(first.meterId)?.timezone) ?? fallbackZone;
+  return {
+    meterId,
+    day: LocalCalendar.for(zone).localDateOf(first?.starts[0] ?? u.receivedAt),
+    source: u.source,
+    format: u.format ?? '',
+    channel: first?.channel ?? null,
+    readings: u.blocks.reduce((n, b) => n + b.starts.length, 0),
+    firstInterval: first?.starts.length ? first.starts[0]! : null,
+    payload: u.payload,
+    receivedAt: u.receivedAt,
+  };
+}
+
+interface DayWork {
+  day: SeriesDay;
+  stored: SeriesDay | undefined;
+  meter: RegisteredMeter;
+  positions: Set<number>;
+  count: MeterDayCount;
+  /** stored readings of this plan on the day (late-data follow-ups) */
+  touched: number;
+}
+
+const NO_RULES: readonly string[] = [];
+
+function rulesOf(mask: number): readonly string[] {
+  return mask === 0 ? NO_RULES : rulesInMask(mask).map(ruleKey);
+}
+
+export function planWrite(input: PlanInput): WritePlan {
+  const { units, meters, writer, now } = input;
+  const out = emptyWriteOutcome();
+  const raw: RawDelivery[] = [];
+  const messages: TopicMessages = { validated: [], rejected: [], events: [] };
+  const work = new Map<string, DayWork>();
+  const rejectedAt = new Date(now).toISOString();
+  let last = input.lastVersion;
+
+  for (const u of units) {
+    const r = rawDelivery(u, meters, input.fallbackZone);
+    if (r) raw.push(r);
+    const reject = unitReject(u, meters);
+    if (reject || !u.columns) {
+      const n = u.blocks.reduce((s, b) => s + b.starts.length, 0);
+      out.deadLetteredMessages++;
+      out.deadLetteredReadings += n;
+      const rule = reject?.rule ?? 'decode';
+      bump(out.rejectsByReason, rule, Math.max(n, 1));
+      messages.rejected.push({
+        key: u.key,
+        value: {
+          v: 2,
+          kind: 'message',
+          rule,
+          reason: reject?.reason ?? 'no validation results',
+          source: u.sourceRef,
+          format: u.format,
+          key: u.key,
+          payloadBase64: u.payload?.toString('base64') ?? null,
+          rejectedAt,
+        },
+      });
+      continue;
+    }
+    // One version per unit, above the last one issued; per day above the version it replaces, so
+    // a restarted process with a clock behind the stored data still writes a newer version.
+    const unitVersion = Math.max(now * 1000, last + 1);
+    last = unitVersion;
+    const columns = u.columns;
+    for (let k = 0; k < u.blocks.length; k++) {
+      const b = u.blocks[k]!;
+      const meter = meters.get(b.meterId)!;
+      const base = u.offsets[k]!;
+      const cursor = new DayCursor(LocalCalendar.for(meter.timezone));
+      const rejectedReadings: RejectedReadingsLetter['readings'] = [];
+      const accepted: number[] = [];
+      let blockVersion = 0;
+      let w: DayWork = undefined as unknown as DayWork;
+      let ref: WriteRef = undefined as unknown as WriteRef;
+      let writeAt = -1;
+      for (let j = 0; j < b.starts.length; j++) {
+        const start = b.starts[j]!;
+        if (cursor.moveTo(start)) {
+          w = dayWork(work, input, b, cursor.date, meter);
+          const version = unitVersion > w.day.version ? unitVersion : w.day.version + 1;
+          if (version > last) last = version;
+          if (version > blockVersion) blockVersion = version;
+          ref = { version, source: u.source };
+          writeAt = -1;
+        }
+        out.readings++;
+        const value = b.values[j]!;
+        if (Number.isNaN(value)) {
+          out.missing++;
+          continue;
+        }
+        w.count.received++;
+        const state = columns.states[base + j]!;
+        const pos = w.day.intervalMinutes === b.intervalMinutes ? positionOf(w.day, start) : -1;
+        if (state === ValidationState.Failed || pos < 0) {
+          const rules =
+            state === ValidationState.Failed
+              ? rulesOf(columns.ruleMask[base + j]!)
+              : [w.day.intervalMinutes === b.intervalMinutes ? 'series.alignment' : 'series.interval_length'];
+          out.rejected++;
+          w.count.rejected++;
+          for (const rule of rules) bump(out.rejectsByReason, rule);
+          rejectedReadings.push({ start, value, rules: [...rules] });
+          continue;
+        }
+        const day = w.day;
+        const had = !Number.isNaN(day.values[pos]!);
+        const prev = had ? day.writes[day.writeIdx[pos]!] : undefined;
+        // Written by this very unit in an attempt that failed later on: stored already.
+        const alreadyWritten = prev !== undefined && prev.source === u.source;
+        if (had && !alreadyWritten && day.values[pos] === value) {
+          out.duplicates++;
+          continue;
+        }
+        if (had && !alreadyWritten) out.newVersions++;
+        if (columns.late[base + j] === 1) {
+          out.late++;
+          w.count.late++;
+        }
+        w.touched++;
+        out.stored++;
+        accepted.push(j);
+        if (alreadyWritten) continue;
+        if (writeAt < 0) writeAt = writeIndex(day, ref);
+        const mask = columns.ruleMask[base + j]!;
+        day.values[pos] = value;
+        day.quality[pos] = packFields(
+          writer.origin,
+          state as ValidationState,
+          writer.method,
+          state === ValidationState.Accepted ? Reason.FailedValidation : Reason.None,
+        );
+        day.status[pos] = b.status[j]!;
+        day.writeIdx[pos] = writeAt;
+        if (mask === 0) day.rules.delete(pos);
+        else day.rules.set(pos, rulesOf(mask));
+        w.positions.add(pos);
+      }
+      if (rejectedReadings.length > 0) {
+        messages.rejected.push({
+          key: b.meterId,
+          value: {
+            v: 2,
+            kind: 'readings',
+            meterId: b.meterId,
+            channel: b.channel,
+            intervalMinutes: b.intervalMinutes,
+            source: u.sourceRef,
+            readings: rejectedReadings,
+            rejectedAt,
+          },
+        });
+      }
+      if (accepted.length > 0)
+        messages.validated.push(validated(u, k, b, columns, base, accepted, blockVersion));
+    }
+  }
+
+  const days: SeriesDay[] = [];
+  const changes: DayChange[] = [];
+  const counts: MeterDayCount[] = [];
+  const late: LateTouch[] = [];
+  for (const [key, w] of work) {
+    counts.push(w.count);
+    if (w.touched > 0) {
+      for (const c of input.closed.get(key) ?? []) {
+        late.push({ ...keyFields(w.count), kind: c.kind, periodId: c.periodId, readings: w.touched });
+      }
+    }
+    if (w.positions.size === 0) continue;
+    const day = w.day;
+    let version = 0;
+    for (const p of w.positions) version = Math.max(version, day.writes[day.writeIdx[p]!]!.version);
+    day.version = Math.max(version, (w.stored?.version ?? 0) + 1);
+    day.supersedes = w.stored?.version ?? null;
+    day.writtenAt = now;
+    day.writer = writer.name;
+    day.reason = writer.reason;
+    days.push(day);
+    changes.push({ day, positions: [...w.positions].sort((a, b) => a - b), meter: w.meter });
+  }
+  out.lateTouches = late.length;
+  for (const t of late) {
+    messages.events.push({
+      key: t.meterId,
+      value: { v: 2, type: 'late_data', ...t, detectedAt: rejectedAt },
+    });
+  }
+  return { raw, days, changes, messages, counts, late, outcome: out, lastVersion: last };
+}
+
+function keyFields(c: MeterDayCount): { meterId: string; channel: string; localDate: string } {
+  return { meterId: c.meterId, channel: c.channel, localDate: c.localDate };
+}
+
+function dayWork(
+  work: Map<string, DayWork>,
+  input: PlanInput,
+  b: ReadingBlock,
+  date: string,
+  meter: RegisteredMeter,
+): DayWork {
+  const key = dayKey(b.meterId, b.channel, date);
+  let w = work.get(key);
+  if (w) return w;
+  const stored = input.stored.get(key);
+  const k = { meterId: b.meterId, channel: b.channel, day: date };
+  w = {
+    day: stored ? copyDay(stored) : emptyDay(k, meter.timezone, b.intervalMinutes),
+    stored,
+    meter,
+    positions: new Set(),
+    count: { meterId: b.meterId, channel: b.channel, localDate: date, received: 0, rejected: 0, late: 0 },
+    touched: 0,
+  };
+  work.set(key, w);
+  return w;
+}
+
+function validated(
+  u: WriteUnit,
+  k: number,
+  b: ReadingBlock,
+  columns: ValidationColumns,
+  base: number,
+  accepted: number[],
+  version: number,
+): TopicMessage<ValidatedMessage> {
+  return {
+    key: b.meterId,
+    value: {
+      v: 2,
+      id: validatedId(u.source, k),
+      meterId: b.meterId,
+      channel: b.channel,
+      intervalMinutes: b.intervalMinutes,
+      source: u.source,
+      version,
+      starts: accepted.map((j) => b.starts[j]!),
+      values: accepted.map((j) => b.values[j]!),
+      states: accepted.map((j) => columns.states[base + j]!),
+      rules: accepted.map((j) => [...rulesOf(columns.ruleMask[base + j]!)]),
+    },
+  };
+}
+
+/** The ingest writer: actual readings from the meters. */
+export function ingestWriter(group: string): Writer {
+  return { name: `ingest:${group}`, reason: 'readings received', origin: Origin.Actual, method: Method.None };
+}

@@ -1,0 +1,137 @@
+/**
+ * The stores the series write model talks to, one interface each. Adapters live in the store's
+ * folder (src/core/cassandra, clickhouse, postgres, kafka) and turn their driver's errors into
+ * ServiceUnavailableError (a retry may help) or StoreRejectedError (it will not) where the driver
+ * is called; nothing above them classifies driver errors.
+ */
+import type { LateDataEvent, LateKind, RejectedLetter, TopicMessage, ValidatedMessage } from './contracts.js';
+import type { SeriesDay, SeriesDayKey } from './day.js';
+
+/** Registry facts a writer needs per meter. */
+export interface RegisteredMeter {
+  meterId: string;
+  timezone: string;
+  intervalMinutes: number;
+  regionId: string;
+  segment: string;
+  tariffId: string;
+}
+
+export interface MeterLookup {
+  get(meterId: string): RegisteredMeter | undefined;
+}
+
+export interface SeriesStore {
+  /** The current version of each meter-day (absent: never written). */
+  current(keys: readonly SeriesDayKey[]): Promise<Map<string, SeriesDay>>;
+  /** New versions of meter-days. A version is immutable: writing it again writes the same row. */
+  write(days: readonly SeriesDay[]): Promise<void>;
+}
+
+export interface DaysQuery {
+  meterId: string;
+  /** all channels when omitted */
+  channel?: string;
+  /** local dates, inclusive */
+  from: string;
+  to: string;
+  /** epoch ms: the series as it stood then (the newest version written at or before it) */
+  asOf?: number;
+}
+
+/** The read API every reader uses (aggregation, inspect, exports): one query per meter and range. */
+export interface SeriesReader {
+  days(q: DaysQuery): Promise<SeriesDay[]>;
+  /** every version of one meter-day, newest first */
+  versions(key: SeriesDayKey): Promise<SeriesDay[]>;
+}
+
+/** One delivery exactly as received. */
+export interface RawDelivery {
+  meterId: string;
+  /** local date of the first interval (or of the receipt when nothing decoded) */
+  day: string;
+  source: string;
+  format: string;
+  channel: string | null;
+  readings: number;
+  firstInterval: number | null;
+  payload: Buffer;
+  receivedAt: number;
+}
+
+export interface RawArchive {
+  archive(rows: readonly RawDelivery[]): Promise<void>;
+}
+
+/** Positions of a new day version that changed, for the analytics store's per-reading rows. */
+export interface DayChange {
+  day: SeriesDay;
+  positions: number[];
+  meter: RegisteredMeter;
+}
+
+export interface AnalyticsStore {
+  insert(changes: readonly DayChange[], ingestedAt: number): Promise<void>;
+}
+
+export interface ClosedDay {
+  kind: LateKind;
+  periodId: number | null;
+}
+
+export interface MeterDayCount {
+  meterId: string;
+  channel: string;
+  localDate: string;
+  received: number;
+  rejected: number;
+  late: number;
+}
+
+export interface LateTouch {
+  meterId: string;
+  channel: string;
+  localDate: string;
+  kind: LateKind;
+  periodId: number | null;
+  readings: number;
+}
+
+/** Where a Kafka caller's slice ends: stored in the same transaction as its counts. */
+export interface Watermark {
+  group: string;
+  topic: string;
+  partition: number;
+  nextOffset: bigint;
+}
+
+export interface Bookkeeping {
+  /** which of these meter-days are aggregated already, or inside a closed or billed period */
+  closedDays(keys: readonly SeriesDayKey[]): Promise<Map<string, ClosedDay[]>>;
+  /** counts, late-data follow-ups and (for Kafka callers) the watermark, in one transaction */
+  record(args: {
+    counts: readonly MeterDayCount[];
+    late: readonly LateTouch[];
+    watermark?: Watermark;
+  }): Promise<void>;
+}
+
+export interface TopicSink {
+  send(topic: string, messages: readonly TopicMessage<unknown>[]): Promise<void>;
+}
+
+export interface TopicMessages {
+  validated: TopicMessage<ValidatedMessage>[];
+  rejected: TopicMessage<RejectedLetter>[];
+  events: TopicMessage<LateDataEvent>[];
+}
+
+export interface SeriesPorts {
+  series: SeriesStore;
+  raw: RawArchive;
+  analytics: AnalyticsStore;
+  bookkeeping: Bookkeeping;
+  topics: TopicSink;
+  topicNames: { validated: string; rejected: string; events: string };
+}
