@@ -76,7 +76,12 @@ describe('smt db migrate against the real stores', () => {
         [ks],
       );
       const byName = new Map(r.rows.map((x) => [x.table_name as string, x]));
-      expect([...byName.keys()].sort()).toEqual(['interval_series', 'raw_messages', 'schema_migrations']);
+      expect([...byName.keys()].sort()).toEqual([
+        'interval_series',
+        'raw_messages',
+        'schema_migrations',
+        'series_days',
+      ]);
       expect(String((byName.get('raw_messages')!.compaction as Record<string, string>).class)).toMatch(
         /TimeWindowCompactionStrategy/,
       );
