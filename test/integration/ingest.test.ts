@@ -289,4 +289,47 @@ describe('late data on a billed period', () => {
     expect(await topicMessages(topicNames(config).events)).toBe(1);
   });
 });
+describe('values exactly as sent', () => {
+  it('ClickHouse and the Cassandra series hold every value bit for bit, denormals included', async () => {
+    const specials = [
+      1.614,
+      5e-324,
+      0.30000000000000004,
+      1 / 3,
+      2.2250738585072014e-308,
+      0.007,
+      9.87654321e-5,
+    ];
+    const block = meterDay(
+      'IT-3',
+      '2026-04-02',
+      ZONE,
+      (i) => specials[i % specials.length]! + (i >= 7 ? i * 1e-9 : 0),
+    );
+    const producer = await createProducer(config);
+    try {
+      await producer.sendRaw(topicNames(config).raw, [jsonMessage(block)]);
+    } finally {
+      await producer.close();
+    }
+    await ingest();
+    const db = config.string('clickhouse.database');
+    const ch = createClickHouseClient(config);
+    try {
+      const r = await ch.exec({
+        query: `SELECT value FROM ${db}.readings FINAL WHERE meter_id = 'IT-3' AND local_date = toDate('2026-04-02') ORDER BY ts FORMAT RowBinary`,
+      });
+      const chunks: Buffer[] = [];
+      for await (const c of r.stream) chunks.push(c as Buffer);
+      const bytes = Buffer.concat(chunks);
+      const stored = Array.from({ length: bytes.length / 8 }, (_, i) => bytes.readDoubleLE(i * 8));
+      expect(stored).toEqual(Array.from(block.values));
+      expect(Object.is(stored[1], 5e-324)).toBe(true);
+    } finally {
+      await ch.close();
+    }
+    const [day] = await seriesDays(config, 'IT-3', '2026-04-02', '2026-04-02');
+    expect(Array.from(day!.values)).toEqual(Array.from(block.values));
+  });
+});
 void kafkajs;

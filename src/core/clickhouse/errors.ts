@@ -11,7 +11,9 @@ const TRANSIENT = new Set(['159', '160', '202', '209', '210', '241', '252', '425
 export function clickhouseError(err: unknown, what: string): Error {
   if (err instanceof ServiceUnavailableError || err instanceof StoreRejectedError) return err;
   const message = `${what}: ${errorMessage(err)}`;
-  if (err instanceof ClickHouseError && !TRANSIENT.has(err.code))
+  // 18.16's error bodies lack the suffix the client parses into ClickHouseError: read the code from the text.
+  const code = err instanceof ClickHouseError ? err.code : /Code: (\d+)/.exec(errorMessage(err))?.[1];
+  if (code !== undefined && !TRANSIENT.has(code))
     return new StoreRejectedError('clickhouse', message, { cause: err });
   return new ServiceUnavailableError('clickhouse', message, { cause: err });
 }

@@ -1,0 +1,96 @@
+/**
+ * A growable little-endian buffer for ClickHouse RowBinary inserts: numbers are written as their
+ * bytes (exact, no text round trip; 18.16 parses some TabSeparated doubles one ULP off) and no
+ * string is built per reading.
+ */
+export class RowBinaryWriter {
+  private buf: Buffer;
+  private view: DataView;
+  private pos = 0;
+
+  constructor(initialBytes = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  /** UInt64 from a safe integer. */
+  u64(v: number): void {
+    this.ensure(8);
+    this.view.setUint32(this.pos, v % 0x1_0000_0000, true);
+    this.view.setUint32(this.pos + 4, Math.floor(v / 0x1_0000_0000), true);
+    this.pos += 8;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  varUint(v: number): void {
+    this.ensure(10);
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  /** Bytes encoded elsewhere once and repeated (e.g. the columns shared by a day's readings). */
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  string(s: string): void {
+    const n = Buffer.byteLength(s);
+    this.varUint(n);
+    this.ensure(n);
+    this.buf.write(s, this.pos, 'utf8');
+    this.pos += n;
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  result(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** The RowBinary encoding of strings, for bytes repeated over many rows. */
+export function encodeStrings(...items: string[]): Buffer {
+  const w = new RowBinaryWriter(64);
+  for (const s of items) w.string(s);
+  return Buffer.from(w.result());
+}
