@@ -14,7 +14,6 @@ import {
   defaultStart,
   type RegistryTarget,
   runSimulation,
-  type SimulateProgress,
   type SimulateSummary,
 } from '../core/simulate/service.js';
 import { assertTimeZone } from '../core/time/calendar.js';
