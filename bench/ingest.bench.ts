@@ -12,6 +12,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createCassandraClient } from '../src/core/cassandra/client.js';
+import { CassandraSeriesStore } from '../src/core/cassandra/series-store.js';
 import { loadConfig, type SmtConfig } from '../src/core/config/config.js';
 import { runIngest } from '../src/core/ingest/daemon.js';
 import { jsonLogger } from '../src/core/log.js';
@@ -123,6 +125,14 @@ async function main() {
       },
       seedDayMinutes: Math.round((240e6 / (readings / busySeconds) / 60) * 10) / 10,
     };
+    const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+    (throughput.cpuMicrosPerReading as Record<string, number>).total =
+      Math.round(((total * 1e6) / readings) * 100) / 100;
+    (throughput.cpuCoresBusy as Record<string, number>).total = Math.round((total / busySeconds) * 100) / 100;
+
+    // 1b. meter-month reads through the series read API, against the keyspace just written
+    const monthRead = await meterMonthReads(config, sim.start, sim.end);
+    log(`meter-month reads: ${JSON.stringify(monthRead)}`);
 
     // 2. latency at the seed's average rate
     const latencyLabel = `${label}l`;
@@ -188,6 +198,7 @@ async function main() {
       cpus: os.cpus().length,
       decodeStage: process.env.SMT_INGEST_WORKERS ?? 'config default',
       throughput,
+      monthRead,
       latency,
     };
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
@@ -205,6 +216,10 @@ async function main() {
       ),
       ...Object.entries(throughput.rssMiB).map(([k, v]) => [`RSS MiB: ${k}`, String(v)] as [string, string]),
       [
+        'meter-month read through the read API p50 / p99 / max (ms)',
+        `${monthRead.p50Ms} / ${monthRead.p99Ms} / ${monthRead.maxMs} (${monthRead.reads} reads, ${monthRead.days} days each)`,
+      ],
+      [
         'latency p50 / p99 / max (ms)',
         `${latency.p50Ms} / ${latency.p99Ms} / ${latency.maxMs} at ${RATE} readings/s`,
       ],
@@ -213,6 +228,38 @@ async function main() {
     process.stdout.write(`${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`);
   } finally {
     await stores.drop();
+  }
+}
+
+/** 1,000 meters' current series over the simulated days, one read API query each, one at a time. */
+async function meterMonthReads(config: SmtConfig, from: string, to: string) {
+  const pool = createPostgresPool(config, { max: 1 });
+  const client = createCassandraClient(config, { useKeyspace: true });
+  try {
+    const ids = (
+      await pool.query<{ meter_id: string }>('SELECT meter_id FROM smt.meters ORDER BY meter_id')
+    ).rows.map((r) => r.meter_id);
+    const reader = new CassandraSeriesStore(client, config.string('cassandra.keyspace'));
+    const latencies: number[] = [];
+    let days = 0;
+    for (let i = 0; i < 1_000; i++) {
+      const meterId = ids[(i * 7919) % ids.length]!;
+      const t0 = performance.now();
+      days = (await reader.days({ meterId, channel: 'active_import_kwh', from, to })).length;
+      latencies.push(performance.now() - t0);
+    }
+    latencies.sort((a, b) => a - b);
+    const ms = (x: number) => Math.round(x * 100) / 100;
+    return {
+      reads: latencies.length,
+      days,
+      p50Ms: ms(percentile(latencies, 50)),
+      p99Ms: ms(percentile(latencies, 99)),
+      maxMs: ms(latencies.at(-1)!),
+    };
+  } finally {
+    await pool.end();
+    await client.shutdown();
   }
 }
 

@@ -7,6 +7,8 @@ import { cassandraCall } from './errors.js';
 import { fromRow, monthOf, type SeriesDayRow, toRow } from './series-row.js';
 
 const { LocalDate } = cassandra.types;
+/** meters per current-version query */
+const CURRENT_IN = 50;
 const unset = cassandra.types.unset;
 
 const COLUMNS =
@@ -33,26 +35,45 @@ export class CassandraSeriesStore implements SeriesStore, SeriesReader {
     this.insert = `INSERT INTO ${t} (${COLUMNS}) VALUES (${COLUMNS.split(',')
       .map(() => '?')
       .join(', ')})`;
-    this.selectCurrent = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month = ? AND channel = ? AND day = ? LIMIT 1`;
+    this.selectCurrent = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id IN ? AND month = ? AND channel = ? AND day = ? PER PARTITION LIMIT 1`;
     this.selectRange = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ? AND channel = ? AND day >= ? AND day <= ?`;
     this.selectMonths = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ?`;
     this.selectVersions = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month = ? AND channel = ? AND day = ?`;
   }
 
+  /**
+   * One query per (channel, day) and up to CURRENT_IN meters: a slice of live ingest holds the same
+   * day of many meters, and one request for many partitions costs Cassandra far less than one each.
+   */
   async current(keys: readonly SeriesDayKey[]): Promise<Map<string, SeriesDay>> {
     const out = new Map<string, SeriesDay>();
-    await forEachBounded(keys, this.maxInFlight, async (k) => {
+    const queries: { channel: string; day: string; meters: string[] }[] = [];
+    const open = new Map<string, { channel: string; day: string; meters: string[] }>();
+    for (const k of keys) {
+      const g = `${k.channel}|${k.day}`;
+      let q = open.get(g);
+      if (!q || q.meters.length >= CURRENT_IN) {
+        q = { channel: k.channel, day: k.day, meters: [] };
+        open.set(g, q);
+        queries.push(q);
+      }
+      q.meters.push(k.meterId);
+    }
+    await forEachBounded(queries, this.maxInFlight, async (q) => {
       const rs = await cassandraCall('reading the series', () =>
         this.client.execute(
           this.selectCurrent,
-          [k.meterId, monthOf(k.day), k.channel, LocalDate.fromString(k.day)],
+          [q.meters, monthOf(q.day), q.channel, LocalDate.fromString(q.day)],
           {
             prepare: true,
+            fetchSize: CURRENT_IN,
           },
         ),
       );
-      const row = rs.first();
-      if (row) out.set(keyOf(k), fromRow(rowOf(row)));
+      for (const row of rs.rows) {
+        const d = fromRow(rowOf(row));
+        out.set(keyOf(d), d);
+      }
     });
     return out;
   }
