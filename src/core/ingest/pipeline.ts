@@ -146,12 +146,7 @@ export async function processPartitionBatch(
     const m = messages[i]!;
     const d = decoded[i]!;
     const source = sourceOf(m);
-    let reject = d.reject;
-    if (!reject) {
-      const unknown = d.blocks.find((b) => !meters.has(b.meterId));
-      if (unknown)
-        reject = { rule: 'registry.unknown', reason: `meter ${unknown.meterId} is not registered` };
-    }
+    const reject = d.reject;
     const firstBlock = d.blocks[0];
     const zone = firstBlock && meters.get(firstBlock.meterId)?.timezone;
     const rawDay = LocalCalendar.for(zone ?? ports.timezone).localDateOf(
@@ -239,7 +234,6 @@ export async function processPartitionBatch(
         version,
         ingested_at: ingestedAt,
       });
-      ports.engine.validateContext(b, ctx, d.columns, base);
       const states = d.columns.states;
       const masks = d.columns.ruleMask;
       const lateFlags = d.columns.late;
