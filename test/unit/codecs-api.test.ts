@@ -105,6 +105,54 @@ describe('codecs API', () => {
   });
 });
 
+describe('decode options: every format honours the options it can use', () => {
+  const b = block({
+    meterId: 'NEM1201009E1',
+    interval: 15,
+    start: Date.UTC(2026, 1, 28, 14),
+    values: Array.from({ length: 96 }, (_, i) => i / 1000),
+  });
+  const FORMATS = ['json', 'csv', 'dlms', 'nem12'] as const;
+
+  it('meterId: a payload naming another meter fails with code METER_MISMATCH (JSON, CSV, NEM12)', () => {
+    for (const f of ['json', 'csv', 'nem12'] as const) {
+      const r = decode(f, encode(f, [b]), { meterId: 'NEM1201009E2' });
+      expect(r.blocks, f).toEqual([]);
+      // one per block (JSON, NEM12 200 record) or per row (CSV)
+      expect(new Set(r.failures.map((x) => x.code)), f).toEqual(new Set(['METER_MISMATCH']));
+      expect(r.failures[0]!.message, f).toMatch(
+        /: expected "NEM1201009E2" \(the message key\), found "NEM1201009E1"$/,
+      );
+      expect(r.failures[0]!.found, f).toBe('"NEM1201009E1"');
+    }
+    const nem = decode('nem12', encode('nem12', [b]), { meterId: 'X' }).failures[0]!;
+    expect(nem.location).toEqual({ line: 2, record: '200', field: 'NMI' });
+    // DLMS names no meter: the option is its meter id; '' = none, in every format
+    expect(decode('dlms', encode('dlms', [b]), { meterId: 'K' }).blocks[0]!.meterId).toBe('K');
+    for (const f of ['json', 'csv', 'nem12'] as const)
+      expect(decode(f, encode(f, [b]), { meterId: '' }).failures, f).toEqual([]);
+    // other failures carry no code
+    expect(decode('json', '{"v":2}').failures.every((x) => x.code === undefined)).toBe(true);
+  });
+
+  it('channel and intervalMinutes: fallbacks for JSON and CSV payloads that do not say', () => {
+    const json = '{"v":1,"meter":"M","start":"2026-03-10T00:00:00Z","values":[1,2]}';
+    expect(decode('json', json).failures.map((f) => f.location.field)).toEqual(['channel', 'interval']);
+    const r = decode('json', json, { channel: 'active_export_kwh', intervalMinutes: 30 });
+    expect(r.failures).toEqual([]);
+    expect([r.blocks[0]!.channel, r.blocks[0]!.intervalMinutes]).toEqual(['active_export_kwh', 30]);
+    const csv = 'meter_id,interval_start,value\nM,2026-03-10T00:00:00Z,1\nM,2026-03-10T00:30:00Z,2\n';
+    const c = decode('csv', csv, { channel: 'active_export_kwh', intervalMinutes: 30 });
+    expect(c.failures).toEqual([]);
+    expect([c.blocks[0]!.channel, c.blocks[0]!.intervalMinutes]).toEqual(['active_export_kwh', 30]);
+  });
+
+  it('sourceName is copied onto the failures of every format', () => {
+    for (const f of FORMATS)
+      expect(decode(f, 'x', { sourceName: 'raw/0/7', meterId: 'M' }).failures[0]!.source, f).toBe('raw/0/7');
+  });
+});
+
 describe('ISO instants', () => {
   it('parses offsets, Z, compact offsets, fractions and a space separator', () => {
     const ok = (s: string) => {

@@ -92,15 +92,20 @@ describe('decodeAndValidate (in-thread)', () => {
     ...over,
   });
 
-  it('decodes every message, reports failures with their message index, validates as the engine does', () => {
+  it('decodes every message, reports rejects with their message index, validates as the engine does', () => {
     const r = decodeAndValidate(task());
     expect(r.blockCount).toBe(3);
+    expect(r.validatedBlockCount).toBe(3);
     expect(r.readingCount).toBe(288);
     expect(r.meterIds).toEqual(['M1', 'M2', 'M3']);
-    expect(r.failures.length).toBeGreaterThan(0); // channel, interval, start and values[1] of message 3
-    expect(new Set(r.failures.map((f) => f.message))).toEqual(new Set([3]));
-    expect(r.failures.map((f) => f.failure.location.field)).toContain('values[1]');
-    expect(r.failures[0]!.failure.format).toBe('json');
+    // the decoder's first failure of message 3 (channel, interval, start and values[1] are all wrong)
+    expect(r.rejects).toEqual([
+      {
+        message: 3,
+        rule: 'decode',
+        reason: expect.stringMatching(/^channel: expected one of .*, found nothing \(channel\)$/),
+      },
+    ]);
 
     const batch = unpackResult(r);
     expect(batch.blocks.map(plain)).toEqual(blocks.map(plain));
@@ -117,21 +122,48 @@ describe('decodeAndValidate (in-thread)', () => {
     expect(batch.columns.ruleCounts[RuleId.LimitsNegative]).toBe(1);
   });
 
-  it('runs registry rules when the task carries registry entries', () => {
-    const registry = [
-      {
-        meterId: 'M1',
-        status: 'active' as const,
-        installedAt: 0,
-        removedAt: null,
-        segment: 'residential' as const,
-        ratedKw: null,
-        timezone: 'UTC',
-        intervalMinutes: 15 as const,
-      },
-    ];
-    const batch = unpackResult(decodeAndValidate(task({ registry })));
-    expect(batch.columns.ruleCounts[RuleId.RegistryUnknown]).toBe(192); // M2 and M3 are not registered
+  it('with registry entries: rejects meters not listed, runs the registry rules on the rest', () => {
+    const entry = {
+      meterId: 'M1',
+      status: 'inactive' as const,
+      installedAt: 0,
+      removedAt: null,
+      segment: 'residential' as const,
+      ratedKw: null,
+      timezone: 'UTC',
+      intervalMinutes: 15 as const,
+    };
+    const r = decodeAndValidate(task({ registry: [entry] }));
+    expect(r.rejects.map((x) => [x.message, x.rule, x.reason])).toEqual([
+      [1, 'registry.unknown', 'meter M2 is not registered'],
+      [2, 'registry.unknown', 'meter M3 is not registered'],
+      [3, 'decode', expect.any(String)],
+    ]);
+    const batch = unpackResult(r);
+    // validated blocks first, then the blocks rejected messages keep
+    expect(batch.validatedBlockCount).toBe(1);
+    expect(batch.blocks.map((b) => b.meterId)).toEqual(['M1', 'M2', 'M3']);
+    expect(Array.from(batch.messageIndex)).toEqual([0, 1, 2]);
+    expect(batch.columns.ruleCounts[RuleId.RegistryUnknown]).toBe(0);
+    expect(batch.columns.ruleCounts[RuleId.RegistryInactive]).toBe(96);
+    expect(batch.columns.stateCounts[ValidationState.Failed]).toBe(96);
+  });
+
+  it('checks each message like the in-thread stage: payload, format header, key', () => {
+    const r = decodeAndValidate(
+      task({
+        messages: packMessages([messages[0]!, '', messages[1]!, messages[2]!]),
+        formats: ['json', 'json', null, 'xml'],
+        meterIds: ['M9', null, null, null],
+      }),
+    );
+    expect(r.rejects.map((x) => [x.message, x.rule])).toEqual([
+      [0, 'message.key'],
+      [1, 'message.empty'],
+      [2, 'message.format'],
+      [3, 'message.format'],
+    ]);
+    expect(r.blockCount).toBe(0);
   });
 
   it('flags an interval repeated in two messages of a task unless crossBlockDuplicates is false', () => {
@@ -149,7 +181,7 @@ describe('decodeAndValidate (in-thread)', () => {
     const r = decodeAndValidate(
       task({ format: 'dlms', messages: packMessages(dlms), meterIds: ['D1', 'D2'] }),
     );
-    expect(r.failures).toEqual([]);
+    expect(r.rejects).toEqual([]);
     expect(r.meterIds).toEqual(['D1', 'D2']);
     const batch = unpackResult(r);
     const direct = decode('dlms', dlms[1]!, { meterId: 'D2' }).blocks[0]!;

@@ -127,7 +127,9 @@ export function decodeCsv(
       if (m.length === 0 || m.length > 64)
         failField('meter_id', 'a meter id of 1 to 64 characters', describe(m));
       else if (options.meterId !== undefined && options.meterId !== '' && m !== options.meterId) {
-        failField('meter_id', `${JSON.stringify(options.meterId)} (the message key)`, describe(m));
+        bad = true;
+        const name = headerNames[c.meter_id] ?? 'meter_id';
+        sink.meterMismatch(name, describe(m), { line, field: name });
       } else meterId = m;
     }
 

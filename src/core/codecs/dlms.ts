@@ -381,6 +381,12 @@ function wallToUtc(wall: number, zone: string, clockStatus: number): number | un
   return candidates.find((ms) => DateTime.fromMillis(ms, { zone }).isInDST === wantDst) ?? candidates[0];
 }
 
+/**
+ * Decode options: `meterId` is required (the buffer names no meter), `timezone` serves clocks whose
+ * deviation is not specified, `dlms` is the capture-object configuration. `channel` and
+ * `intervalMinutes` have no use here: the capture objects name each column's channel and the
+ * capture period is the interval.
+ */
 export function decodeDlms(
   input: Uint8Array | string,
   options: DecodeOptions,

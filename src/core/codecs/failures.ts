@@ -1,6 +1,7 @@
 import type {
   DecodedBlock,
   DecodeFailure,
+  DecodeFailureCode,
   DecodeLocation,
   DecodeOptions,
   DecodeResult,
@@ -28,12 +29,26 @@ export class FailureSink {
     return this.failures.length + this.dropped;
   }
 
-  fail(message: string, location: DecodeLocation, expected?: string, found?: string): void {
+  fail(
+    message: string,
+    location: DecodeLocation,
+    expected?: string,
+    found?: string,
+    code?: DecodeFailureCode,
+  ): void {
     if (this.failures.length >= this.max) {
       this.dropped++;
       return;
     }
-    this.failures.push(this.make(message, location, expected, found));
+    const f = this.make(message, location, expected, found);
+    if (code !== undefined) f.code = code;
+    this.failures.push(f);
+  }
+
+  /** The payload names `found` where `options.meterId` says another meter (JSON, CSV, NEM12). */
+  meterMismatch(field: string, found: string, location: DecodeLocation): void {
+    const expected = `${JSON.stringify(this.options?.meterId)} (the message key)`;
+    this.fail(`${field}: expected ${expected}, found ${found}`, location, expected, found, 'METER_MISMATCH');
   }
 
   warn(message: string, location: DecodeLocation): void {

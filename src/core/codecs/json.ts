@@ -32,12 +32,21 @@ interface Ctx {
   failed: boolean;
 }
 
-function fail(ctx: Ctx, field: string, expected: string, found: string, message?: string): void {
-  ctx.failed = true;
+function locationOf(ctx: Ctx, field: string): DecodeLocation {
   const loc: DecodeLocation = { field };
   if (ctx.record !== undefined) loc.record = ctx.record;
   if (ctx.line !== undefined) loc.line = ctx.line;
-  ctx.sink.fail(message ?? `${field}: expected ${expected}, found ${found}`, loc, expected, found);
+  return loc;
+}
+
+function fail(ctx: Ctx, field: string, expected: string, found: string, message?: string): void {
+  ctx.failed = true;
+  ctx.sink.fail(
+    message ?? `${field}: expected ${expected}, found ${found}`,
+    locationOf(ctx, field),
+    expected,
+    found,
+  );
 }
 
 export function decodeJson(
@@ -199,7 +208,8 @@ function decodeBlock(o: unknown, ctx: Ctx): DecodedBlock | undefined {
     ctx.options.meterId !== '' &&
     ctx.options.meterId !== meter
   ) {
-    fail(ctx, 'meter', `${JSON.stringify(ctx.options.meterId)} (the message key)`, describe(meter));
+    ctx.failed = true;
+    ctx.sink.meterMismatch('meter', describe(meter), locationOf(ctx, 'meter'));
   } else {
     meterId = meter;
   }
@@ -217,7 +227,9 @@ function decodeBlock(o: unknown, ctx: Ctx): DecodedBlock | undefined {
 
   let interval: IntervalMinutes = 15;
   const iv = b.interval;
-  if (typeof iv !== 'number' || !isIntervalMinutes(iv))
+  if ((iv === undefined || iv === null) && ctx.options.intervalMinutes !== undefined)
+    interval = ctx.options.intervalMinutes;
+  else if (typeof iv !== 'number' || !isIntervalMinutes(iv))
     fail(ctx, 'interval', '5, 15, 30 or 60', describe(iv));
   else interval = iv;
   const intervalMs = interval * MINUTE_MS;

@@ -10,6 +10,11 @@
  * One decoded block per 300 record (one NMI suffix, one day), carrying the per-interval quality
  * (flag / method / reason) resolved from the 300 QualityMethod or, when that is V, from the 400
  * records. Mapping those onto smt's Origin / ValidationState is quality.ts's job, not this one's.
+ *
+ * Decode options: `meterId` (the message key) must equal NMI + suffix of every imported stream, or
+ * that stream fails with code METER_MISMATCH. `channel`, `intervalMinutes` and `timezone` have no
+ * use here: the 200 record's suffix + UOM and IntervalLength fix the first two, and market time is
+ * a fixed UTC+10.
  */
 import type { Channel, IntervalMinutes, ReadingBlock } from '../readings/block.js';
 import { NO_SEQUENCE } from '../readings/block.js';
@@ -147,7 +152,7 @@ function validDateTime(s: string, len: 12 | 14): boolean {
 
 export function decodeNem12(
   input: Uint8Array | string,
-  _options: DecodeOptions,
+  options: DecodeOptions,
   sink: FailureSink,
 ): DecodedBlock[] {
   const text = textOrFail(input, sink);
@@ -262,7 +267,7 @@ export function decodeNem12(
           );
         break;
       case '200':
-        nmi = read200(f, line, fail, sink);
+        nmi = read200(f, line, fail, sink, options);
         break;
       case '300':
         if (nmi === undefined) {
@@ -361,7 +366,7 @@ function warnUnknownReason(reason: number, line: number, record: string, warn: W
     warn(line, record, `ReasonCode ${reason} is not in AEMO's reason code table`, 'ReasonCode');
 }
 
-function read200(f: string[], line: number, fail: Fail, sink: FailureSink): NmiState {
+function read200(f: string[], line: number, fail: Fail, sink: FailureSink, options: DecodeOptions): NmiState {
   const st: NmiState = {
     line,
     ok: false,
@@ -444,6 +449,14 @@ function read200(f: string[], line: number, fail: Fail, sink: FailureSink): NmiS
   }
   st.channel = channel;
   st.exp = u!.exp;
+  // The file always names its meter (NMI + suffix): the message key can only confirm it. Streams
+  // skipped above produce no blocks, so they are not compared.
+  const key = options.meterId;
+  const meterId = `${nmiId}${suffix}`;
+  if (key !== undefined && key !== '' && key !== meterId) {
+    sink.meterMismatch('NMI + NMISuffix', describe(meterId), { line, record: '200', field: 'NMI' });
+    st.ok = false;
+  }
   return st;
 }
 

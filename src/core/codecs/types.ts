@@ -24,8 +24,17 @@ export interface DecodeLocation {
   record?: string;
 }
 
+/**
+ * Machine-readable kind of a failure, for callers that route on it. `METER_MISMATCH`: the payload
+ * names another meter than `DecodeOptions.meterId` (ingest dead-letters it as `message.key`, a
+ * routing problem, rather than as an undecodable payload).
+ */
+export type DecodeFailureCode = 'METER_MISMATCH';
+
 export interface DecodeFailure {
   format: WireFormat;
+  /** set for failures a caller may treat apart (see DecodeFailureCode); absent for the rest */
+  code?: DecodeFailureCode;
   /** one line a person can act on; already includes the field, e.g. `values[17]: expected number or null, found "abc"` */
   message: string;
   location: DecodeLocation;
@@ -79,14 +88,37 @@ export interface DlmsProfileConfig {
   deviationSign?: 'dlms' | 'utc-offset';
 }
 
+/**
+ * Options of `decode`. Every option is honoured by every format it can apply to; where a format
+ * has no use for one, that is because the payload itself always fixes the fact (the column
+ * "ignored by" below), never silently: a payload that contradicts `meterId` is a failure in every
+ * format that names meters.
+ *
+ * | option | json | csv | dlms | nem12 |
+ * |---|---|---|---|---|
+ * | meterId | fallback + mismatch check | fallback + mismatch check | the meter id (required) | mismatch check |
+ * | channel | fallback | fallback | ignored: the profile's capture objects name channels | ignored: suffix + UOM fix it |
+ * | intervalMinutes | fallback | fallback | ignored: the profile's capture period | ignored: 200 IntervalLength |
+ * | timezone | ignored: times carry an offset | ignored: times carry an offset | clocks without deviation | ignored: market time is UTC+10 |
+ * | dlms | — | — | capture objects | — |
+ * | sourceName, maxFailures | every format | | | |
+ */
 export interface DecodeOptions {
-  /** meter id from outside the payload (the Kafka message key). A payload naming another meter is a failure. */
+  /**
+   * meter id from outside the payload (the Kafka message key); '' = none. Payloads that carry no
+   * meter id take it (JSON without `meter`, CSV without a meter column, DLMS always); a payload that
+   * names another meter is a failure with code `METER_MISMATCH` (JSON, CSV, NEM12 NMI + suffix).
+   */
   meterId?: string;
-  /** channel for payloads that do not name one (CSV without a channel column) */
+  /** channel for payloads that do not name one (JSON without `channel`, CSV without a channel column) */
   channel?: Channel;
-  /** interval length for CSV files without an interval column */
+  /** interval length for payloads that do not give one (JSON without `interval`, CSV without an interval column) */
   intervalMinutes?: IntervalMinutes;
-  /** IANA zone for local times that carry no offset (DLMS entries with deviation not specified) */
+  /**
+   * IANA zone for local times that carry no offset: DLMS entries whose deviation is not specified
+   * (the profile's own `timezone` wins). JSON and CSV reject times without an offset (ambiguous on
+   * the fall-back day) and NEM12 times are market time, so they have no use for it.
+   */
   timezone?: string;
   /** DLMS capture-object configuration; DEFAULT_DLMS_PROFILE when omitted */
   dlms?: DlmsProfileConfig;

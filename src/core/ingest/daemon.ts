@@ -107,7 +107,6 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     const keyspace = config.string('cassandra.keyspace');
     const ports = {
       decode: options.decodeStage ?? pooled?.stage ?? inThreadDecodeStage(engine),
-      engine,
       series: {
         series: new CassandraSeriesStore(cassandra, keyspace),
         raw: new CassandraRawArchive(cassandra, keyspace),

@@ -1,5 +1,19 @@
+/**
+ * Raw message → DecodedMessage: the one implementation both ingest paths use. The in-thread stage
+ * calls `decodeAndValidateMessage` on the main thread; the pool stage calls the same function in
+ * the worker (src/workers/decode-validate.ts). Where it runs is the only difference.
+ *
+ * Per message, in this order (the first that applies decides):
+ *   1. precheck: no payload → `message.empty`; missing or unknown `smt-format` → `message.format`
+ *   2. decode with the key as meter id (a null or empty key = none: the payload's meter id is
+ *      used); the payload names another meter than the key → `message.key`; any other decode
+ *      failure → `decode` with the decoder's first message and location
+ *   3. registry (when the context carries one): a block for a meter it does not hold →
+ *      `registry.unknown`, checked here and nowhere else
+ *   4. every VEE rule whose inputs the context carries, once per reading (engine.validateBlock)
+ */
 import { decode } from '../codecs/index.js';
-import { type DecodeFailure, isWireFormat } from '../codecs/types.js';
+import { type DecodeFailure, type DecodeOptions, isWireFormat, type WireFormat } from '../codecs/types.js';
 import type { ConsumedMessage } from '../kafka/messages.js';
 import type { ReadingBlock } from '../readings/block.js';
 import type { ValidationContext } from '../vee/context.js';
@@ -9,7 +23,12 @@ import { ValidationColumns, type VeeEngine } from '../vee/engine.js';
 export interface DecodedMessage {
   /** null when decodable; otherwise why the whole message goes to the dead-letter topic */
   reject: { rule: string; reason: string } | null;
+  /**
+   * The decoded blocks. On a reject: empty, except for `registry.unknown`, which keeps the blocks
+   * (they decoded cleanly; the pipeline counts their readings as dead-lettered).
+   */
   blocks: ReadingBlock[];
+  /** null on a reject */
   columns: ValidationColumns | null;
   /** block k occupies [offsets[k], offsets[k + 1]) of the columns */
   offsets: Uint32Array;
@@ -20,10 +39,37 @@ export type DecodeStage = (
   ctx: ValidationContext,
 ) => Promise<DecodedMessage[]>;
 
+/** What the per-message function reads of a Kafka message (a ConsumedMessage, or one entry of a worker task). */
+export interface RawInput {
+  /** the Kafka key; null or '' = none */
+  key: string | null;
+  value: Uint8Array | null;
+  /** the `smt-format` header as received; null = missing */
+  format: string | null;
+}
+
+/**
+ * Decode options shared by every message of a stage (DLMS profile, …). The meter id comes from
+ * each message's key; `timezone` defaults to the key's meter's zone in the registry, else the
+ * context's zone; `sourceName` is not set (the dead letter carries the source itself).
+ */
+export type SharedDecodeOptions = Omit<DecodeOptions, 'meterId' | 'sourceName'>;
+
+export interface MessageOptions {
+  decode?: SharedDecodeOptions;
+  /** validate into this arena instead of a fresh ValidationColumns per message (a worker's task) */
+  arena?: ColumnArena;
+}
+
 const EMPTY = new Uint32Array(1);
 
-/** Message-level checks that need no decoding: a key, a known format header, a payload. */
-export function precheck(m: ConsumedMessage): DecodedMessage['reject'] {
+/** The key as a meter id: undefined when null or empty. */
+export function keyOf(m: Pick<RawInput, 'key'>): string | undefined {
+  return m.key === null || m.key === '' ? undefined : m.key;
+}
+
+/** Message-level checks that need no decoding: a payload and a known format header. */
+export function precheck(m: RawInput): DecodedMessage['reject'] {
   if (m.value === null || m.value.length === 0)
     return { rule: 'message.empty', reason: 'message has no payload' };
   if (m.format === null)
@@ -39,45 +85,104 @@ export function precheck(m: ConsumedMessage): DecodedMessage['reject'] {
   return null;
 }
 
-/**
- * Decode and validate one message in the calling thread (the worker entry point uses the same
- * function). Registry and history rules run when the context carries them.
- */
+function rejected(rule: string, reason: string, blocks: ReadingBlock[] = []): DecodedMessage {
+  return { reject: { rule, reason }, blocks, columns: null, offsets: EMPTY };
+}
+
+/** Decode and validate one message (see the module comment for the policy, in order). */
 export function decodeAndValidateMessage(
-  m: ConsumedMessage,
+  m: RawInput,
   engine: VeeEngine,
   ctx: ValidationContext,
+  options: MessageOptions = {},
 ): DecodedMessage {
   const pre = precheck(m);
   if (pre) return { reject: pre, blocks: [], columns: null, offsets: EMPTY };
-  const result = decode(m.format as Parameters<typeof decode>[0], m.value!, m.key ? { meterId: m.key } : {});
+  const key = keyOf(m);
+  const registry = ctx.registry;
+  const shared = options.decode;
+  const decodeOptions: DecodeOptions = {
+    ...shared,
+    timezone:
+      shared?.timezone ?? (key === undefined ? undefined : registry?.get(key)?.timezone) ?? ctx.timezone,
+  };
+  if (key !== undefined) decodeOptions.meterId = key;
+  const result = decode(m.format as WireFormat, m.value!, decodeOptions);
   if (result.failures.length > 0) {
-    return {
-      reject: { rule: 'decode', reason: describeFailure(result.failures[0]!) },
-      blocks: [],
-      columns: null,
-      offsets: EMPTY,
-    };
+    const mismatch = result.failures.find((f) => f.code === 'METER_MISMATCH');
+    if (mismatch)
+      return rejected('message.key', `message key "${key}" but payload is for meter ${mismatch.found}`);
+    return rejected('decode', describeFailure(result.failures[0]!));
   }
-  const blocks = result.blocks as ReadingBlock[];
-  if (m.key) {
-    const other = blocks.find((b) => b.meterId !== m.key);
+  const blocks: ReadingBlock[] = result.blocks;
+  if (key !== undefined) {
+    // Every decoder reports a payload for another meter itself; this guards a decoder that would not.
+    const other = blocks.find((b) => b.meterId !== key);
     if (other)
-      return {
-        reject: {
-          rule: 'message.key',
-          reason: `message key "${m.key}" but payload is for meter "${other.meterId}"`,
-        },
-        blocks: [],
-        columns: null,
-        offsets: EMPTY,
-      };
+      return rejected('message.key', `message key "${key}" but payload is for meter "${other.meterId}"`);
   }
+  if (registry !== undefined) {
+    const unknown = blocks.find((b) => !registry.has(b.meterId));
+    if (unknown) return rejected('registry.unknown', `meter ${unknown.meterId} is not registered`, blocks);
+  }
+  let readings = 0;
+  for (const b of blocks) readings += b.starts.length;
+  const arena = options.arena;
+  const base = arena === undefined ? 0 : arena.reserve(readings);
+  const columns = arena === undefined ? ValidationColumns.allocate(readings) : arena.columns;
   const offsets = new Uint32Array(blocks.length + 1);
-  for (let k = 0; k < blocks.length; k++) offsets[k + 1] = offsets[k]! + blocks[k]!.starts.length;
-  const columns = ValidationColumns.allocate(offsets[blocks.length]!);
-  for (let k = 0; k < blocks.length; k++) engine.validateBlock(blocks[k]!, ctx, columns, offsets[k]!);
+  offsets[0] = base;
+  for (let k = 0; k < blocks.length; k++) {
+    offsets[k + 1] = offsets[k]! + blocks[k]!.starts.length;
+    engine.validateBlock(blocks[k]!, ctx, columns, offsets[k]!);
+  }
   return { reject: null, blocks, columns, offsets };
+}
+
+/**
+ * Validation columns shared by the messages of one worker task: each message reserves its
+ * readings at the end, so the task's columns are [0, used) in validation order and need no
+ * allocation per message. `ruleCounts`, `stateCounts` and `lateCount` accumulate over the task.
+ */
+export class ColumnArena {
+  columns: ValidationColumns;
+  used = 0;
+
+  constructor(capacity = 16_384) {
+    this.columns = ValidationColumns.allocate(capacity);
+  }
+
+  /** Empties the arena (counts included) for the next task. */
+  reset(): void {
+    this.used = 0;
+    this.columns.ruleCounts.fill(0);
+    this.columns.stateCounts.fill(0);
+    this.columns.lateCount = 0;
+  }
+
+  /** Room for `n` more readings; returns where they start. Growing keeps what is written. */
+  reserve(n: number): number {
+    const at = this.used;
+    const need = at + n;
+    const c = this.columns;
+    if (need > c.length) {
+      const size = Math.max(need, c.length * 2);
+      const grown = new ValidationColumns(
+        new Uint8Array(size),
+        new Uint32Array(size),
+        new Uint8Array(size),
+        c.ruleCounts,
+        c.stateCounts,
+      );
+      grown.states.set(c.states.subarray(0, at));
+      grown.ruleMask.set(c.ruleMask.subarray(0, at));
+      grown.late.set(c.late.subarray(0, at));
+      grown.lateCount = c.lateCount;
+      this.columns = grown;
+    }
+    this.used = need;
+    return at;
+  }
 }
 
 /** One line for the dead-letter reason: the decoder's message and where it found the problem. */
@@ -92,6 +197,7 @@ export function describeFailure(f: DecodeFailure): string {
   return `${f.message}${where ? ` (${where})` : ''}`;
 }
 
-export function inThreadDecodeStage(engine: VeeEngine): DecodeStage {
-  return async (messages, ctx) => messages.map((m) => decodeAndValidateMessage(m, engine, ctx));
+export function inThreadDecodeStage(engine: VeeEngine, decodeOptions?: SharedDecodeOptions): DecodeStage {
+  const options: MessageOptions = { decode: decodeOptions };
+  return async (messages, ctx) => messages.map((m) => decodeAndValidateMessage(m, engine, ctx, options));
 }

@@ -15,7 +15,6 @@ import {
 import type { MeterLookup, SeriesPorts } from '../series/ports.js';
 import { writeSeries } from '../series/writer.js';
 import type { RegistrySnapshot } from '../vee/context.js';
-import type { VeeEngine } from '../vee/engine.js';
 import type { DecodeStage } from './decode-stage.js';
 
 /** Where each reading of a slice went. Every decoded reading lands in exactly one bucket. */
@@ -26,8 +25,8 @@ export interface BatchOutcome extends WriteOutcome {
 }
 
 export interface IngestPorts {
+  /** decode + every VEE rule, once per reading (the registry entry of each block's meter checked there) */
   decode: DecodeStage;
-  engine: VeeEngine;
   series: SeriesPorts;
   /** next offset not yet counted, per partition */
   watermarks: (group: string, topic: string) => Promise<Map<number, bigint>>;
@@ -68,10 +67,6 @@ export async function processPartitionBatch(
   const decoded = await ports.decode(messages, ctx);
   const units: WriteUnit[] = messages.map((m, i) => {
     const d = decoded[i]!;
-    if (d.columns && !d.reject && d.blocks.every((b) => meters.get(b.meterId) !== undefined)) {
-      for (let k = 0; k < d.blocks.length; k++)
-        ports.engine.validateContext(d.blocks[k]!, ctx, d.columns, d.offsets[k]!);
-    }
     return {
       source: sourceOf(m),
       sourceRef: { topic: m.topic, partition: m.partition, offset: m.offset },

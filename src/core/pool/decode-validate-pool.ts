@@ -1,13 +1,14 @@
 /**
- * The ingest worker pool: decode + technical validation of raw messages off the main thread.
+ * The ingest worker pool: decode + validation of raw messages off the main thread, each message
+ * through the same function as in-thread (decodeAndValidateMessage in ingest/decode-stage.ts).
  *
  *   const pool = new DecodeValidatePool({ ruleSet, timezone: 'Europe/Stockholm' });
- *   const batch = await pool.run(kafkaValues, { format: 'json', now: Date.now(), meterIds: keys });
- *   engine.validateContext(batch.blocks[k], { now, registry, history }, batch.columns, batch.blockOffsets[k]);
+ *   const batch = await pool.run(kafkaValues, { formats, now: Date.now(), meterIds: keys, registry });
+ *   // batch.rejects: messages to dead-letter; batch.blocks / columns: validated, nothing left to run
  *   await pool.close();
  */
 import type { DecodeOptions, WireFormat } from '../codecs/types.js';
-import type { MeterSnapshot } from '../vee/context.js';
+import type { HistorySummary, MeterSnapshot } from '../vee/context.js';
 import type { RuleSetDefinition } from '../vee/rule-set.js';
 import {
   type DecodedValidatedBatch,
@@ -29,13 +30,20 @@ export interface DecodeValidatePoolOptions extends WorkerPoolOptions {
 }
 
 export interface DecodeValidateRunOptions {
-  format: WireFormat;
+  /** format of every message, unless `formats` is given */
+  format?: WireFormat;
+  /** per message: the `smt-format` header as received (null = missing) */
+  formats?: (string | null)[];
   /** epoch ms; default Date.now() */
   now?: number;
-  /** meter id per message (Kafka key); null = from the payload */
+  /** zone for meters without a registry entry; the pool's when the property is absent (undefined = none: UTC) */
+  timezone?: string | undefined;
+  /** meter id per message (Kafka key); null or '' = from the payload */
   meterIds?: (string | null)[];
-  /** registry entries of these messages' meters (cheap to send: ~100 small objects) */
+  /** registry entries of these messages' meters (cheap to send: ~100 small objects); see DecodeValidateTask.registry */
   registry?: MeterSnapshot[];
+  /** history summaries of these messages' meters */
+  history?: [string, HistorySummary][];
   /** see DecodeValidateTask.crossBlockDuplicates */
   crossBlockDuplicates?: boolean;
 }
@@ -71,13 +79,15 @@ export class DecodeValidatePool {
     const packed = packMessages(messages);
     const task: DecodeValidateTask = {
       format: options.format,
+      formats: options.formats,
       messages: packed,
       meterIds: options.meterIds,
       decode: this.options.decode,
       ruleSet: this.ruleSet,
       now: options.now ?? Date.now(),
-      timezone: this.options.timezone,
+      timezone: 'timezone' in options ? options.timezone : this.options.timezone,
       registry: options.registry,
+      history: options.history,
       crossBlockDuplicates: options.crossBlockDuplicates,
     };
     return unpackResult(await this.pool.run(task, [packed]));

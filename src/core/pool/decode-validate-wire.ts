@@ -2,21 +2,28 @@
  * The contract between the ingest main thread and the decode-validate worker: the task (packed
  * raw messages plus options) and a compact columnar result, every column a view into ONE
  * ArrayBuffer that the worker transfers back. Block metadata that is not numeric (meter ids,
- * decode failures) travels as small plain arrays.
+ * rejected messages) travels as small plain arrays.
  */
 
-import type { DecodeFailure, DecodeOptions, WireFormat } from '../codecs/types.js';
+import type { DecodeOptions, WireFormat } from '../codecs/types.js';
 import { CHANNELS, type Channel, type IntervalMinutes, type ReadingBlock } from '../readings/block.js';
-import type { MeterSnapshot } from '../vee/context.js';
+import type { HistorySummary, MeterSnapshot } from '../vee/context.js';
 import { ValidationColumns } from '../vee/engine.js';
 import type { RuleSetDefinition } from '../vee/rule-set.js';
 import { RULE_SLOTS } from '../vee/rules.js';
 
+/**
+ * One task: ~100 raw messages, each decoded and validated by the same per-message function as the
+ * in-thread stage (decodeAndValidateMessage), with the task's fields as its context.
+ */
 export interface DecodeValidateTask {
-  format: WireFormat;
-  /** packMessages() output; transferred */
+  /** format of every message, when `formats` is not given */
+  format?: WireFormat;
+  /** per message: the `smt-format` header as received (null = missing), checked like in-thread */
+  formats?: (string | null)[];
+  /** packMessages() output; transferred. A message without a value travels as 0 bytes */
   messages: ArrayBuffer;
-  /** meter id per message from outside the payload (the Kafka key); null = take it from the payload */
+  /** meter id per message from outside the payload (the Kafka key); null or '' = take it from the payload */
   meterIds?: (string | null)[];
   /** decode options shared by every message (DLMS profile, CSV channel, …) */
   decode?: Omit<DecodeOptions, 'meterId' | 'sourceName'>;
@@ -25,8 +32,14 @@ export interface DecodeValidateTask {
   now: number;
   /** zone of meters without a registry entry, and of local times in payloads without an offset */
   timezone?: string;
-  /** registry entries of the task's meters: enables segment thresholds, ratings, zones and registry rules */
+  /**
+   * Registry entries of the task's meters: enables the registry check (a block for a meter not
+   * listed is rejected as `registry.unknown`, so list every meter of the task), segment thresholds,
+   * ratings, zones and registry rules. Absent = no registry (no registry check, no registry rules).
+   */
   registry?: MeterSnapshot[];
+  /** history summaries of the task's meters (history rules run only for meters listed) */
+  history?: [string, HistorySummary][];
   /**
    * false: do not flag an interval that occurs in two messages of the task (ingest tells re-deliveries
    * from new versions against the stored series instead); default true (`smt validate` of a file)
@@ -51,10 +64,12 @@ export function deserializeRuleSet(s: SerializedRuleSet): RuleSetDefinition {
   return JSON.parse(s.json) as RuleSetDefinition;
 }
 
-export interface MessageFailure {
+/** A message of the task that goes to the dead-letter topic, and why (DecodedMessage.reject). */
+export interface MessageReject {
   /** index of the message in the task */
   message: number;
-  failure: DecodeFailure;
+  rule: string;
+  reason: string;
 }
 
 export interface DecodeValidateResult {
@@ -62,9 +77,14 @@ export interface DecodeValidateResult {
   buffer: ArrayBuffer;
   blockCount: number;
   readingCount: number;
+  /**
+   * Blocks of accepted messages first (their readings are validated), then the blocks a rejected
+   * message keeps (registry.unknown; their columns hold zeros)
+   */
+  validatedBlockCount: number;
   /** per block */
   meterIds: string[];
-  failures: MessageFailure[];
+  rejects: MessageReject[];
 }
 
 /** Byte offsets of each column in the result buffer; each column 8-byte aligned. */
@@ -184,7 +204,9 @@ export interface DecodedValidatedBatch {
   messageIndex: Uint32Array;
   columns: ValidationColumns;
   qualityFlag: Uint8Array;
-  failures: MessageFailure[];
+  rejects: MessageReject[];
+  /** blocks [0, validatedBlockCount) are validated; the rest belong to rejected messages */
+  validatedBlockCount: number;
   readingCount: number;
 }
 
@@ -213,7 +235,8 @@ export function unpackResult(r: DecodeValidateResult): DecodedValidatedBatch {
     messageIndex: v.messageIndex,
     columns,
     qualityFlag: v.qualityFlag,
-    failures: r.failures,
+    rejects: r.rejects,
+    validatedBlockCount: r.validatedBlockCount,
     readingCount: r.readingCount,
   };
 }
