@@ -15,7 +15,7 @@ import type { MessageProducer } from '../kafka/producer.js';
 import type { TopicNames } from '../kafka/topics.js';
 import type { IngestBookkeeping, LateTouch, MeterDayCount } from '../postgres/ingest-bookkeeping.js';
 import { Method, Origin, packFields, Reason, ValidationState } from '../readings/quality.js';
-import type { Meter } from '../registry/meter.js';
+import type { RegistryLookup } from '../registry/meter-table.js';
 import { LocalCalendar } from '../time/calendar.js';
 import type { RegistrySnapshot } from '../vee/context.js';
 import type { VeeEngine } from '../vee/engine.js';
@@ -53,7 +53,7 @@ export interface IngestPorts {
   topics: TopicNames;
   group: string;
   /** registry lookup, refreshed by the daemon */
-  registry: () => { meters: ReadonlyMap<string, Meter>; snapshot: RegistrySnapshot };
+  registry: () => { meters: RegistryLookup; snapshot: RegistrySnapshot };
   timezone: string;
   now?: () => number;
   /** the last version assigned by this process (strictly increasing) */
