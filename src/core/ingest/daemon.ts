@@ -20,8 +20,7 @@ import { storeSchemaStatus } from '../migrations/service.js';
 import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { MeterRepository } from '../postgres/meter-repository.js';
-import type { Meter } from '../registry/meter.js';
-import { type RegistrySnapshot, registrySnapshot } from '../vee/context.js';
+import { RegistryCache } from '../registry/registry-cache.js';
 import { VeeEngine } from '../vee/engine.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
 import { type DecodeStage, inThreadDecodeStage } from './decode-stage.js';
@@ -83,15 +82,11 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   let consumer: BatchConsumer | undefined;
   let server: Awaited<ReturnType<typeof startOpsServer>> = null;
   let refreshTimer: NodeJS.Timeout | undefined;
-  let registry: { meters: ReadonlyMap<string, Meter>; snapshot: RegistrySnapshot } = {
-    meters: new Map(),
-    snapshot: new Map(),
-  };
-  const repo = new MeterRepository(pool);
-  const loadRegistry = async () => {
-    const all = await repo.all();
-    registry = { meters: new Map(all.map((m) => [m.meterId, m])), snapshot: registrySnapshot(all) };
-    log.log('info', 'registry loaded', { meters: all.length });
+  // One columnar registry serves both the pipeline's lookups and the VEE rules' snapshot.
+  const registryCache = new RegistryCache(new MeterRepository(pool), { logger: log });
+  const registry = () => {
+    const view = registryCache.current;
+    return { meters: view, snapshot: view };
   };
 
   const totals = emptyOutcome(0);
@@ -101,7 +96,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   let waitingFor: string | null = null;
   let lastLag: PartitionLag[] = [];
   try {
-    await untilAvailable('postgres', loadRegistry, log, options.signal);
+    await untilAvailable('postgres', () => registryCache.load(), log, options.signal);
     producer = await untilAvailable('kafka', () => createProducer(config), log, options.signal);
     const bookkeeping = new PostgresBookkeeping(pool);
     const keyspace = config.string('cassandra.keyspace');
@@ -119,7 +114,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       },
       watermarks: (g: string, t: string) => bookkeeping.watermarks(g, t),
       group,
-      registry: () => registry,
+      registry,
       timezone: config.string('timezone'),
       versionClock: { last: 0 },
     };
@@ -129,7 +124,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     };
     server = await startOpsServer(config.int('ingest.metricsPort'), metrics, health);
     refreshTimer = setInterval(() => {
-      loadRegistry().catch((err) =>
+      registryCache.refresh().catch((err) =>
         log.log('warn', 'registry refresh failed; keeping the previous snapshot', {
           error: errorMessage(err),
         }),

@@ -1,7 +1,7 @@
 import type { ConsumedMessage } from '../kafka/messages.js';
 import { DecodeValidatePool } from '../pool/decode-validate-pool.js';
 import type { ReadingBlock } from '../readings/block.js';
-import type { HistorySummary, MeterSnapshot, ValidationContext } from '../vee/context.js';
+import type { HistorySummary, MeterSnapshot, RegistrySnapshot, ValidationContext } from '../vee/context.js';
 import { ValidationColumns, VeeEngine } from '../vee/engine.js';
 import type { RuleSetDefinition } from '../vee/rule-set.js';
 import {
@@ -18,7 +18,7 @@ const TASK_MESSAGES = 100;
 const EMPTY = new Uint32Array(1);
 const NO_BYTES = new Uint8Array(0);
 
-function registryOf(keys: readonly string[], registry: ReadonlyMap<string, MeterSnapshot>): MeterSnapshot[] {
+function registryOf(keys: readonly string[], registry: RegistrySnapshot): MeterSnapshot[] {
   const out = new Map<string, MeterSnapshot>();
   for (const k of keys) {
     const m = registry.get(k);

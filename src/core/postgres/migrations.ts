@@ -254,4 +254,40 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'registry-change-tracking',
+    // Lets the ingest daemon's registry cache read only what changed since its last refresh.
+    // updated_at and a sequence bumped by a trigger both get their value before COMMIT, so a
+    // transaction that commits after a later one would fall behind a cursor that has already moved
+    // past it. The writing transaction's id does not have that problem when compared against a
+    // snapshot: whatever was invisible in the snapshot taken at the start of one refresh is exactly
+    // what the next one reads (see MeterRepository.changedSince). NULL = written before this
+    // migration, which only a full load reads. No table rewrite: the column has no default.
+    statements: () => [
+      `ALTER TABLE smt.meters ADD COLUMN IF NOT EXISTS change_xid xid8`,
+      `CREATE INDEX IF NOT EXISTS meters_change_idx ON smt.meters (change_xid, meter_id)`,
+      `CREATE OR REPLACE FUNCTION smt.meters_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN NEW.change_xid := pg_current_xact_id(); RETURN NEW; END $$`,
+      `DROP TRIGGER IF EXISTS meters_stamp_change ON smt.meters`,
+      `CREATE TRIGGER meters_stamp_change BEFORE INSERT OR UPDATE ON smt.meters
+       FOR EACH ROW EXECUTE FUNCTION smt.meters_stamp_change()`,
+      // smt itself never deletes a meter (it sets status 'removed'), but an operator may; without a
+      // trace a daemon would keep serving the meter until it restarts. TRUNCATE leaves no trace.
+      `CREATE TABLE IF NOT EXISTS smt.meter_deletions (
+        change_xid  xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        meter_id    text NOT NULL,
+        deleted_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (change_xid, meter_id)
+      )`,
+      `CREATE OR REPLACE FUNCTION smt.meters_record_deletion() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         INSERT INTO smt.meter_deletions (meter_id) VALUES (OLD.meter_id) ON CONFLICT DO NOTHING;
+         RETURN OLD;
+       END $$`,
+      `DROP TRIGGER IF EXISTS meters_record_deletion ON smt.meters`,
+      `CREATE TRIGGER meters_record_deletion AFTER DELETE ON smt.meters
+       FOR EACH ROW EXECUTE FUNCTION smt.meters_record_deletion()`,
+    ],
+  },
 ];
