@@ -20,7 +20,7 @@ import {
   type SerializedRuleSet,
 } from '../core/pool/decode-validate-wire.js';
 import { unpackMessages } from '../core/pool/messages.js';
-import { CHANNELS, type ReadingBlock } from '../core/readings/block.js';
+import type { ReadingBlock } from '../core/readings/block.js';
 import type { HistorySummary, MeterSnapshot, ValidationContext } from '../core/vee/context.js';
 import { VeeEngine } from '../core/vee/engine.js';
 
@@ -83,6 +83,7 @@ export function decodeAndValidate(task: DecodeValidateTask): DecodeValidateResul
   const buffer = new ArrayBuffer(resultLayout(readings, B).byteLength);
   const v = resultViews(buffer, readings, B);
   const meterIds: string[] = new Array(B);
+  const channels: string[] = new Array(B);
   const validated: ReadingBlock[] = new Array(validatedBlocks);
   const rejects: MessageReject[] = [];
   let kb = 0;
@@ -92,7 +93,7 @@ export function decodeAndValidate(task: DecodeValidateTask): DecodeValidateResul
     for (let j = 0; j < d.blocks.length; j++) {
       const b = d.blocks[j]!;
       validated[kb] = b;
-      putBlock(v, meterIds, kb++, k, b as DecodedBlock, d.offsets[j]!);
+      putBlock(v, meterIds, channels, kb++, k, b as DecodedBlock, d.offsets[j]!);
     }
   }
   let at = validatedReadings;
@@ -101,7 +102,7 @@ export function decodeAndValidate(task: DecodeValidateTask): DecodeValidateResul
     if (d.reject !== null) rejects.push({ message: k, rule: d.reject.rule, reason: d.reject.reason });
     if (d.columns !== null) continue;
     for (const b of d.blocks) {
-      putBlock(v, meterIds, kb++, k, b as DecodedBlock, at);
+      putBlock(v, meterIds, channels, kb++, k, b as DecodedBlock, at);
       at += b.starts.length;
     }
   }
@@ -123,6 +124,7 @@ export function decodeAndValidate(task: DecodeValidateTask): DecodeValidateResul
     readingCount: readings,
     validatedBlockCount: validatedBlocks,
     meterIds,
+    channels,
     rejects,
   };
 }
@@ -130,6 +132,7 @@ export function decodeAndValidate(task: DecodeValidateTask): DecodeValidateResul
 function putBlock(
   v: ResultViews,
   meterIds: string[],
+  channels: string[],
   kb: number,
   message: number,
   b: DecodedBlock,
@@ -137,7 +140,7 @@ function putBlock(
 ): void {
   v.blockOffsets[kb] = at;
   v.messageIndex[kb] = message;
-  v.channel[kb] = CHANNELS.indexOf(b.channel);
+  channels[kb] = b.channel;
   v.intervalMinutes[kb] = b.intervalMinutes;
   v.commQuality[kb] = b.commQuality;
   meterIds[kb] = b.meterId;

@@ -63,3 +63,31 @@ describe('channels as an open identity', () => {
       expect(parseChannel(bad)).toBe(null);
   });
 });
+
+describe('decoders take any channel id and store its canonical form', () => {
+  it('a JSON block for an OBIS code decodes to the catalogue name, and reactive energy skips the active-energy rules', async () => {
+    const { decode } = await import('../../src/core/codecs/index.js');
+    const { VeeEngine, ValidationColumns } = await import('../../src/core/vee/engine.js');
+    const { loadDefaultRuleSet } = await import('../../src/core/vee/rule-set.js');
+    const { channelRules } = await import('../../src/core/vee/compile.js');
+    const { RuleId } = await import('../../src/core/vee/rules.js');
+    const payload = JSON.stringify({
+      v: 1,
+      meter: 'M1',
+      channel: '1-0:3.29.0',
+      interval: 15,
+      start: '2026-03-10T00:00:00Z',
+      values: [-1, 2],
+    });
+    const r = decode('json', Buffer.from(payload));
+    expect(r.failures).toEqual([]);
+    expect(r.blocks[0]!.channel).toBe('reactive_import_kvarh');
+    expect(channelRules('reactive_import_kvarh') & (1 << RuleId.LimitsNegative)).toBe(0);
+    expect(channelRules('active_import_kwh') & (1 << RuleId.LimitsNegative)).not.toBe(0);
+    expect(channelRules('not a channel')).toBe(0);
+    const engine = new VeeEngine(loadDefaultRuleSet());
+    const cols = ValidationColumns.allocate(2);
+    engine.validateBlock(r.blocks[0]!, { now: Date.UTC(2026, 2, 11), timezone: 'UTC' }, cols, 0);
+    expect(cols.ruleMask[0]! & (1 << RuleId.LimitsNegative)).toBe(0);
+  });
+});

@@ -224,7 +224,7 @@ describe('CSV: failures carry line numbers and column names', () => {
       'unknown channel',
       { channel: 'kvarh' },
       'channel',
-      'channel: expected one of active_import_kwh, active_export_kwh, voltage_v, power_factor, found "kvarh"',
+      'channel: expected a channel: a name such as active_import_kwh, an OBIS code such as 1-0:1.8.0, or nem12:E2, found "kvarh"',
     ],
     [
       'interval 10',

@@ -168,7 +168,7 @@ describe('JSON block: every failure names its field, expected and found', () => 
       'unknown channel',
       { channel: 'reactive' },
       'channel',
-      'channel: expected one of active_import_kwh, active_export_kwh, voltage_v, power_factor, found "reactive"',
+      'channel: expected a channel: a name such as active_import_kwh, an OBIS code such as 1-0:1.8.0, or nem12:E2, found "reactive"',
     ],
     ['interval 10', { interval: 10 }, 'interval', 'interval: expected 5, 15, 30 or 60, found 10'],
     ['interval as string', { interval: '15' }, 'interval', 'interval: expected 5, 15, 30 or 60, found "15"'],

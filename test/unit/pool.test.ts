@@ -103,7 +103,7 @@ describe('decodeAndValidate (in-thread)', () => {
       {
         message: 3,
         rule: 'decode',
-        reason: expect.stringMatching(/^channel: expected one of .*, found nothing \(channel\)$/),
+        reason: expect.stringMatching(/^channel: expected a channel: .*, found nothing \(channel\)$/),
       },
     ]);
 

@@ -4,16 +4,15 @@
  * ordered by interval start. See docs/formats.md "CSV".
  */
 import {
-  CHANNELS,
   type Channel,
+  channelIdOf,
   type IntervalMinutes,
-  isChannel,
   isIntervalMinutes,
   NO_SEQUENCE,
   type ReadingBlock,
 } from '../readings/block.js';
 import { csvField, parseDecimal, splitCsv } from './csv-split.js';
-import { describe, type FailureSink } from './failures.js';
+import { CHANNEL_EXPECTED, describe, type FailureSink } from './failures.js';
 import { textOrFail } from './text.js';
 import { formatInstant, isAligned, MINUTE_MS, parseIsoInstant } from './time.js';
 import type { DecodedBlock, DecodeOptions, EncodeOptions } from './types.js';
@@ -135,9 +134,9 @@ export function decodeCsv(
 
     let channel: Channel = options.channel ?? 'active_import_kwh';
     if (c.channel !== undefined) {
-      const ch = f[c.channel]!.trim().toLowerCase();
-      if (isChannel(ch)) channel = ch;
-      else failField('channel', `one of ${CHANNELS.join(', ')}`, describe(f[c.channel]));
+      const id = channelIdOf(f[c.channel]!.trim());
+      if (id) channel = id;
+      else failField('channel', CHANNEL_EXPECTED, describe(f[c.channel]));
     }
 
     let interval: IntervalMinutes = options.intervalMinutes ?? 15;

@@ -17,6 +17,7 @@
 import { DateTime } from 'luxon';
 import type { Channel, IntervalMinutes, ReadingBlock } from '../readings/block.js';
 import { isIntervalMinutes, NO_SEQUENCE } from '../readings/block.js';
+import { parseChannel } from '../readings/channel.js';
 import { AxdrError, AxdrReader, AxdrWriter, DlmsTag, tagName } from './axdr.js';
 import type { FailureSink } from './failures.js';
 import { daysInMonth, MINUTE_MS } from './time.js';
@@ -35,11 +36,30 @@ export { DlmsTag } from './axdr.js';
 /** The few DLMS unit codes (Blue Book enumeration) smt's channels use. */
 export enum DlmsUnit {
   W = 27,
+  VA = 28,
+  Var = 29,
   Wh = 30,
+  VAh = 31,
+  Varh = 32,
   A = 33,
   V = 35,
+  Hz = 44,
   Count = 255,
 }
+
+/** DLMS unit → the channel unit it converts to and the power of ten of the conversion. */
+const DLMS_UNITS: Readonly<Record<number, { unit: string; exp: number; name: string }>> = {
+  [DlmsUnit.W]: { unit: 'kW', exp: -3, name: 'W (27)' },
+  [DlmsUnit.VA]: { unit: 'kVA', exp: -3, name: 'VA (28)' },
+  [DlmsUnit.Var]: { unit: 'kvar', exp: -3, name: 'var (29)' },
+  [DlmsUnit.Wh]: { unit: 'kWh', exp: -3, name: 'Wh (30)' },
+  [DlmsUnit.VAh]: { unit: 'kVAh', exp: -3, name: 'VAh (31)' },
+  [DlmsUnit.Varh]: { unit: 'kvarh', exp: -3, name: 'varh (32)' },
+  [DlmsUnit.A]: { unit: 'A', exp: 0, name: 'A (33)' },
+  [DlmsUnit.V]: { unit: 'V', exp: 0, name: 'V (35)' },
+  [DlmsUnit.Hz]: { unit: 'Hz', exp: 0, name: 'Hz (44)' },
+  [DlmsUnit.Count]: { unit: '', exp: 0, name: 'count (255)' },
+};
 
 /** AMR profile status bits (DLMS UA, "AMR profile status" 0.x.96.10.1.255), kept as received in `status`. */
 export enum AmrStatus {
@@ -122,18 +142,17 @@ function inferRole(o: DlmsCaptureObject, obis: number[]): DlmsCaptureRole {
 
 function unitExp(channel: Channel, unit: number | undefined): number | undefined {
   if (unit === undefined) return 0; // already in the channel's unit after the scaler
-  if (channel === 'active_import_kwh' || channel === 'active_export_kwh')
-    return unit === DlmsUnit.Wh ? -3 : undefined;
-  if (channel === 'voltage_v') return unit === DlmsUnit.V ? 0 : undefined;
-  return unit === DlmsUnit.Count ? 0 : undefined;
+  const u = DLMS_UNITS[unit];
+  const spec = parseChannel(channel);
+  return u !== undefined && spec !== null && u.unit === spec.unit ? u.exp : undefined;
 }
 
-const CHANNEL_UNIT: Record<Channel, string> = {
-  active_import_kwh: 'Wh (30)',
-  active_export_kwh: 'Wh (30)',
-  voltage_v: 'V (35)',
-  power_factor: 'count (255)',
-};
+/** The DLMS unit a channel's column must be captured in, for the failure message. */
+function expectedUnit(channel: Channel): string {
+  const spec = parseChannel(channel);
+  const u = Object.values(DLMS_UNITS).find((x) => spec !== null && x.unit === spec.unit);
+  return u ? u.name : `a unit convertible to ${spec?.unit ?? 'the channel unit'}`;
+}
 
 /** Validate a capture-object configuration; every problem is a failure at `dlms.<field>`. */
 function resolveProfile(
@@ -181,7 +200,7 @@ function resolveProfile(
         seen.add(o.channel);
         const e = unitExp(o.channel, o.unit);
         if (e === undefined)
-          bad(`captureObjects[${i}].unit`, `${CHANNEL_UNIT[o.channel]} for ${o.channel}`, String(o.unit));
+          bad(`captureObjects[${i}].unit`, `${expectedUnit(o.channel)} for ${o.channel}`, String(o.unit));
         col.exp = (o.scaler ?? 0) + (e ?? 0);
       }
     }

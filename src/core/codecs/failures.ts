@@ -80,3 +80,7 @@ export function describe(v: unknown): string {
   if (Array.isArray(v)) return `array(${v.length})`;
   return typeof v;
 }
+
+/** What a payload's channel field must hold (readings/channel.ts). */
+export const CHANNEL_EXPECTED =
+  'a channel: a name such as active_import_kwh, an OBIS code such as 1-0:1.8.0, or nem12:E2';

@@ -4,15 +4,14 @@
  * per column, no object per reading. See docs/formats.md "JSON block".
  */
 import {
-  CHANNELS,
   type Channel,
+  channelIdOf,
   type IntervalMinutes,
-  isChannel,
   isIntervalMinutes,
   NO_SEQUENCE,
   type ReadingBlock,
 } from '../readings/block.js';
-import { describe, type FailureSink } from './failures.js';
+import { CHANNEL_EXPECTED, describe, type FailureSink } from './failures.js';
 import { lineOf, textOrFail } from './text.js';
 import { formatInstant, isAligned, MINUTE_MS, parseIsoInstant } from './time.js';
 import type { DecodedBlock, DecodeLocation, DecodeOptions, EncodeOptions } from './types.js';
@@ -184,8 +183,6 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff;
 }
 
-const CHANNEL_LIST = CHANNELS.join(', ');
-
 function decodeBlock(o: unknown, ctx: Ctx): DecodedBlock | undefined {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
     fail(ctx, '(block)', 'a JSON object', describe(o), `expected a JSON block object, found ${describe(o)}`);
@@ -218,11 +215,11 @@ function decodeBlock(o: unknown, ctx: Ctx): DecodedBlock | undefined {
   const ch = b.channel;
   if (ch === undefined || ch === null) {
     if (ctx.options.channel !== undefined) channel = ctx.options.channel;
-    else fail(ctx, 'channel', `one of ${CHANNEL_LIST}`, 'nothing');
-  } else if (typeof ch !== 'string' || !isChannel(ch)) {
-    fail(ctx, 'channel', `one of ${CHANNEL_LIST}`, describe(ch));
+    else fail(ctx, 'channel', CHANNEL_EXPECTED, 'nothing');
   } else {
-    channel = ch;
+    const id = typeof ch === 'string' ? channelIdOf(ch) : null;
+    if (id) channel = id;
+    else fail(ctx, 'channel', CHANNEL_EXPECTED, describe(ch));
   }
 
   let interval: IntervalMinutes = 15;

@@ -666,18 +666,22 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
 // ---------------------------------------------------------------------------------------------
 // encoder
 
-const DEFAULT_SUFFIX: Record<Channel, string> = {
-  active_import_kwh: 'E1',
-  active_export_kwh: 'B1',
-  voltage_v: 'V1',
-  power_factor: 'P1',
+/** The data stream a channel is written as when the block carries no NEM12 details. */
+const DEFAULT_STREAM: Readonly<Record<string, { suffix: string; uom: string }>> = {
+  active_import_kwh: { suffix: 'E1', uom: 'kWh' },
+  active_export_kwh: { suffix: 'B1', uom: 'kWh' },
+  voltage_v: { suffix: 'V1', uom: 'V' },
+  power_factor: { suffix: 'P1', uom: 'PF' },
 };
-const DEFAULT_UOM: Record<Channel, string> = {
-  active_import_kwh: 'kWh',
-  active_export_kwh: 'kWh',
-  voltage_v: 'V',
-  power_factor: 'PF',
-};
+
+function defaultStream(b: { meterId: string; channel: Channel }): { suffix: string; uom: string } {
+  const s = DEFAULT_STREAM[b.channel];
+  if (!s)
+    throw new Error(
+      `NEM12 encoder: no default data stream for channel ${b.channel} (${b.meterId}); give the block's nem12 details`,
+    );
+  return s;
+}
 
 function ymd(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
@@ -722,21 +726,18 @@ export function encodeNem12(blocks: readonly ReadingBlock[], options: Nem12Encod
     let nmiId = d?.nmi;
     if (suffix === undefined || nmiId === undefined) {
       const tail = b.meterId.slice(-2);
-      if (
-        b.meterId.length === 12 &&
-        SUFFIX_RE.test(tail) &&
-        nem12Channel(tail, DEFAULT_UOM[b.channel]) === b.channel
-      ) {
+      const stream = defaultStream(b);
+      if (b.meterId.length === 12 && SUFFIX_RE.test(tail) && nem12Channel(tail, stream.uom) === b.channel) {
         nmiId = b.meterId.slice(0, 10);
         suffix = tail;
       } else {
         nmiId = b.meterId;
-        suffix = DEFAULT_SUFFIX[b.channel];
+        suffix = stream.suffix;
       }
     }
     if (!NMI_RE.test(nmiId))
       throw new Error(`meter id ${b.meterId} is not an NMI (10 characters A-Z 0-9, optionally + suffix)`);
-    const uom = d?.uom ?? DEFAULT_UOM[b.channel];
+    const uom = d?.uom ?? defaultStream(b).uom;
     const exp = UOM[uom.toUpperCase()]?.exp ?? 0;
     const key = `${nmiId}${suffix}`;
     let s = streams.get(key);

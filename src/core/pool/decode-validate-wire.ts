@@ -6,7 +6,7 @@
  */
 
 import type { DecodeOptions, WireFormat } from '../codecs/types.js';
-import { CHANNELS, type Channel, type IntervalMinutes, type ReadingBlock } from '../readings/block.js';
+import type { IntervalMinutes, ReadingBlock } from '../readings/block.js';
 import type { HistorySummary, MeterSnapshot } from '../vee/context.js';
 import { ValidationColumns } from '../vee/engine.js';
 import type { RuleSetDefinition } from '../vee/rule-set.js';
@@ -84,6 +84,8 @@ export interface DecodeValidateResult {
   validatedBlockCount: number;
   /** per block */
   meterIds: string[];
+  /** per block: channel ids (open identity, so strings rather than an index) */
+  channels: string[];
   rejects: MessageReject[];
 }
 
@@ -103,7 +105,6 @@ export interface ResultLayout {
   states: number;
   late: number;
   qualityFlag: number;
-  channel: number;
   intervalMinutes: number;
   byteLength: number;
 }
@@ -132,7 +133,6 @@ export function resultLayout(readings: number, blocks: number): ResultLayout {
     states: take(R),
     late: take(R),
     qualityFlag: take(R),
-    channel: take(B),
     intervalMinutes: take(B),
     byteLength: 0,
   };
@@ -157,8 +157,6 @@ export interface ResultViews {
   late: Uint8Array;
   /** NEM12 quality flag per reading as a char code (65 A, 69 E, …); 0 = none */
   qualityFlag: Uint8Array;
-  /** index into CHANNELS */
-  channel: Uint8Array;
   intervalMinutes: Uint8Array;
 }
 
@@ -185,7 +183,6 @@ export function resultViews(buffer: ArrayBuffer, readings: number, blocks: numbe
     states: new Uint8Array(buffer, l.states, R),
     late: new Uint8Array(buffer, l.late, R),
     qualityFlag: new Uint8Array(buffer, l.qualityFlag, R),
-    channel: new Uint8Array(buffer, l.channel, B),
     intervalMinutes: new Uint8Array(buffer, l.intervalMinutes, B),
   };
 }
@@ -218,7 +215,7 @@ export function unpackResult(r: DecodeValidateResult): DecodedValidatedBatch {
     const b = v.blockOffsets[k + 1]!;
     blocks[k] = {
       meterId: r.meterIds[k]!,
-      channel: CHANNELS[v.channel[k]!] as Channel,
+      channel: r.channels[k]!,
       intervalMinutes: v.intervalMinutes[k]! as IntervalMinutes,
       starts: v.starts.subarray(a, b),
       values: v.values.subarray(a, b),

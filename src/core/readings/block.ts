@@ -4,8 +4,10 @@
  *
  * Identity of a reading: (meterId, channel, interval start). Missing is NaN in `values`, never 0.
  */
-export const CHANNELS = ['active_import_kwh', 'active_export_kwh', 'voltage_v', 'power_factor'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import { type ChannelId, parseChannel } from './channel.js';
+
+/** A channel id: open, typed by its spec (readings/channel.ts). */
+export type Channel = ChannelId;
 
 export const INTERVAL_MINUTES = [5, 15, 30, 60] as const;
 export type IntervalMinutes = (typeof INTERVAL_MINUTES)[number];
@@ -28,8 +30,9 @@ export interface ReadingBlock {
   commQuality: number;
 }
 
-export function isChannel(s: string): s is Channel {
-  return (CHANNELS as readonly string[]).includes(s);
+/** The canonical id of a channel as written in a payload (name, OBIS code, nem12:XY), or null. */
+export function channelIdOf(s: string): Channel | null {
+  return parseChannel(s)?.id ?? null;
 }
 
 export function isIntervalMinutes(n: number): n is IntervalMinutes {

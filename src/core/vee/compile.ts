@@ -3,7 +3,7 @@
  * numeric fields (one hidden class, so property reads stay monomorphic) and the actions as bit
  * masks. Compiling is per rule set, never per block.
  */
-import type { Channel } from '../readings/block.js';
+import { parseChannel } from '../readings/channel.js';
 import { SEGMENTS, type Segment } from '../registry/meter.js';
 import type { RuleSetDefinition, RuleSettingsByKey } from './rule-set.js';
 import { RULES, RuleId } from './rules.js';
@@ -16,19 +16,19 @@ export const REGISTRY_RULES =
 export const HISTORY_RULES = bit(RuleId.HistorySpike) | bit(RuleId.HistoryTamper);
 export const CONTEXT_RULES = (REGISTRY_RULES | HISTORY_RULES) >>> 0;
 
-/** Per channel, the rules that look at it (rules without a channel list apply to every channel). */
-export const CHANNEL_RULES: Readonly<Record<Channel, number>> = (() => {
-  const out = { active_import_kwh: 0, active_export_kwh: 0, voltage_v: 0, power_factor: 0 } as Record<
-    Channel,
-    number
-  >;
-  for (const ch of Object.keys(out) as Channel[]) {
-    let m = 0;
-    for (const r of RULES) if (r.channels === undefined || r.channels.includes(ch)) m |= bit(r.id);
-    out[ch] = m >>> 0;
-  }
-  return out;
-})();
+const channelRuleCache = new Map<string, number>();
+
+/** The rules that look at a channel (rules without a scope apply to every channel); 0 for a channel id smt cannot read. */
+export function channelRules(channel: string): number {
+  let m = channelRuleCache.get(channel);
+  if (m !== undefined) return m;
+  const spec = parseChannel(channel);
+  m = 0;
+  if (spec) for (const r of RULES) if (r.appliesTo === undefined || r.appliesTo.test(spec)) m |= bit(r.id);
+  m >>>= 0;
+  if (channelRuleCache.size < 10_000) channelRuleCache.set(channel, m);
+  return m;
+}
 
 export class SegmentParams {
   readonly enabled: number;

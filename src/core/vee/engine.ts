@@ -15,9 +15,9 @@ import { type IntervalMinutes, NO_SEQUENCE, type ReadingBlock } from '../reading
 import { ValidationState } from '../readings/quality.js';
 import {
   bit,
-  CHANNEL_RULES,
   CONTEXT_RULES,
   type CompiledRuleSet,
+  channelRules,
   compileRuleSet,
   HISTORY_RULES,
   REGISTRY_RULES,
@@ -257,7 +257,7 @@ export class VeeEngine {
     const registry = ctx.registry;
     const meter = registry?.get(block.meterId);
     const p = this.paramsFor(meter);
-    let en = p.enabled & select & CHANNEL_RULES[block.channel];
+    let en = p.enabled & select & channelRules(block.channel);
     if (registry === undefined) en &= ~REGISTRY_RULES;
     const history = ctx.history?.get(block.meterId);
     if (

@@ -3,9 +3,9 @@
  * docs/vee-rules.md; rule-set files: rule-set.ts; hot path: engine.ts.
  */
 export {
-  CHANNEL_RULES,
   CONTEXT_RULES,
   type CompiledRuleSet,
+  channelRules,
   compileRuleSet,
   HISTORY_RULES,
   REGISTRY_RULES,

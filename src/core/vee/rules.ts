@@ -1,10 +1,10 @@
 /**
  * The VEE rule catalogue: every rule's stable id, its key in rule-set files, what it needs, its
  * default action and its parameters with defaults. The id is the bit position in the per-reading
- * rule mask that travels in worker results and is stored with readings: never renumber, never
- * reuse a retired id. docs/vee-rules.md documents each rule; a unit test keeps the two in step.
+ * rule mask that travels in worker results (and in ClickHouse's legacy `failed_rules` column): never
+ * renumber, never reuse a retired id. The series and ClickHouse `rules` store rules by key. docs/vee-rules.md documents each rule; a unit test keeps the two in step.
  */
-import type { Channel } from '../readings/block.js';
+import type { ChannelSpec } from '../readings/channel.js';
 import { DlmsAmrStatus } from '../readings/quality-dlms.js';
 
 export enum RuleId {
@@ -69,12 +69,28 @@ export interface RuleSpec {
   title: string;
   needs: RuleNeeds;
   defaultAction: RuleAction;
-  /** channels the rule looks at; undefined = every channel */
-  channels?: readonly Channel[];
+  /** which channels the rule looks at, by what they measure; undefined = every channel */
+  appliesTo?: ChannelScope;
   params: readonly ParamSpec[];
 }
 
-const ENERGY: readonly Channel[] = ['active_import_kwh', 'active_export_kwh'];
+/** A rule's channels, by spec: channels are an open identity (readings/channel.ts). */
+export interface ChannelScope {
+  /** e.g. 'active energy per interval', for docs and `smt validate` */
+  label: string;
+  test: (c: ChannelSpec) => boolean;
+}
+
+const ENERGY: ChannelScope = {
+  label: 'active energy per interval',
+  test: (c) => c.quantity === 'active_energy' && c.kind === 'interval',
+};
+const IMPORT_ENERGY: ChannelScope = {
+  label: 'active energy imported per interval',
+  test: (c) => ENERGY.test(c) && c.direction === 'import',
+};
+const VOLTAGE: ChannelScope = { label: 'voltage', test: (c) => c.quantity === 'voltage' };
+const POWER_FACTOR: ChannelScope = { label: 'power factor', test: (c) => c.quantity === 'power_factor' };
 
 const mask = (name: string, def: number, what: string): ParamSpec => ({
   name: 'mask',
@@ -160,7 +176,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'negative energy',
     needs: 'block',
     defaultAction: 'fail',
-    channels: ENERGY,
+    appliesTo: ENERGY,
     params: [
       {
         name: 'tolerance',
@@ -178,7 +194,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'energy above the meter rating',
     needs: 'block',
     defaultAction: 'fail',
-    channels: ENERGY,
+    appliesTo: ENERGY,
     params: [
       {
         name: 'ratedKw',
@@ -206,7 +222,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'voltage outside the plausible range',
     needs: 'block',
     defaultAction: 'fail',
-    channels: ['voltage_v'],
+    appliesTo: VOLTAGE,
     params: [
       { name: 'min', kind: 'number', default: 180, min: 0, unit: 'V', description: 'lowest plausible value' },
       {
@@ -225,7 +241,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'power factor outside the plausible range',
     needs: 'block',
     defaultAction: 'fail',
-    channels: ['power_factor'],
+    appliesTo: POWER_FACTOR,
     params: [
       {
         name: 'min',
@@ -326,7 +342,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'above the historical bound of its weekday × hour',
     needs: 'history',
     defaultAction: 'fail',
-    channels: ENERGY,
+    appliesTo: ENERGY,
     params: [
       {
         name: 'sigma',
@@ -353,7 +369,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'local day far below its historical expectation',
     needs: 'history',
     defaultAction: 'accept',
-    channels: ['active_import_kwh'],
+    appliesTo: IMPORT_ENERGY,
     params: [
       {
         name: 'ratio',
@@ -380,7 +396,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'highest interval of the local day far above the third-highest',
     needs: 'block',
     defaultAction: 'fail',
-    channels: ENERGY,
+    appliesTo: ENERGY,
     params: [
       {
         name: 'ratio',
@@ -406,7 +422,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'long run of zero consumption',
     needs: 'block',
     defaultAction: 'accept',
-    channels: ['active_import_kwh'],
+    appliesTo: IMPORT_ENERGY,
     params: [
       {
         name: 'minHours',
@@ -425,7 +441,7 @@ export const RULES: readonly RuleSpec[] = [
     title: 'long run of identical non-zero values',
     needs: 'block',
     defaultAction: 'accept',
-    channels: ENERGY,
+    appliesTo: ENERGY,
     params: [
       {
         name: 'minHours',
