@@ -7,7 +7,7 @@ import type { SeriesDay } from '../../src/core/series/day.js';
  * Readings in the current series, counted in CQL straight from `series_days`: the newest version
  * of every meter-day-channel, its `readings` column summed. Independent of the read API.
  */
-export async function seriesReadingCount(config: SmtConfig): Promise<number> {
+export async function seriesReadingCount(config: SmtConfig, meterPrefix = ''): Promise<number> {
   const c = createCassandraClient(config);
   try {
     const rs = await c.execute(
@@ -17,6 +17,7 @@ export async function seriesReadingCount(config: SmtConfig): Promise<number> {
     );
     const newest = new Map<string, { version: bigint; readings: number }>();
     for await (const row of rs) {
+      if (!(row.meter_id as string).startsWith(meterPrefix)) continue;
       const k = `${row.meter_id}|${row.channel}|${row.day}`;
       const v = BigInt(row.version.toString());
       const seen = newest.get(k);

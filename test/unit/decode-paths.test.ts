@@ -394,7 +394,7 @@ function memoryPorts(decode: DecodeStage) {
         },
       },
       raw: { archive: async () => undefined },
-      analytics: { insert: async () => undefined },
+      analytics: { insert: async () => undefined, missing: async () => [] },
       bookkeeping: { closedDays: async () => new Map(), record: async () => undefined },
       topics: { send: async () => undefined },
       topicNames: { validated: 'validated', rejected: 'rejected', events: 'events' },

@@ -7,6 +7,7 @@ import { parseLocalDate } from '../time/local-date.js';
 import { RULES_BY_KEY } from '../vee/rules.js';
 import { clickhouseCall } from './errors.js';
 import { encodeStrings, RowBinaryWriter } from './row-binary.js';
+import { chString } from './sql.js';
 
 /**
  * Every column, in the order they are encoded. Every column is always sent (18.16 fills omitted
@@ -97,5 +98,39 @@ export class ClickHouseReadingStore implements AnalyticsStore {
       });
       await drainStream(r.stream);
     });
+  }
+
+  /**
+   * Which of these readings `readings` does not hold, by (meter, channel, interval start, version).
+   * Asked only after a failed attempt (the plan's rechecks), so one query per call is enough.
+   */
+  async missing(changes: readonly DayChange[]): Promise<DayChange[]> {
+    if (changes.length === 0) return [];
+    const pairs = new Set<string>();
+    for (const { day, positions } of changes)
+      for (const p of positions)
+        pairs.add(`(${chString(day.meterId)}, ${day.writes[day.writeIdx[p]!]!.version})`);
+    const held = new Set<string>();
+    await clickhouseCall('checking readings already inserted', async () => {
+      const rs = await this.client.query({
+        query: `SELECT meter_id, channel, toUInt32(ts) AS t, toString(version) AS v FROM ${this.database}.readings
+                WHERE (meter_id, version) IN (${[...pairs].join(', ')})`,
+        format: 'JSONEachRow',
+      });
+      for (const r of await rs.json<{ meter_id: string; channel: string; t: number | string; v: string }>())
+        held.add(`${r.meter_id}|${r.channel}|${Number(r.t) * 1000}|${r.v}`);
+    });
+    const out: DayChange[] = [];
+    for (const c of changes) {
+      const { day } = c;
+      const positions = c.positions.filter(
+        (p) =>
+          !held.has(
+            `${day.meterId}|${day.channel}|${intervalStartAt(day, p)}|${day.writes[day.writeIdx[p]!]!.version}`,
+          ),
+      );
+      if (positions.length > 0) out.push({ ...c, positions });
+    }
+    return out;
   }
 }

@@ -10,6 +10,7 @@ import {
   isConnectionError,
   SchemaError,
   ServiceUnavailableError,
+  UsageError,
 } from '../errors.js';
 import { BatchConsumer, type PartitionLag } from '../kafka/consumer.js';
 import type { ConsumedMessage } from '../kafka/messages.js';
@@ -21,6 +22,7 @@ import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { MeterRepository } from '../postgres/meter-repository.js';
 import { RegistryCache } from '../registry/registry-cache.js';
+import { APPLY_STEPS, type ApplyHooks } from '../series/apply.js';
 import { VeeEngine } from '../vee/engine.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
 import { type DecodeStage, inThreadDecodeStage } from './decode-stage.js';
@@ -117,6 +119,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       registry,
       timezone: config.string('timezone'),
       versionClock: { last: 0 },
+      ...faultHarness(log),
     };
     const health: HealthState = {
       healthy: () => waitingFor === null,
@@ -190,6 +193,31 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
     await Promise.allSettled([pool.end(), cassandra.shutdown(), clickhouse.close(), pooled?.close()]);
   }
+}
+
+/**
+ * Test hook, read by the daemon only: SMT_FAULT_KILL_AFTER=<step> makes the process SIGKILL itself
+ * right after that write step of its first slice (raw, series, analytics, validated, rejected,
+ * events, bookkeeping; `commit` after the Kafka commit is not needed: the next slice is a new plan).
+ * The crash tests use it to prove every store exact after a kill at any point. Never set it in
+ * production.
+ */
+function faultHarness(log: Logger): { hooks?: ApplyHooks } {
+  const step = process.env.SMT_FAULT_KILL_AFTER;
+  if (!step) return {};
+  if (!(APPLY_STEPS as readonly string[]).includes(step))
+    throw new UsageError(
+      `SMT_FAULT_KILL_AFTER=${step} is not a write step`,
+      `Use one of ${APPLY_STEPS.join(', ')}.`,
+    );
+  log.log('warn', 'fault harness armed: this process kills itself after a write step', { step });
+  return {
+    hooks: {
+      afterStep: (s) => {
+        if (s === step) process.kill(process.pid, 'SIGKILL');
+      },
+    },
+  };
 }
 
 /** Retry `fn` while its dependency is unreachable (exit code 4 errors and connection failures), with backoff. */

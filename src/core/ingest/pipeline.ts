@@ -3,8 +3,10 @@
  * validate → `writeSeries` with the partition's watermark. Everything about what is stored where
  * lives in src/core/series; this file knows offsets and nothing else.
  */
+
 import type { ConsumedMessage } from '../kafka/messages.js';
 import { sourceOf } from '../kafka/messages.js';
+import type { ApplyHooks } from '../series/apply.js';
 import {
   bump,
   emptyWriteOutcome,
@@ -37,6 +39,8 @@ export interface IngestPorts {
   now?: () => number;
   /** the last version issued by this process (µs); stored versions keep it monotonic across restarts */
   versionClock: { last: number };
+  /** test hooks of the write order (the daemon's fault harness) */
+  hooks?: ApplyHooks;
 }
 
 export function emptyOutcome(messages: number): BatchOutcome {
@@ -88,6 +92,7 @@ export async function processPartitionBatch(
     now,
     lastVersion: ports.versionClock.last,
     watermark: { group: ports.group, topic, partition, nextOffset: BigInt(all[all.length - 1]!.offset) + 1n },
+    ...(ports.hooks ? { hooks: ports.hooks } : {}),
   });
   ports.versionClock.last = plan.lastVersion;
   return { ...out, ...plan.outcome, rejectsByReason: plan.outcome.rejectsByReason };

@@ -1,33 +1,62 @@
 /**
  * Applies a write plan in the one documented order (docs/architecture.md). Each step is
- * idempotent, so a caller that fails at any step retries the whole plan — or re-plans from the
- * stores, which is what ingest does — without duplicating data:
+ * idempotent, so a caller that fails or dies at any step re-plans from the stores and applies
+ * again without losing or duplicating anything:
  *
  *   1. raw archive   one row per delivery, keyed by source: a retry rewrites the same row
- *   2. analytics     the changed readings (ClickHouse `readings` keeps the highest version)
- *   3. series        new meter-day versions; a version row is immutable, rewriting it is a no-op
+ *   2. series        new meter-day versions; a version row is immutable, rewriting it is a no-op
+ *   3. analytics     the changed readings, plus those a failed earlier attempt stored in the series
+ *                    that the analytics store does not hold yet (`rechecks`): each reading reaches
+ *                    ClickHouse exactly once, so the provisional rollups fed by it stay exact
  *   4. topics        validated / rejected / events, each message with an idempotency key
  *   5. bookkeeping   counts, late-data follow-ups and the caller's watermark, one transaction
  *
- * Analytics goes before the series on purpose: a re-plan after a failure between 2 and 3 sees the
- * readings as not yet stored and inserts them again (collapsed by `readings`, counted again by the
- * provisional rollups until the authoritative aggregates are computed); the other order would lose
- * them from ClickHouse for good.
+ * The series goes before analytics: after a crash between the two, the re-plan finds the readings
+ * stored by the same source and asks ClickHouse which of them it holds.
  */
-
 import type { WritePlan } from './planner.js';
 import type { SeriesPorts, Watermark } from './ports.js';
 
-export async function applyPlan(ports: SeriesPorts, plan: WritePlan, watermark?: Watermark): Promise<void> {
+export const APPLY_STEPS = [
+  'raw',
+  'series',
+  'analytics',
+  'validated',
+  'rejected',
+  'events',
+  'bookkeeping',
+] as const;
+export type ApplyStep = (typeof APPLY_STEPS)[number];
+
+export interface ApplyHooks {
+  /** after each step has been acknowledged (the fault harness kills the process here) */
+  afterStep?: (step: ApplyStep) => void;
+}
+
+export async function applyPlan(
+  ports: SeriesPorts,
+  plan: WritePlan,
+  now: number,
+  watermark?: Watermark,
+  hooks: ApplyHooks = {},
+): Promise<void> {
   await ports.raw.archive(plan.raw);
-  await ports.analytics.insert(plan.changes, plan.days[0]?.writtenAt ?? Date.now());
+  hooks.afterStep?.('raw');
   await ports.series.write(plan.days);
+  hooks.afterStep?.('series');
+  const lacking = plan.rechecks.length > 0 ? await ports.analytics.missing(plan.rechecks) : [];
+  await ports.analytics.insert([...plan.changes, ...lacking], now);
+  hooks.afterStep?.('analytics');
   await ports.topics.send(ports.topicNames.validated, plan.messages.validated);
+  hooks.afterStep?.('validated');
   await ports.topics.send(ports.topicNames.rejected, plan.messages.rejected);
+  hooks.afterStep?.('rejected');
   await ports.topics.send(ports.topicNames.events, plan.messages.events);
+  hooks.afterStep?.('events');
   await ports.bookkeeping.record({
     counts: plan.counts,
     late: plan.late,
     ...(watermark ? { watermark } : {}),
   });
+  hooks.afterStep?.('bookkeeping');
 }

@@ -96,7 +96,13 @@ export interface PlanInput {
 export interface WritePlan {
   raw: RawDelivery[];
   days: SeriesDay[];
+  /** readings the analytics store gets: every position a new day version changed */
   changes: DayChange[];
+  /**
+   * readings a failed earlier attempt of the same unit stored in the series: the analytics store
+   * gets those of them it does not hold yet (the crash may have come before its insert)
+   */
+  rechecks: DayChange[];
   messages: TopicMessages;
   counts: MeterDayCount[];
   late: LateTouch[];
@@ -196,6 +202,8 @@ interface DayWork {
   stored: SeriesDay | undefined;
   meter: RegisteredMeter;
   positions: Set<number>;
+  /** positions this very unit stored in an attempt that failed later: analytics may lack them */
+  recheck: Set<number>;
   count: MeterDayCount;
   /** stored readings of this plan on the day (late-data follow-ups) */
   touched: number;
@@ -305,7 +313,10 @@ export function planWrite(input: PlanInput): WritePlan {
         w.touched++;
         out.stored++;
         accepted.push(j);
-        if (alreadyWritten) continue;
+        if (alreadyWritten) {
+          w.recheck.add(pos);
+          continue;
+        }
         if (writeAt < 0) writeAt = writeIndex(day, ref);
         const mask = columns.ruleMask[base + j]!;
         day.values[pos] = value;
@@ -343,6 +354,7 @@ export function planWrite(input: PlanInput): WritePlan {
 
   const days: SeriesDay[] = [];
   const changes: DayChange[] = [];
+  const rechecks: DayChange[] = [];
   const counts: MeterDayCount[] = [];
   const late: LateTouch[] = [];
   for (const [key, w] of work) {
@@ -352,6 +364,9 @@ export function planWrite(input: PlanInput): WritePlan {
         late.push({ ...keyFields(w.count), kind: c.kind, periodId: c.periodId, readings: w.touched });
       }
     }
+    const recheck = [...w.recheck].filter((p) => !w.positions.has(p));
+    if (recheck.length > 0)
+      rechecks.push({ day: w.stored!, positions: recheck.sort((a, b) => a - b), meter: w.meter });
     if (w.positions.size === 0) continue;
     const day = w.day;
     let version = 0;
@@ -371,7 +386,7 @@ export function planWrite(input: PlanInput): WritePlan {
       value: { v: 2, type: 'late_data', ...t, detectedAt: rejectedAt },
     });
   }
-  return { raw, days, changes, messages, counts, late, outcome: out, lastVersion: last };
+  return { raw, days, changes, rechecks, messages, counts, late, outcome: out, lastVersion: last };
 }
 
 function keyFields(c: MeterDayCount): { meterId: string; channel: string; localDate: string } {
@@ -395,6 +410,7 @@ function dayWork(
     stored,
     meter,
     positions: new Set(),
+    recheck: new Set(),
     count: { meterId: b.meterId, channel: b.channel, localDate: date, received: 0, rejected: 0, late: 0 },
     touched: 0,
   };

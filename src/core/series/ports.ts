@@ -73,6 +73,8 @@ export interface DayChange {
 
 export interface AnalyticsStore {
   insert(changes: readonly DayChange[], ingestedAt: number): Promise<void>;
+  /** the positions of these readings (by meter, channel, interval start and version) that the store does not hold */
+  missing(changes: readonly DayChange[]): Promise<DayChange[]>;
 }
 
 export interface ClosedDay {
