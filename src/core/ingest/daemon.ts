@@ -122,7 +122,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       ...faultHarness(log),
     };
     const health: HealthState = {
-      healthy: () => waitingFor === null,
+      healthy: () => waitingFor === null && consumer?.crashed == null,
       describe: () => ({ group, topic: topics.raw, batches, waitingFor, readings: totals.readings }),
     };
     server = await startOpsServer(config.int('ingest.metricsPort'), metrics, health);
@@ -168,7 +168,19 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     await consumer.start();
     log.log('info', 'consuming', { group, topic: topics.raw });
 
+    metrics.consumerUp.set(1);
     const stoppedBy = await waitForStop(consumer, options, metrics, (l) => (lastLag = l));
+    if (stoppedBy === 'crashed') {
+      const err = consumer.crashed!;
+      metrics.consumerUp.set(0);
+      log.log('error', 'the consumer crashed and will not rejoin; exiting so a supervisor restarts the daemon', {
+        error: errorMessage(err).slice(0, 300),
+      });
+      throw new ServiceUnavailableError('kafka', `the ingest consumer crashed: ${errorMessage(err)}`, {
+        cause: err,
+        hint: 'Run smt ingest under a supervisor (systemd Restart=on-failure, Kubernetes) that restarts it; the slice in flight was not committed and is processed again.',
+      });
+    }
     log.log('info', 'stopping', { reason: stoppedBy });
     await consumer.stop();
     // The final lag after the last commit; the admin client still works once the consumer left.
@@ -245,13 +257,14 @@ async function waitForStop(
   options: IngestOptions,
   metrics: IngestMetrics,
   onLag: (l: PartitionLag[]) => void,
-): Promise<'idle' | 'signal'> {
+): Promise<'idle' | 'signal' | 'crashed'> {
   let idleChecks = 0;
   const aborted = new Promise<void>((resolve) =>
     options.signal?.addEventListener('abort', () => resolve(), { once: true }),
   );
   for (;;) {
     if (options.signal?.aborted) return 'signal';
+    if (consumer.crashed) return 'crashed';
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([aborted, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000)))]);
     clearTimeout(timer);

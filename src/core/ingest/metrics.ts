@@ -56,6 +56,11 @@ export class IngestMetrics {
     help: 'batches retried after a store or broker failure',
     registers: [this.registry],
   });
+  readonly consumerUp = new client.Gauge({
+    name: 'smt_ingest_consumer_up',
+    help: '1 while the consumer-group member runs; 0 after it crashed (the daemon then exits 4)',
+    registers: [this.registry],
+  });
   readonly waiting = new client.Gauge({
     name: 'smt_ingest_waiting',
     help: '1 while a batch waits for an unavailable dependency',

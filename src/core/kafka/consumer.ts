@@ -21,6 +21,8 @@ export interface BatchConsumerOptions {
   /** a batch failed; it is retried after `delayMs` (the consumer keeps its partitions meanwhile) */
   onRetry?: (err: unknown, attempt: number, delayMs: number, partition: number) => void;
   maxBackoffMs?: number;
+  /** the member died and kafkajs will not restart it */
+  onCrash?: (err: Error) => void;
 }
 
 function toConsumed(topic: string, partition: number, m: kafkajs.KafkaMessage): ConsumedMessage {
@@ -51,6 +53,8 @@ export class BatchConsumer {
   private stopping = false;
   private inFlight = 0;
   private running = false;
+  /** why the group member died for good (kafkajs will not restart it), or null while it lives */
+  crashed: Error | null = null;
 
   constructor(
     config: SmtConfig,
@@ -71,6 +75,13 @@ export class BatchConsumer {
   }
 
   async start(): Promise<void> {
+    // kafkajs restarts the member after retriable errors; after others (e.g. expelled from the
+    // group while a store call outlasted the session) it stops for good and the daemon must say so.
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (e.payload.restart || this.stopping) return;
+      this.crashed = e.payload.error instanceof Error ? e.payload.error : new Error(String(e.payload.error));
+      this.options.onCrash?.(this.crashed);
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     this.running = true;
