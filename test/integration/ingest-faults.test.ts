@@ -112,6 +112,36 @@ afterAll(async () => {
   await stores?.drop();
 });
 
+/** Every message of a topic, JSON-decoded. */
+async function readTopic(config: SmtConfig, topic: string): Promise<unknown[]> {
+  const { createKafka } = await import('../../src/core/kafka/client.js');
+  const admin = createKafka(config).admin();
+  await admin.connect();
+  const total = (await admin.fetchTopicOffsets(topic)).reduce(
+    (n, o) => n + Number(o.high) - Number(o.low),
+    0,
+  );
+  await admin.disconnect();
+  const consumer = createKafka(config).consumer({ groupId: `read-${randomBytes(4).toString('hex')}` });
+  const out: unknown[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          out.push(JSON.parse(message.value!.toString('utf8')));
+          if (out.length >= total) resolve();
+        },
+      });
+      if (total === 0) resolve();
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
 /** Runs `smt ingest --until-idle` in a child process; resolves with its exit code or signal. */
 function ingestProcess(
   env: Record<string, string>,
@@ -170,6 +200,53 @@ describe('kill -9 right after each write step, then a restart', () => {
       });
     }, 120_000);
   }
+});
+
+describe('poison pills', () => {
+  it('a message every attempt fails on (a 70 KB key) is isolated and dead-lettered; the partition carries on', async () => {
+    const label = `p${randomBytes(3).toString('hex')}`;
+    const env = envFor(label, { SMT_KAFKA_PARTITIONS: '1', SMT_INGEST_BATCH_MESSAGES: '100' });
+    const config = loadConfig({ env: { ...process.env, ...env } });
+    const prefix = `P${label}`;
+    await produceFleet(config, prefix); // 48 good messages
+    const hugeKey = 'X'.repeat(70_000);
+    const poison = meterDay(hugeKey.slice(0, 10), DAYS[0]!, ZONE, () => 0.1);
+    const producer = await createProducer(config);
+    try {
+      await producer.sendRaw(topicNames(config).raw, [
+        { key: hugeKey, value: Buffer.from(encode('json', [poison]) as string), format: 'json' },
+        {
+          key: `${prefix}-0`,
+          value: Buffer.from(
+            encode('json', [meterDay(`${prefix}-0`, '2026-10-27', ZONE, () => 0.2)]) as string,
+          ),
+          format: 'json',
+        },
+      ]);
+    } finally {
+      await producer.close();
+    }
+    const summary = await runIngest(config, { untilIdle: true, logger: silentLogger });
+    expect(summary.stoppedBy).toBe('idle');
+    expect(summary.rejectsByReason['store.rejected']).toBe(1);
+    expect(summary.stored).toBe(METERS * PER_METER + 96);
+    const ch = await storedCount(config, prefix);
+    expect(ch).toEqual({
+      final: METERS * PER_METER + 96,
+      all: METERS * PER_METER + 96,
+      rollup: METERS * PER_METER + 96,
+    });
+    expect(summary.lag).toEqual([{ partition: 0, lag: '0' }]);
+    const { isRejectedLetter } = await import('../../src/core/series/contracts.js');
+    const letters = await readTopic(config, topicNames(config).rejected);
+    const poisonLetters = letters.filter((l) => (l as { rule?: string }).rule === 'store.rejected');
+    expect(poisonLetters).toHaveLength(1);
+    expect(isRejectedLetter(poisonLetters[0])).toBe(true);
+    expect(poisonLetters[0]).toMatchObject({
+      source: { partition: 0, offset: '48' },
+      key: `${'X'.repeat(256)}…`,
+    });
+  }, 120_000);
 });
 
 describe('ingest under faults', () => {

@@ -23,6 +23,7 @@ import { createPostgresPool } from '../postgres/client.js';
 import { MeterRepository } from '../postgres/meter-repository.js';
 import { RegistryCache } from '../registry/registry-cache.js';
 import { APPLY_STEPS, type ApplyHooks } from '../series/apply.js';
+import { bump, messageLetter } from '../series/planner.js';
 import { VeeEngine } from '../vee/engine.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
 import { type DecodeStage, inThreadDecodeStage } from './decode-stage.js';
@@ -164,6 +165,33 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
           error: errorMessage(err).slice(0, 300),
         });
       },
+      onPoison: async (m, err) => {
+        const reason = errorMessage(err).slice(0, 1_000);
+        log.log('error', 'a message fails on every attempt with an error a retry cannot fix; dead-lettered', {
+          partition: m.partition,
+          offset: m.offset,
+          error: reason.slice(0, 300),
+        });
+        const letter = messageLetter(
+          {
+            sourceRef: { topic: m.topic, partition: m.partition, offset: m.offset },
+            key: m.key,
+            format: m.format,
+            payload: m.value,
+          },
+          'store.rejected',
+          reason,
+          new Date().toISOString(),
+          null,
+        );
+        await producer!.sendJson(topics.rejected, [letter]);
+        totals.deadLetteredMessages++;
+        bump(totals.rejectsByReason, 'store.rejected');
+        metrics.messages.inc({ outcome: 'dead_lettered' });
+        metrics.rejects.inc({ reason: 'store.rejected' });
+        waitingFor = null;
+        metrics.waiting.set(0);
+      },
     });
     await consumer.start();
     log.log('info', 'consuming', { group, topic: topics.raw });
@@ -173,9 +201,13 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     if (stoppedBy === 'crashed') {
       const err = consumer.crashed!;
       metrics.consumerUp.set(0);
-      log.log('error', 'the consumer crashed and will not rejoin; exiting so a supervisor restarts the daemon', {
-        error: errorMessage(err).slice(0, 300),
-      });
+      log.log(
+        'error',
+        'the consumer crashed and will not rejoin; exiting so a supervisor restarts the daemon',
+        {
+          error: errorMessage(err).slice(0, 300),
+        },
+      );
       throw new ServiceUnavailableError('kafka', `the ingest consumer crashed: ${errorMessage(err)}`, {
         cause: err,
         hint: 'Run smt ingest under a supervisor (systemd Restart=on-failure, Kubernetes) that restarts it; the slice in flight was not committed and is processed again.',

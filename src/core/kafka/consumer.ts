@@ -1,6 +1,6 @@
 import type kafkajs from 'kafkajs';
 import type { SmtConfig } from '../config/config.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, StoreRejectedError } from '../errors.js';
 import { createKafka } from './client.js';
 import { type ConsumedMessage, FORMAT_HEADER } from './messages.js';
 
@@ -23,7 +23,15 @@ export interface BatchConsumerOptions {
   maxBackoffMs?: number;
   /** the member died and kafkajs will not restart it */
   onCrash?: (err: Error) => void;
+  /**
+   * A message that fails with an error a retry cannot fix (StoreRejectedError), isolated by
+   * bisecting its slice: dead-letter it; the slice then carries on past it.
+   */
+  onPoison: (message: ConsumedMessage, err: unknown) => Promise<void>;
 }
+
+/** Attempts of a slice failing with an error a retry cannot fix before it is bisected. */
+const PERMANENT_ATTEMPTS = 3;
 
 function toConsumed(topic: string, partition: number, m: kafkajs.KafkaMessage): ConsumedMessage {
   const header = m.headers?.[FORMAT_HEADER];
@@ -125,6 +133,23 @@ export class BatchConsumer {
         return true;
       } catch (err) {
         if (this.stopping) return false;
+        if (err instanceof StoreRejectedError && attempt >= PERMANENT_ATTEMPTS) {
+          // One bad message never stops the partition: halve until it stands alone, then dead-letter it.
+          if (slice.length === 1) {
+            try {
+              await this.options.onPoison(slice[0]!, err);
+              return true;
+            } catch (deadLetterErr) {
+              err = deadLetterErr;
+            }
+          } else {
+            const mid = slice.length >> 1;
+            return (
+              (await this.processWithRetry(topic, partition, slice.slice(0, mid), heartbeat)) &&
+              (await this.processWithRetry(topic, partition, slice.slice(mid), heartbeat))
+            );
+          }
+        }
         const delay = Math.min(this.options.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(attempt - 1, 10));
         this.options.onRetry?.(err, attempt, delay, partition);
         const until = Date.now() + delay;

@@ -39,7 +39,11 @@ export interface RejectedMessageLetter {
   source: SourceRef | null;
   format: string | null;
   key: string | null;
+  /** the payload as received, when it is at most 256 KiB (the topic's messages must stay below the broker's limit) */
   payloadBase64: string | null;
+  payloadBytes: number;
+  /** where the payload is archived (Cassandra raw_messages) when it is too large to embed */
+  payloadRef: { meterId: string; day: string; source: string } | null;
   rejectedAt: string;
 }
 
@@ -119,7 +123,13 @@ export function isRejectedLetter(x: unknown): x is RejectedLetter {
       isStr(x.reason) &&
       (x.format === null || isStr(x.format)) &&
       (x.key === null || isStr(x.key)) &&
-      (x.payloadBase64 === null || isStr(x.payloadBase64))
+      (x.payloadBase64 === null || isStr(x.payloadBase64)) &&
+      isNum(x.payloadBytes) &&
+      (x.payloadRef === null ||
+        (isObj(x.payloadRef) &&
+          isStr(x.payloadRef.meterId) &&
+          isStr(x.payloadRef.day) &&
+          isStr(x.payloadRef.source)))
     );
   if (x.kind === 'readings')
     return (

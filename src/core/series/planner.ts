@@ -10,7 +10,13 @@ import { Method, Origin, packFields, Reason, ValidationState } from '../readings
 import { LocalCalendar } from '../time/calendar.js';
 import type { ValidationColumns } from '../vee/engine.js';
 import { ruleKey, rulesInMask } from '../vee/rules.js';
-import type { RejectedReadingsLetter, SourceRef, TopicMessage, ValidatedMessage } from './contracts.js';
+import type {
+  RejectedMessageLetter,
+  RejectedReadingsLetter,
+  SourceRef,
+  TopicMessage,
+  ValidatedMessage,
+} from './contracts.js';
 import { validatedId } from './contracts.js';
 import {
   copyDay,
@@ -234,20 +240,9 @@ export function planWrite(input: PlanInput): WritePlan {
       out.deadLetteredReadings += n;
       const rule = reject?.rule ?? 'decode';
       bump(out.rejectsByReason, rule, Math.max(n, 1));
-      messages.rejected.push({
-        key: u.key,
-        value: {
-          v: 2,
-          kind: 'message',
-          rule,
-          reason: reject?.reason ?? 'no validation results',
-          source: u.sourceRef,
-          format: u.format,
-          key: u.key,
-          payloadBase64: u.payload?.toString('base64') ?? null,
-          rejectedAt,
-        },
-      });
+      messages.rejected.push(
+        messageLetter(u, rule, reject?.reason ?? 'no validation results', rejectedAt, r),
+      );
       continue;
     }
     // One version per unit, above the last one issued; per day above the version it replaces, so
@@ -388,6 +383,41 @@ export function planWrite(input: PlanInput): WritePlan {
   }
   return { raw, days, changes, rechecks, messages, counts, late, outcome: out, lastVersion: last };
 }
+
+/** Payloads up to this size travel inside their dead letter; larger ones by reference to the raw archive. */
+export const MAX_EMBEDDED_PAYLOAD = 256 * 1024;
+
+/** The dead letter of a whole unit; `archived` is its raw archive row when it has one. */
+export function messageLetter(
+  u: Pick<WriteUnit, 'sourceRef' | 'key' | 'format' | 'payload'>,
+  rule: string,
+  reason: string,
+  rejectedAt: string,
+  archived: RawDelivery | null,
+): TopicMessage<RejectedMessageLetter> {
+  const embed = u.payload !== null && u.payload.length <= MAX_EMBEDDED_PAYLOAD;
+  const key = u.key !== null && u.key.length > MAX_LETTER_KEY ? `${u.key.slice(0, MAX_LETTER_KEY)}…` : u.key;
+  return {
+    key,
+    value: {
+      v: 2,
+      kind: 'message',
+      rule,
+      reason,
+      source: u.sourceRef,
+      format: u.format,
+      key,
+      payloadBase64: embed ? u.payload!.toString('base64') : null,
+      payloadBytes: u.payload?.length ?? 0,
+      payloadRef:
+        !embed && archived ? { meterId: archived.meterId, day: archived.day, source: archived.source } : null,
+      rejectedAt,
+    },
+  };
+}
+
+/** Keys longer than this are cut in dead letters (a key is a meter id: 64 characters at most when valid). */
+const MAX_LETTER_KEY = 256;
 
 function keyFields(c: MeterDayCount): { meterId: string; channel: string; localDate: string } {
   return { meterId: c.meterId, channel: c.channel, localDate: c.localDate };
