@@ -131,8 +131,9 @@ export class BatchConsumer {
       try {
         await this.options.onBatch(topic, partition, slice);
         return true;
-      } catch (err) {
+      } catch (caught) {
         if (this.stopping) return false;
+        let err = caught;
         if (err instanceof StoreRejectedError && attempt >= PERMANENT_ATTEMPTS) {
           // One bad message never stops the partition: halve until it stands alone, then dead-letter it.
           if (slice.length === 1) {
