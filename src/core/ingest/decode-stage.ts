@@ -121,6 +121,8 @@ export function decodeAndValidateMessage(
     if (other)
       return rejected('message.key', `message key "${key}" but payload is for meter "${other.meterId}"`);
   }
+  const range = outOfRange(blocks);
+  if (range) return rejected('message.range', range);
   if (registry !== undefined) {
     const unknown = blocks.find((b) => !registry.has(b.meterId));
     if (unknown) return rejected('registry.unknown', `meter ${unknown.meterId} is not registered`, blocks);
@@ -137,6 +139,32 @@ export function decodeAndValidateMessage(
     engine.validateBlock(blocks[k]!, ctx, columns, offsets[k]!);
   }
   return { reject: null, blocks, columns, offsets };
+}
+
+/** Interval starts smt accepts: 1970-01-01 to 2100-01-01 UTC (a local day and a Cassandra date exist for them). */
+export const MIN_INTERVAL_START = 0;
+export const MAX_INTERVAL_START = Date.UTC(2100, 0, 1);
+/** Readings one message may carry: a month of 1-minute intervals. */
+export const MAX_READINGS_PER_MESSAGE = 31 * 1_440;
+
+/**
+ * Why a decoded message cannot be stored whatever the stores say: instants outside the range a
+ * local calendar and the stores hold, or more readings than a message may carry. Checked before
+ * validation, so it never reaches a store as a failure that repeats on every attempt.
+ */
+export function outOfRange(blocks: readonly ReadingBlock[]): string | null {
+  let readings = 0;
+  for (const b of blocks) {
+    readings += b.starts.length;
+    for (let i = 0; i < b.starts.length; i++) {
+      const t = b.starts[i]!;
+      if (!(t >= MIN_INTERVAL_START && t < MAX_INTERVAL_START))
+        return `interval start ${Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : `${t} ms`} of meter ${b.meterId} (reading ${i}) is outside 1970-01-01 … 2100-01-01 UTC`;
+    }
+  }
+  if (readings > MAX_READINGS_PER_MESSAGE)
+    return `${readings} readings in one message; at most ${MAX_READINGS_PER_MESSAGE} (a month of 1-minute intervals) are taken`;
+  return null;
 }
 
 /**
