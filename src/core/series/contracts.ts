@@ -81,13 +81,6 @@ export interface TopicMessage<T> {
   value: T;
 }
 
-/** Which topic each payload goes to, by the configured names. */
-export interface TopicNamesLike {
-  validated: string;
-  rejected: string;
-  events: string;
-}
-
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;

@@ -91,14 +91,8 @@ export interface MeterDayCount {
   late: number;
 }
 
-export interface LateTouch {
-  meterId: string;
-  channel: string;
-  localDate: string;
-  kind: LateKind;
-  periodId: number | null;
-  readings: number;
-}
+/** A stored meter-day that is already aggregated, closed or billed: the late-data event without its envelope. */
+export type LateTouch = Omit<LateDataEvent, 'v' | 'type' | 'detectedAt'>;
 
 /** Where a Kafka caller's slice ends: stored in the same transaction as its counts. */
 export interface Watermark {
