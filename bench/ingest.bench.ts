@@ -11,6 +11,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { createCassandraClient } from '../src/core/cassandra/client.js';
 import { CassandraSeriesStore } from '../src/core/cassandra/series-store.js';
@@ -36,6 +38,8 @@ const METERS = arg('meters', 10_000);
 const DAYS = arg('days', 7);
 const LATENCY_SECONDS = arg('latency-seconds', 60);
 const RATE = arg('rate', 2_778);
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const logger = jsonLogger('ingest', 'warn');
 
@@ -82,6 +86,9 @@ async function main() {
       registry: { kind: 'postgres' },
     });
     log(`produced ${sim.readings} readings in ${sim.seconds} s; ingesting until idle…`);
+    // The simulator ran in this process: collect its garbage first, so the peak is the daemon's.
+    gc();
+    const rssAtStart = process.memoryUsage().rss;
     const before = snapshotAll();
     const nodeBefore = process.cpuUsage();
     let firstBatchAt = 0;
@@ -121,6 +128,7 @@ async function main() {
       ),
       rssMiB: {
         node: Math.round(peakRss / 2 ** 20),
+        nodeAtIngestStart: Math.round(rssAtStart / 2 ** 20),
         ...Object.fromEntries(SERVICES.map((s) => [s, Math.round(after[s]!.rssBytes / 2 ** 20)])),
       },
       seedDayMinutes: Math.round((240e6 / (readings / busySeconds) / 60) * 10) / 10,
