@@ -74,7 +74,7 @@ Exit codes: 0 every check matched; 3 a store's count differs from the ground tru
           ['stored: ClickHouse readings', summary.stored.clickhouse],
           ['stored: Cassandra series', summary.stored.cassandraSeries],
           ['stored: Cassandra raw messages', i.messages - i.replayedMessages],
-          ['received: PostgreSQL meter-day counts (incl. duplicates)', summary.stored.postgresReceived],
+          ['received: PostgreSQL meter-day counts (re-deliveries once)', summary.stored.postgresReceived],
           ['rejected by validation', i.rejected],
           ['dead-lettered messages', i.deadLetteredMessages],
           ['missing intervals (gaps)', i.missing],

@@ -122,6 +122,8 @@ describe('series planner', () => {
       stored: 1,
     });
     expect(p.outcome.rejectsByReason).toEqual({ 'limits.negative': 1 });
+    // received: the rejected and the new value; the 93 re-delivered values are not received again
+    expect(p.counts.map((c) => [c.received, c.rejected])).toEqual([[2, 1]]);
     const day = p.days[0]!;
     expect(day.supersedes).toBe(stored.version);
     expect(day.version).toBeGreaterThan(stored.version);

@@ -140,6 +140,11 @@ export async function runDemo(config: SmtConfig, options: DemoOptions): Promise<
       expected: e.values - e.failedReadings,
       actual: cassandraSeries,
     },
+    {
+      what: 'readings received in the PostgreSQL counts (re-deliveries once)',
+      expected: e.values,
+      actual: postgresReceived,
+    },
   ].map((c) => ({ ...c, ok: c.expected === c.actual }));
   return {
     idPrefix,

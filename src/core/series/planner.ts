@@ -277,7 +277,6 @@ export function planWrite(input: PlanInput): WritePlan {
           out.missing++;
           continue;
         }
-        w.count.received++;
         const state = columns.states[base + j]!;
         const pos = w.day.intervalMinutes === b.intervalMinutes ? positionOf(w.day, start) : -1;
         if (state === ValidationState.Failed || pos < 0) {
@@ -286,6 +285,7 @@ export function planWrite(input: PlanInput): WritePlan {
               ? rulesOf(columns.ruleMask[base + j]!)
               : [w.day.intervalMinutes === b.intervalMinutes ? 'series.alignment' : 'series.interval_length'];
           out.rejected++;
+          w.count.received++;
           w.count.rejected++;
           for (const rule of rules) bump(out.rejectsByReason, rule);
           rejectedReadings.push({ start, value, rules: [...rules] });
@@ -300,6 +300,8 @@ export function planWrite(input: PlanInput): WritePlan {
           out.duplicates++;
           continue;
         }
+        // a re-delivery of a stored value is not received again (a day sent twice counts 96, not 192)
+        w.count.received++;
         if (had && !alreadyWritten) out.newVersions++;
         if (columns.late[base + j] === 1) {
           out.late++;
