@@ -11,9 +11,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { fileURLToPath } from 'node:url';
 import { createCassandraClient } from '../src/core/cassandra/client.js';
 import { CassandraSeriesStore } from '../src/core/cassandra/series-store.js';
 import { loadConfig, type SmtConfig } from '../src/core/config/config.js';
