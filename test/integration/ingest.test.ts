@@ -23,6 +23,7 @@ import { seriesDays, seriesReadingCount } from '../helpers/series.js';
 const ZONE = 'Europe/Stockholm';
 let stores: IsolatedStores;
 let config: SmtConfig;
+let configEnv: Record<string, string> = {};
 const id = randomBytes(3).toString('hex');
 
 function meter(n: number): Meter {
@@ -104,6 +105,7 @@ beforeAll(async () => {
     SMT_KAFKA_PARTITIONS: '2',
     SMT_TIMEZONE: ZONE,
   };
+  configEnv = env;
   config = loadConfig({ env: { ...process.env, ...env } });
   await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);
   const pool = createPostgresPool(config, { max: 1 });
@@ -346,6 +348,27 @@ describe('values exactly as sent', () => {
     }
     const [day] = await seriesDays(config, 'IT-3', '2026-04-02', '2026-04-02');
     expect(Array.from(day!.values)).toEqual(Array.from(block.values));
+  });
+});
+describe('a metrics port already in use', () => {
+  it('is a usage error naming the port, not a bug', async () => {
+    const net = await import('node:net');
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const busy = loadConfig({
+        env: { ...process.env, ...configEnv, SMT_INGEST_METRICS_PORT: String(port) },
+      });
+      const { UsageError } = await import('../../src/core/errors.js');
+      const err = await runIngest(busy, { untilIdle: true, logger: silentLogger }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toBe(
+        `the metrics port ${port} on 127.0.0.1 is in use (another smt ingest?)`,
+      );
+    } finally {
+      holder.close();
+    }
   });
 });
 void kafkajs;

@@ -66,3 +66,31 @@ describe('configuration precedence', () => {
     expect(maskedValue(c.entry('timezone'))).toBe(CONFIG_KEYS.timezone.default);
   });
 });
+
+describe('settings out of range are usage errors, not crashes', () => {
+  it('integers outside their range and empty names are refused with the key and where it came from', () => {
+    const cwd = tempDir();
+    const refuse = (env: Record<string, string>, flags: Record<string, string> = {}) => {
+      try {
+        loadConfig({ env, cwd, flags });
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refuse({ SMT_INGEST_BATCH_MESSAGES: '0' })).toBe(
+      'ingest.batchMessages from environment variable SMT_INGEST_BATCH_MESSAGES must be between 1 and 100000, got 0',
+    );
+    expect(refuse({}, { 'ingest.metricsPort': '99999' })).toBe(
+      'ingest.metricsPort from flag must be between 0 and 65535, got 99999',
+    );
+    expect(refuse({ SMT_KAFKA_PARTITIONS: '99999999999999999999' })).toMatch(
+      /^kafka.partitions .* must be between 1 and 10000/,
+    );
+    expect(refuse({}, { 'ingest.group': '' })).toBe('ingest.group from flag must not be empty');
+    expect(refuse({ SMT_INGEST_METRICS_PORT: '0', SMT_INGEST_WORKERS: '0' })).toBe('accepted');
+    for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, { type: string; min?: number }][])
+      if (spec.type === 'int') expect(spec.min, key).toBeTypeOf('number');
+  });
+});

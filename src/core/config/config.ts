@@ -166,6 +166,11 @@ function flatten(node: unknown, prefix: string, out: Record<string, string>, fil
 function parseValue(key: string, spec: ConfigKeySpec, raw: string, where: string): ConfigValue {
   switch (spec.type) {
     case 'string':
+      if (spec.nonEmpty && raw.trim() === '')
+        throw new UsageError(
+          `${key} from ${where} must not be empty`,
+          `Set ${key}, or leave it out for the default.`,
+        );
       return raw;
     case 'int': {
       if (!/^-?\d+$/.test(raw.trim())) {
@@ -174,7 +179,18 @@ function parseValue(key: string, spec: ConfigKeySpec, raw: string, where: string
           `Set ${key} to a whole number.`,
         );
       }
-      return Number.parseInt(raw, 10);
+      const n = Number(raw.trim());
+      if (
+        !Number.isSafeInteger(n) ||
+        (spec.min !== undefined && n < spec.min) ||
+        (spec.max !== undefined && n > spec.max)
+      ) {
+        throw new UsageError(
+          `${key} from ${where} must be between ${spec.min ?? Number.MIN_SAFE_INTEGER} and ${spec.max ?? Number.MAX_SAFE_INTEGER}, got ${raw.trim()}`,
+          `Set ${key} to a whole number in that range.`,
+        );
+      }
+      return n;
     }
     case 'bool': {
       const v = raw.trim().toLowerCase();

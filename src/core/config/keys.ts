@@ -11,12 +11,18 @@ export interface ConfigKeySpec {
   default: string;
   description: string;
   secret?: boolean;
+  /** string keys that may not be empty */
+  nonEmpty?: boolean;
+  /** int keys: the accepted range, inclusive */
+  min?: number;
+  max?: number;
 }
 
 export const CONFIG_KEYS = {
   timezone: {
     env: 'SMT_TIMEZONE',
     type: 'string',
+    nonEmpty: true,
     default: 'Europe/Stockholm',
     description: 'IANA zone of the business calendar (local days, months, billing)',
   },
@@ -42,30 +48,36 @@ export const CONFIG_KEYS = {
   'kafka.topics.raw': {
     env: 'SMT_TOPIC_RAW',
     type: 'string',
+    nonEmpty: true,
     default: 'smt.readings.raw',
     description: 'input topic (key = meter id)',
   },
   'kafka.topics.validated': {
     env: 'SMT_TOPIC_VALIDATED',
     type: 'string',
+    nonEmpty: true,
     default: 'smt.readings.validated',
     description: 'validated readings',
   },
   'kafka.topics.rejected': {
     env: 'SMT_TOPIC_REJECTED',
     type: 'string',
+    nonEmpty: true,
     default: 'smt.readings.rejected',
     description: 'dead-letter topic',
   },
   'kafka.topics.events': {
     env: 'SMT_TOPIC_EVENTS',
     type: 'string',
+    nonEmpty: true,
     default: 'smt.events',
     description: 'late data, corrections, recalculations',
   },
   'kafka.partitions': {
     env: 'SMT_KAFKA_PARTITIONS',
     type: 'int',
+    min: 1,
+    max: 10000,
     default: '6',
     description: 'partitions of topics smt creates',
   },
@@ -85,6 +97,7 @@ export const CONFIG_KEYS = {
   'cassandra.keyspace': {
     env: 'SMT_CASSANDRA_KEYSPACE',
     type: 'string',
+    nonEmpty: true,
     default: 'smt',
     description: 'keyspace',
   },
@@ -97,6 +110,8 @@ export const CONFIG_KEYS = {
   'cassandra.rawTtlDays': {
     env: 'SMT_CASSANDRA_RAW_TTL_DAYS',
     type: 'int',
+    min: 0,
+    max: 36500,
     default: '1095',
     description: 'default TTL of raw readings in days (0 = keep forever)',
   },
@@ -124,6 +139,8 @@ export const CONFIG_KEYS = {
   'postgres.poolSize': {
     env: 'SMT_POSTGRES_POOL_SIZE',
     type: 'int',
+    min: 1,
+    max: 1000,
     default: '4',
     description: 'connections per process',
   },
@@ -137,6 +154,7 @@ export const CONFIG_KEYS = {
   'clickhouse.database': {
     env: 'SMT_CLICKHOUSE_DATABASE',
     type: 'string',
+    nonEmpty: true,
     default: 'smt',
     description: 'database',
   },
@@ -157,36 +175,47 @@ export const CONFIG_KEYS = {
   'ingest.group': {
     env: 'SMT_INGEST_GROUP',
     type: 'string',
+    nonEmpty: true,
     default: 'smt-ingest',
     description: 'consumer group of `smt ingest` daemons',
   },
   'ingest.workers': {
     env: 'SMT_INGEST_WORKERS',
     type: 'int',
+    min: 0,
+    max: 256,
     default: '1',
     description: 'decode/validate worker threads (0 = in the main thread)',
   },
   'ingest.batchMessages': {
     env: 'SMT_INGEST_BATCH_MESSAGES',
     type: 'int',
+    min: 1,
+    max: 100000,
     default: '1000',
     description: 'raw messages processed and committed together, per partition',
   },
   'ingest.partitionsConcurrently': {
     env: 'SMT_INGEST_PARTITIONS_CONCURRENTLY',
     type: 'int',
+    min: 1,
+    max: 1000,
     default: '3',
     description: 'partitions processed at once by one daemon',
   },
   'ingest.metricsPort': {
     env: 'SMT_INGEST_METRICS_PORT',
     type: 'int',
+    min: 0,
+    max: 65535,
     default: '9464',
     description: 'port of /metrics and /healthz on 127.0.0.1 (0 = off)',
   },
   'ingest.registryRefreshSeconds': {
     env: 'SMT_INGEST_REGISTRY_REFRESH_SECONDS',
     type: 'int',
+    min: 1,
+    max: 86400,
     default: '60',
     description: 'how often the registry cache is reloaded from PostgreSQL',
   },

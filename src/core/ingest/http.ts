@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { UsageError } from '../errors.js';
 import type { IngestMetrics } from './metrics.js';
 
 export interface HealthState {
@@ -28,7 +29,16 @@ export async function startOpsServer(
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UsageError(
+              `the metrics port ${port} on 127.0.0.1 is in use (another smt ingest?)`,
+              'Give this daemon another port with --metrics-port (or SMT_INGEST_METRICS_PORT), or 0 for none.',
+            )
+          : err,
+      ),
+    );
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return server;
