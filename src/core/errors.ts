@@ -99,6 +99,24 @@ export class StoreRejectedError extends SmtError {
   }
 }
 
+/**
+ * An adapter's wrapper for its driver calls: what a call throws is classified once, by the
+ * adapter's own classifier; errors already classified pass through unchanged.
+ */
+export function classifiedCall(
+  classify: (err: unknown, what: string) => Error,
+): <T>(what: string, fn: () => Promise<T>) => Promise<T> {
+  return async (what, fn) => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw err instanceof ServiceUnavailableError || err instanceof StoreRejectedError
+        ? err
+        : classify(err, what);
+    }
+  };
+}
+
 /** The store a ServiceUnavailableError or StoreRejectedError names, or null for anything else. */
 export function failedService(err: unknown): string | null {
   return err instanceof ServiceUnavailableError || err instanceof StoreRejectedError ? err.service : null;

@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
+import { classifiedCall, errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
 
 const { responseErrorCodes: codes } = cassandra.types;
 /** Server answers that depend on the cluster's state, not on the request: a retry may succeed. */
@@ -17,7 +17,6 @@ const TRANSIENT = new Set<number>([
 
 /** The one place Cassandra driver errors become smt errors. */
 export function cassandraError(err: unknown, what: string): Error {
-  if (err instanceof ServiceUnavailableError || err instanceof StoreRejectedError) return err;
   const e = cassandra.errors;
   const message = `${what}: ${errorMessage(err)}`;
   if (
@@ -38,10 +37,4 @@ export function cassandraError(err: unknown, what: string): Error {
 }
 
 /** Runs a driver call and classifies what it throws. */
-export async function cassandraCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw cassandraError(err, what);
-  }
-}
+export const cassandraCall = classifiedCall(cassandraError);

@@ -1,5 +1,5 @@
 import { ClickHouseError } from '@clickhouse/client';
-import { errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
+import { classifiedCall, errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
 
 /**
  * Server error codes that depend on the server's state, not on the request: timeouts, too many
@@ -9,7 +9,6 @@ const TRANSIENT = new Set(['159', '160', '202', '209', '210', '241', '252', '425
 
 /** The one place ClickHouse client errors become smt errors. */
 export function clickhouseError(err: unknown, what: string): Error {
-  if (err instanceof ServiceUnavailableError || err instanceof StoreRejectedError) return err;
   const message = `${what}: ${errorMessage(err)}`;
   // 18.16's error bodies lack the suffix the client parses into ClickHouseError: read the code from the text.
   const code = err instanceof ClickHouseError ? err.code : /Code: (\d+)/.exec(errorMessage(err))?.[1];
@@ -18,10 +17,4 @@ export function clickhouseError(err: unknown, what: string): Error {
   return new ServiceUnavailableError('clickhouse', message, { cause: err });
 }
 
-export async function clickhouseCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw clickhouseError(err, what);
-  }
-}
+export const clickhouseCall = classifiedCall(clickhouseError);

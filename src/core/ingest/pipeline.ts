@@ -95,7 +95,7 @@ export async function processPartitionBatch(
     ...(ports.hooks ? { hooks: ports.hooks } : {}),
   });
   ports.versionClock.last = plan.lastVersion;
-  return { ...out, ...plan.outcome, rejectsByReason: plan.outcome.rejectsByReason };
+  return { ...out, ...plan.outcome };
 }
 
 export function mergeOutcomes(into: BatchOutcome, o: BatchOutcome): BatchOutcome {

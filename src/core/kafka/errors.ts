@@ -1,9 +1,8 @@
 import kafkajs from 'kafkajs';
-import { errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
+import { classifiedCall, errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
 
 /** The one place kafkajs errors become smt errors; kafkajs says itself whether a retry can help. */
 export function kafkaError(err: unknown, what: string): Error {
-  if (err instanceof ServiceUnavailableError || err instanceof StoreRejectedError) return err;
   const message = `${what}: ${errorMessage(err)}`;
   const retriable = (err as { retriable?: unknown })?.retriable;
   const nonRetriable =
@@ -17,10 +16,4 @@ export function kafkaError(err: unknown, what: string): Error {
     : new ServiceUnavailableError('kafka', message, { cause: err });
 }
 
-export async function kafkaCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw kafkaError(err, what);
-  }
-}
+export const kafkaCall = classifiedCall(kafkaError);

@@ -1,4 +1,4 @@
-import { errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
+import { classifiedCall, errorMessage, ServiceUnavailableError, StoreRejectedError } from '../errors.js';
 
 /**
  * SQLSTATE classes and codes that depend on the server's state, not on the statement: connection
@@ -10,7 +10,6 @@ function transient(code: string): boolean {
 
 /** The one place pg errors become smt errors: a SQLSTATE that a retry cannot fix is StoreRejectedError. */
 export function postgresError(err: unknown, what: string): Error {
-  if (err instanceof ServiceUnavailableError || err instanceof StoreRejectedError) return err;
   const code = (err as { code?: unknown })?.code;
   const message = `${what}: ${errorMessage(err)}`;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !transient(code))
@@ -18,10 +17,4 @@ export function postgresError(err: unknown, what: string): Error {
   return new ServiceUnavailableError('postgres', message, { cause: err });
 }
 
-export async function postgresCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw postgresError(err, what);
-  }
-}
+export const postgresCall = classifiedCall(postgresError);
