@@ -104,7 +104,7 @@ describe('ClickHouse analytics adapter', () => {
 
 describe('PostgreSQL bookkeeping adapter', () => {
   it('adds counts, keeps the highest watermark, and names closed and billed days', async () => {
-    const pool = createPostgresPool(stores.config, { max: 2 });
+    const pool = createPostgresPool(stores.config, { max: 3 });
     try {
       const b = new PostgresBookkeeping(pool);
       const counts = [
@@ -117,19 +117,31 @@ describe('PostgreSQL bookkeeping adapter', () => {
           late: 0,
         },
       ];
-      await b.record({
-        counts,
-        late: [],
-        watermark: { group: 'g', topic: 't', partition: 0, nextOffset: 10n },
-      });
-      await b.record({
-        counts,
-        late: [],
-        watermark: { group: 'g', topic: 't', partition: 0, nextOffset: 5n },
-      });
+      const key = { clusterId: 'c', topic: 't', topicId: 'ab'.repeat(16), partition: 0 };
+      const first = await b.lease(key, 5_000);
+      expect(first.nextOffset).toBe(-1n);
+      first.advanceTo = 10n;
+      // a second member of the same partition waits for the first slice: fenced, not interleaved
+      const second = b.lease(key, 5_000);
+      await first.record({ counts, late: [] });
+      await first.release();
+      const again = await second;
+      expect(again.nextOffset).toBe(10n);
+      again.advanceTo = 5n;
+      await again.record({ counts, late: [] });
+      await again.release();
+      // an uncommitted lease (a failed slice) leaves nothing behind
+      const failed = await b.lease(key, 5_000);
+      failed.advanceTo = 20n;
+      await failed.release();
       const r = await pool.query('SELECT readings_received, readings_rejected FROM smt.ingest_meter_days');
       expect(r.rows).toEqual([{ readings_received: 192, readings_rejected: 4 }]);
-      expect(await b.watermarks('g', 't')).toEqual(new Map([[0, 10n]]));
+      const w = await pool.query('SELECT next_offset FROM smt.ingest_watermarks');
+      expect(w.rows).toEqual([{ next_offset: '10' }]);
+      // a lease held elsewhere longer than the lock timeout fails the slice (a retry follows)
+      const holder = await b.lease(key, 5_000);
+      await expect(b.lease(key, 200)).rejects.toBeInstanceOf(ServiceUnavailableError);
+      await holder.release();
       await pool.query(
         "INSERT INTO smt.billing_periods (account_id, meter_id, period_start, period_end, status) VALUES ('AC', 'A1', '2026-03-01', '2026-04-01', 'billed')",
       );

@@ -17,7 +17,18 @@ export interface BatchConsumerOptions {
   /** messages handed to onBatch at most at once; the offset is committed after each slice */
   maxMessages: number;
   partitionsConcurrently: number;
-  onBatch: (topic: string, partition: number, messages: ConsumedMessage[]) => Promise<void>;
+  /**
+   * `owned()` turns false once the member lost the partition (a rebalance after its session timed
+   * out): the slice should stop writing and throw; it is then dropped uncommitted for the new owner.
+   */
+  onBatch: (
+    topic: string,
+    partition: number,
+    messages: ConsumedMessage[],
+    owned: () => boolean,
+  ) => Promise<void>;
+  /** the slice stopped because the partition was lost; it is not retried */
+  isPartitionLost?: (err: unknown) => boolean;
   /** a batch failed; it is retried after `delayMs` (the consumer keeps its partitions meanwhile) */
   onRetry?: (err: unknown, attempt: number, delayMs: number, partition: number) => void;
   maxBackoffMs?: number;
@@ -71,7 +82,7 @@ export class BatchConsumer {
     this.kafka = createKafka(config);
     this.consumer = this.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
+      sessionTimeout: config.int('ingest.sessionTimeoutMs'),
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
@@ -106,7 +117,8 @@ export class BatchConsumer {
             .map((m) => toConsumed(topic, partition, m));
           this.inFlight++;
           try {
-            const ok = await this.processWithRetry(topic, partition, slice, heartbeat);
+            const owned = () => isRunning() && !isStale();
+            const ok = await this.processWithRetry(topic, partition, slice, heartbeat, owned);
             if (!ok) return;
             const last = slice[slice.length - 1]!.offset;
             // resolveOffset advances kafkajs' fetch position; without it the batch is fetched again.
@@ -126,13 +138,14 @@ export class BatchConsumer {
     partition: number,
     slice: ConsumedMessage[],
     heartbeat: () => Promise<void>,
+    owned: () => boolean,
   ): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.onBatch(topic, partition, slice);
+        await this.options.onBatch(topic, partition, slice, owned);
         return true;
       } catch (caught) {
-        if (this.stopping) return false;
+        if (this.stopping || !owned() || this.options.isPartitionLost?.(caught)) return false;
         let err = caught;
         if (err instanceof StoreRejectedError && attempt >= PERMANENT_ATTEMPTS) {
           // One bad message never stops the partition: halve until it stands alone, then dead-letter it.
@@ -146,8 +159,8 @@ export class BatchConsumer {
           } else {
             const mid = slice.length >> 1;
             return (
-              (await this.processWithRetry(topic, partition, slice.slice(0, mid), heartbeat)) &&
-              (await this.processWithRetry(topic, partition, slice.slice(mid), heartbeat))
+              (await this.processWithRetry(topic, partition, slice.slice(0, mid), heartbeat, owned)) &&
+              (await this.processWithRetry(topic, partition, slice.slice(mid), heartbeat, owned))
             );
           }
         }
@@ -155,7 +168,7 @@ export class BatchConsumer {
         this.options.onRetry?.(err, attempt, delay, partition);
         const until = Date.now() + delay;
         while (Date.now() < until) {
-          if (this.stopping) return false;
+          if (this.stopping || !owned()) return false;
           await sleep(Math.min(1_000, until - Date.now()));
           await heartbeat().catch(() => {});
         }

@@ -24,6 +24,14 @@ export interface ConsumedMessage {
   timestamp: number;
 }
 
-export function sourceOf(m: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>): string {
-  return `${m.topic}/${m.partition}/${m.offset}`;
+/**
+ * `topic/partition/offset`; with the topic's incarnation (src/core/kafka/topic-identity.ts)
+ * `topic:incarnation/partition/offset`, so offsets of a recreated topic never pass for those of the
+ * topic it replaced.
+ */
+export function sourceOf(
+  m: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>,
+  incarnation?: string,
+): string {
+  return `${m.topic}${incarnation ? `:${incarnation}` : ''}/${m.partition}/${m.offset}`;
 }
