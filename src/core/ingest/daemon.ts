@@ -163,6 +163,11 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       maxMessages: config.int('ingest.batchMessages'),
       partitionsConcurrently: config.int('ingest.partitionsConcurrently'),
       isPartitionLost: (err) => err instanceof PartitionLostError,
+      onPartitionLost: (partition, err) =>
+        log.log('warn', 'this member lost its partition mid-slice; the slice is dropped uncommitted', {
+          partition,
+          error: errorMessage(err).slice(0, 300),
+        }),
       onBatch: async (topic, partition, messages, owned) => {
         const t0 = performance.now();
         const outcome = await processPartitionBatch(ports, topic, partition, messages, owned);

@@ -80,7 +80,7 @@ export async function processPartitionBatch(
   topic: string,
   partition: number,
   all: readonly ConsumedMessage[],
-  owned: () => boolean = () => true,
+  owned: () => Promise<boolean> = async () => true,
 ): Promise<BatchOutcome> {
   const out = emptyOutcome(all.length);
   if (all.length === 0) return out;
@@ -120,8 +120,8 @@ export async function processPartitionBatch(
         now,
         lastVersion: ports.versionClock.last,
         hooks: {
-          beforeStep: (step) => {
-            if (!owned()) throw new PartitionLostError(topic, partition, step);
+          beforeStep: async (step) => {
+            if (!(await owned())) throw new PartitionLostError(topic, partition, step);
           },
           ...(ports.hooks?.afterStep ? { afterStep: ports.hooks.afterStep } : {}),
         },

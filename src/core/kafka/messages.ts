@@ -3,9 +3,13 @@ import type { WireFormat } from '../codecs/types.js';
 /** Header naming the payload format of a raw message (docs/formats.md). */
 export const FORMAT_HEADER = 'smt-format';
 
-/** A message for the raw topic: key = meter id, one block (typically one meter-day) per message. */
+/**
+ * A message for the raw topic: key = meter id (recommended: it keeps a meter's deliveries in order
+ * on one partition; without one ingest takes the meter from the payload), one block (typically one
+ * meter-day) per message.
+ */
 export interface RawMessage {
-  key: string;
+  key: string | null;
   value: Buffer;
   format: WireFormat;
   /** producer timestamp, epoch ms; defaults to now */
