@@ -98,7 +98,7 @@ export async function storedCount(
       final: await q(`SELECT count() AS n FROM ${db}.readings FINAL WHERE meter_id LIKE ${like}`),
       all: await q(`SELECT count() AS n FROM ${db}.readings WHERE meter_id LIKE ${like}`),
       rollup: await q(
-        `SELECT countMerge(readings) AS n FROM ${db}.rollup_meter_daily WHERE meter_id LIKE ${like}`,
+        `SELECT sumMerge(readings) AS n FROM ${db}.rollup_meter_daily WHERE meter_id LIKE ${like}`,
       ),
     };
   } finally {

@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 /** `smt ingest --until-idle` as a child process, its stderr kept; `ready` resolves when stderr shows `waitFor`. */
-function daemon(env: Record<string, string>, waitFor?: string) {
+function daemon(env: Record<string, string>, waitFor?: string, level = 'warn') {
   const child = spawn(
     process.execPath,
     [
@@ -133,7 +133,7 @@ describe('a store paused longer than the session timeout', () => {
     const prefix = `C${label}`;
     await produceFleet(config, prefix);
     try {
-      const d = daemon(env, '"consuming"');
+      const d = daemon(env, '"consuming"', 'info');
       await d.ready;
       proxy.pause();
       const paused = Date.now();

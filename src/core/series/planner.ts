@@ -363,7 +363,13 @@ export function planWrite(input: PlanInput): WritePlan {
     }
     const recheck = [...w.recheck].filter((p) => !w.positions.has(p));
     if (recheck.length > 0)
-      rechecks.push({ day: w.stored!, positions: recheck.sort((a, b) => a - b), meter: w.meter });
+      rechecks.push({
+        day: w.stored!,
+        positions: recheck.sort((a, b) => a - b),
+        meter: w.meter,
+        // what an interrupted attempt replaced is not known here; the analytics store looks
+        replaces: recheck,
+      });
     if (w.positions.size === 0) continue;
     const day = w.day;
     let version = 0;
@@ -374,7 +380,10 @@ export function planWrite(input: PlanInput): WritePlan {
     day.writer = writer.name;
     day.reason = writer.reason;
     days.push(day);
-    changes.push({ day, positions: [...w.positions].sort((a, b) => a - b), meter: w.meter });
+    const positions = [...w.positions].sort((a, b) => a - b);
+    const before = w.stored?.values;
+    const replaces = before ? positions.filter((p) => !Number.isNaN(before[p]!)) : [];
+    changes.push({ day, positions, meter: w.meter, ...(replaces.length > 0 ? { replaces } : {}) });
   }
   out.lateTouches = late.length;
   for (const t of late) {

@@ -69,6 +69,11 @@ export interface DayChange {
   day: SeriesDay;
   positions: number[];
   meter: RegisteredMeter;
+  /**
+   * positions whose earlier value may be counted in the analytics store's rollups: the insert
+   * cancels what it still counts there (absent: none, the readings are new)
+   */
+  replaces?: readonly number[];
 }
 
 export interface AnalyticsStore {
