@@ -43,7 +43,17 @@ export function fleetEnv(
   };
 }
 
-export async function produceFleet(config: SmtConfig, meterPrefix: string): Promise<void> {
+/** Register the fleet's meters, then produce their days; `steps` picks one of the two. */
+export async function produceFleet(
+  config: SmtConfig,
+  meterPrefix: string,
+  steps: { register?: boolean; produce?: boolean } = { register: true, produce: true },
+): Promise<void> {
+  if (steps.register) await registerFleet(config, meterPrefix);
+  if (steps.produce) await produceDays(config, meterPrefix);
+}
+
+async function registerFleet(config: SmtConfig, meterPrefix: string): Promise<void> {
   const pool = createPostgresPool(config, { max: 1 });
   try {
     await new MeterRepository(pool).upsert(
@@ -64,6 +74,9 @@ export async function produceFleet(config: SmtConfig, meterPrefix: string): Prom
   } finally {
     await pool.end();
   }
+}
+
+async function produceDays(config: SmtConfig, meterPrefix: string): Promise<void> {
   await ensureTopics(config);
   const producer = await createProducer(config);
   try {

@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 /** `smt ingest --until-idle` as a child process, its stderr kept; `ready` resolves when stderr shows `waitFor`. */
-function daemon(env: Record<string, string>, waitFor?: string, level = 'warn') {
+function daemon(env: Record<string, string>, waitFor?: string, level = 'warn', untilIdle = true) {
   const child = spawn(
     process.execPath,
     [
@@ -51,9 +51,9 @@ function daemon(env: Record<string, string>, waitFor?: string, level = 'warn') {
       '--no-warnings',
       path.join(ROOT, 'bin/dev.js'),
       'ingest',
-      '--until-idle',
+      ...(untilIdle ? ['--until-idle'] : []),
       '--log-level',
-      'warn',
+      level,
     ],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -65,7 +65,7 @@ function daemon(env: Record<string, string>, waitFor?: string, level = 'warn') {
     if (waitFor && stderr.includes(waitFor)) seen();
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { ready, exited, stderr: () => stderr };
+  return { ready, exited, stderr: () => stderr, stop: () => child.kill('SIGTERM') };
 }
 
 async function everyStoreExact(config: SmtConfig, prefix: string, total = TOTAL): Promise<void> {
@@ -131,11 +131,14 @@ describe('a store paused longer than the session timeout', () => {
     });
     const config = loadConfig({ env: { ...process.env, ...env } });
     const prefix = `C${label}`;
-    await produceFleet(config, prefix);
+    await produceFleet(config, prefix, { register: true });
     try {
-      const d = daemon(env, '"consuming"', 'info');
-      await d.ready;
+      // a running daemon (not --until-idle: it would leave while the topic is empty)
+      const d = daemon(env, '"consuming"', 'info', false);
+      await Promise.race([d.ready, d.exited]);
+      // frozen before the deliveries arrive: their first write hangs
       proxy.pause();
+      await produceFleet(config, prefix, { produce: true });
       const paused = Date.now();
       let unhealthy = 0;
       while (Date.now() - paused < 20_000) {
@@ -144,8 +147,17 @@ describe('a store paused longer than the session timeout', () => {
         await new Promise((res) => setTimeout(res, 1_000));
       }
       proxy.resume();
-      expect(unhealthy).toBeGreaterThan(0);
-      expect(await d.exited, d.stderr().slice(-2000)).toBe(0);
+      expect(unhealthy, d.stderr().slice(-3000)).toBeGreaterThan(0);
+      for (let i = 0; i < 120 && (await storedCount(config, prefix)).final < TOTAL; i++)
+        await new Promise((res) => setTimeout(res, 500));
+      const healthy = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+      expect(healthy.status).toBe(200);
+      // SIGTERM after the store came back ends the process promptly
+      const asked = Date.now();
+      d.stop();
+      const code = await Promise.race([d.exited, new Promise((r) => setTimeout(() => r('hung'), 30_000))]);
+      expect(code, d.stderr().slice(-3000)).toBe(0);
+      expect(Date.now() - asked).toBeLessThan(30_000);
       await everyStoreExact(config, prefix);
     } finally {
       await proxy.close();
