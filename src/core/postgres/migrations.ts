@@ -309,4 +309,12 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 7,
+    name: 'meter-channels',
+    // Which channels a meter reports (canonical channel ids, docs/formats.md). NULL: not declared,
+    // every channel is accepted; declared: readings of any other channel are rejected as
+    // `registry.channel`. No table rewrite: the column has no default.
+    statements: () => [`ALTER TABLE smt.meters ADD COLUMN IF NOT EXISTS channels text[]`],
+  },
 ];

@@ -255,6 +255,8 @@ export function planWrite(input: PlanInput): WritePlan {
       const meter = meters.get(b.meterId)!;
       const base = u.offsets[k]!;
       const cursor = new DayCursor(LocalCalendar.for(meter.timezone));
+      // the registry says which channels the meter has; readings of any other are not its own
+      const undeclared = meter.channelSet ? !meter.channelSet.has(b.channel) : false;
       const rejectedReadings: RejectedReadingsLetter['readings'] = [];
       const accepted: number[] = [];
       let blockVersion = 0;
@@ -279,9 +281,10 @@ export function planWrite(input: PlanInput): WritePlan {
         }
         const state = columns.states[base + j]!;
         const pos = w.day.intervalMinutes === b.intervalMinutes ? positionOf(w.day, start) : -1;
-        if (state === ValidationState.Failed || pos < 0) {
-          const rules =
-            state === ValidationState.Failed
+        if (state === ValidationState.Failed || pos < 0 || undeclared) {
+          const rules = undeclared
+            ? ['registry.channel']
+            : state === ValidationState.Failed
               ? rulesOf(columns.ruleMask[base + j]!)
               : [w.day.intervalMinutes === b.intervalMinutes ? 'series.alignment' : 'series.interval_length'];
           out.rejected++;

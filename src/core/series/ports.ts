@@ -15,6 +15,8 @@ export interface RegisteredMeter {
   regionId: string;
   segment: string;
   tariffId: string;
+  /** the channels the registry declares for the meter; absent or null: not declared (any accepted) */
+  channelSet?: ReadonlySet<string> | null;
 }
 
 export interface MeterLookup {
