@@ -93,7 +93,11 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     options.decodeStage === undefined && workers > 0
       ? poolDecodeStage(ruleSet, workers, config.string('timezone'))
       : undefined;
-  const pool = createPostgresPool(config);
+  // each partition in flight holds one connection for its watermark lease; the plan's reads and the
+  // registry refresh need more beside them
+  const pool = createPostgresPool(config, {
+    max: Math.max(config.int('postgres.poolSize'), config.int('ingest.partitionsConcurrently') + 2),
+  });
   const cassandra = createCassandraClient(config, { useKeyspace: true, readTimeoutMs: storeTimeoutMs });
   const clickhouse = createClickHouseClient(config, { requestTimeoutMs: storeTimeoutMs });
   const metrics = new IngestMetrics();
