@@ -171,6 +171,7 @@ function parseValue(key: string, spec: ConfigKeySpec, raw: string, where: string
           `${key} from ${where} must not be empty`,
           `Set ${key}, or leave it out for the default.`,
         );
+      if (spec.url) checkUrl(key, spec.url, raw, where);
       return raw;
     case 'int': {
       if (!/^-?\d+$/.test(raw.trim())) {
@@ -203,6 +204,39 @@ function parseValue(key: string, spec: ConfigKeySpec, raw: string, where: string
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s.length > 0);
+  }
+}
+
+/**
+ * A URL key must parse, use one of its schemes and name a host. The value itself is never quoted
+ * in the error: it may carry a password.
+ */
+function checkUrl(
+  key: string,
+  { schemes, example }: NonNullable<ConfigKeySpec['url']>,
+  raw: string,
+  where: string,
+): void {
+  const refuse = (why: string): never => {
+    throw new UsageError(
+      `${key} from ${where} is not a usable URL: ${why}`,
+      `Set ${key} to a URL such as ${example} (percent-encode special characters in the user and password).`,
+    );
+  };
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return refuse('it does not parse as a URL (a port above 65535, a space, or no scheme://)');
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (!schemes.includes(scheme)) refuse(`the scheme is "${scheme}", expected ${schemes.join(' or ')}`);
+  if (url.hostname === '') refuse('it names no host');
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    refuse('the user or password holds a % that is not a valid percent-encoding');
   }
 }
 

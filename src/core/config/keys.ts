@@ -13,6 +13,8 @@ export interface ConfigKeySpec {
   secret?: boolean;
   /** string keys that may not be empty */
   nonEmpty?: boolean;
+  /** string keys holding a URL: the schemes accepted (checked at load, so a typo is a usage error) */
+  url?: { schemes: readonly string[]; example: string };
   /** int keys: the accepted range, inclusive */
   min?: number;
   max?: number;
@@ -133,6 +135,7 @@ export const CONFIG_KEYS = {
     env: 'SMT_POSTGRES_URL',
     type: 'string',
     default: 'postgres://smt:smt@127.0.0.1:55432/smt',
+    url: { schemes: ['postgres', 'postgresql'], example: 'postgres://user:password@host:5432/database' },
     description: 'connection URL',
     secret: true,
   },
@@ -149,6 +152,7 @@ export const CONFIG_KEYS = {
     env: 'SMT_CLICKHOUSE_URL',
     type: 'string',
     default: 'http://127.0.0.1:18123',
+    url: { schemes: ['http', 'https'], example: 'http://host:8123' },
     description: 'HTTP endpoint',
   },
   'clickhouse.database': {
