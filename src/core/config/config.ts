@@ -172,6 +172,15 @@ function parseValue(key: string, spec: ConfigKeySpec, raw: string, where: string
           `Set ${key}, or leave it out for the default.`,
         );
       if (spec.url) checkUrl(key, spec.url, raw, where);
+      if (spec.oneOf) {
+        const value = spec.oneOf.find((v) => v.toLowerCase() === raw.trim().toLowerCase());
+        if (value === undefined)
+          throw new UsageError(
+            `${key} from ${where} must be one of ${spec.oneOf.join(', ')}, got "${raw}"`,
+            `Set ${key} to one of those values, or leave it out for the default.`,
+          );
+        return value;
+      }
       return raw;
     case 'int': {
       if (!/^-?\d+$/.test(raw.trim())) {
