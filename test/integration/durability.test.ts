@@ -69,7 +69,6 @@ describe('durability defaults on a single-node stack', () => {
     const ks = stores.config.string('cassandra.keyspace');
     const client = createCassandraClient(stores.config);
     try {
-      expect(client.options.queryOptions?.consistency).toBe(cassandra.types.consistencies.localQuorum);
       await client.execute(
         `CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
       );
