@@ -249,15 +249,54 @@ function checkUrl(
   }
 }
 
-/** Mask secrets for display: passwords entirely, and the password part of URLs. */
+/** Key names that hold a credential whatever their spec says. */
+const SECRET_KEY = /password|passwd|secret|token|credential|api[-_]?key/i;
+/** Query parameters and libpq keywords that carry a credential. */
+const SECRET_PARAM_NAME = /password|passwd|pwd|secret|token/i;
+/** In an unparseable URL: everything from the user's colon to the last @ (over-masking is safe). */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/[^/?#@\s:]*):[^\s,]*@/gi;
+/** password=… in a query string or a libpq keyword/value string. */
+const SECRET_PARAM =
+  /((?:^|[?&;\s])[\w.-]*(?:password|passwd|pwd|secret|token)[\w.-]*\s*=\s*)('[^']*'|"[^"]*"|[^&#;\s]*)/gi;
+
+/**
+ * Mask every credential in a text (one value or a comma-separated list): the password of a URL
+ * and password-like query parameters through the URL parser; in text that does not parse, by
+ * pattern. A value without credentials comes back unchanged (not re-serialised).
+ */
+export function maskCredentials(text: string): string {
+  return text
+    .split(',')
+    .map((part) => {
+      if (part.includes('://') && URL.canParse(part)) {
+        const url = new URL(part);
+        let changed = false;
+        if (url.password !== '') {
+          url.password = '****';
+          changed = true;
+        }
+        for (const name of [...url.searchParams.keys()]) {
+          if (SECRET_PARAM_NAME.test(name)) {
+            url.searchParams.set(name, '****');
+            changed = true;
+          }
+        }
+        return changed ? url.toString() : part;
+      }
+      return part.replace(URL_USERINFO, '$1:****@').replace(SECRET_PARAM, '$1****');
+    })
+    .join(',');
+}
+
+/**
+ * Mask secrets for display: a secret key (or one named like a password, secret or token) shows
+ * only a URL with its credentials masked, never an unparseable value; every other value has the
+ * passwords inside URLs and password parameters masked (a ClickHouse URL with user:password@).
+ */
 export function maskedValue(entry: ConfigEntry): string {
   const text = Array.isArray(entry.value) ? entry.value.join(',') : String(entry.value);
-  if (!entry.secret || text === '') return text;
-  try {
-    const u = new URL(text);
-    if (u.password) u.password = '****';
-    return u.protocol.length > 0 && text.includes('://') ? u.toString() : '****';
-  } catch {
-    return '****';
-  }
+  if (text === '') return text;
+  if (!entry.secret && !SECRET_KEY.test(entry.key)) return maskCredentials(text);
+  if (!URL.canParse(text) || !text.includes('://')) return '****';
+  return maskCredentials(text);
 }
