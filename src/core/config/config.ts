@@ -232,12 +232,9 @@ function checkUrl(
       `Set ${key} to a URL such as ${example} (percent-encode special characters in the user and password).`,
     );
   };
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return refuse('it does not parse as a URL (a port above 65535, a space, or no scheme://)');
-  }
+  if (!URL.canParse(raw.trim()))
+    refuse('it does not parse as a URL (a port above 65535, a space, or no scheme://)');
+  const url = new URL(raw.trim());
   const scheme = url.protocol.replace(/:$/, '');
   if (!schemes.includes(scheme)) refuse(`the scheme is "${scheme}", expected ${schemes.join(' or ')}`);
   if (url.hostname === '') refuse('it names no host');
