@@ -48,4 +48,23 @@ describe('service-side errors (CLI against the local stack)', () => {
     });
     expect(r.stdout + r.stderr).not.toContain('not-the-password');
   });
+
+  it('smt ingest with a wrong PostgreSQL password exits 4 at once instead of waiting forever', () => {
+    const url = new URL(stores.env.SMT_POSTGRES_URL!);
+    url.password = 'not-the-password';
+    const id = randomBytes(3).toString('hex');
+    const r = runCli(
+      ['ingest', '--until-idle', '--metrics-port', '0'],
+      {
+        ...stores.env,
+        SMT_POSTGRES_URL: url.toString(),
+        SMT_TOPIC_RAW: `t.clierr.${id}.raw`,
+        SMT_INGEST_GROUP: `clierr-${id}`,
+      },
+      60_000,
+    );
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/^Error: postgres: refused the connection: password authentication failed/m);
+    expect(r.stderr).not.toMatch(/waiting for postgres/);
+  });
 });
