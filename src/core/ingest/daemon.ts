@@ -330,7 +330,10 @@ async function untilAvailable<T>(
     try {
       return await fn();
     } catch (err) {
-      const retriable = err instanceof ServiceUnavailableError || isConnectionError(err);
+      // a refused login (wrong password) will not heal by waiting: exit 4 at once
+      const retriable =
+        (err instanceof ServiceUnavailableError && err.retriable) ||
+        (!(err instanceof ServiceUnavailableError) && isConnectionError(err));
       if (!retriable || signal?.aborted) throw err;
       const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
       log.log('warn', `waiting for ${what}`, { attempt, delayMs, error: errorMessage(err).slice(0, 300) });

@@ -171,6 +171,24 @@ export class MeterRepository implements RegistrySource {
     }
   }
 
+  /** Which of these tariff and region ids the reference tables already hold. */
+  async knownReferences(
+    tariffIds: readonly string[],
+    regionIds: readonly string[],
+  ): Promise<{ tariffs: Set<string>; regions: Set<string> }> {
+    const [t, r] = await Promise.all([
+      this.pool.query<{ id: string }>(
+        'SELECT tariff_id AS id FROM smt.tariffs WHERE tariff_id = ANY($1::text[])',
+        [[...new Set(tariffIds)]],
+      ),
+      this.pool.query<{ id: string }>(
+        'SELECT region_id AS id FROM smt.regions WHERE region_id = ANY($1::text[])',
+        [[...new Set(regionIds)]],
+      ),
+    ]);
+    return { tariffs: new Set(t.rows.map((x) => x.id)), regions: new Set(r.rows.map((x) => x.id)) };
+  }
+
   async list(filter: MeterFilter, limit: number, offset: number): Promise<MeterPage> {
     const where: string[] = [];
     const params: unknown[] = [];
