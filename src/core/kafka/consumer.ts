@@ -86,9 +86,10 @@ export class BatchConsumer {
     private readonly options: BatchConsumerOptions,
   ) {
     this.kafka = createKafka(config);
+    this.sessionTimeoutMs = config.int('ingest.sessionTimeoutMs');
     this.consumer = this.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: (this.sessionTimeoutMs = config.int('ingest.sessionTimeoutMs')),
+      sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
