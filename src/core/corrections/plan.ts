@@ -49,8 +49,7 @@ export function copyByWallClock(
   const cal = LocalCalendar.for(zone);
   const srcStarts = cal.intervalStarts(source.day, source.intervalMinutes as 15);
   const slots = wallSlots([...srcStarts], zone);
-  const bySlot = new Map<string, number>();
-  slots.forEach((s, p) => bySlot.set(s, source.values[p]!));
+  const bySlot = new Map(slots.map((s, p) => [s, source.values[p]!]));
   const out = new Float64Array(targetStarts.length);
   const targetSlots = wallSlots(targetStarts, zone);
   for (let i = 0; i < targetStarts.length; i++) {
