@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { withCorrectionStores } from '../core/corrections/stores.js';
 import { type Explanation, explainInterval } from '../core/lineage/explain.js';
 import { BaseCommand } from '../ui/base-command.js';
