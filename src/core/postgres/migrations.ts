@@ -305,7 +305,8 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
       `DO $$ BEGIN
          IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'audit_log_chained') THEN
            ALTER TABLE smt.audit_log ADD CONSTRAINT audit_log_chained
-             CHECK (prev_hash ~ '^[0-9a-f]{64}$' AND entry_hash ~ '^[0-9a-f]{64}$') NOT VALID;
+             CHECK (prev_hash IS NOT NULL AND entry_hash IS NOT NULL
+                    AND prev_hash ~ '^[0-9a-f]{64}$' AND entry_hash ~ '^[0-9a-f]{64}$') NOT VALID;
          END IF;
        END $$`,
       `CREATE TABLE IF NOT EXISTS smt.correction_sets (
