@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { type AuditHistoryItem, auditHistory } from '../../core/audit/service.js';
 import { parseInstant } from '../../core/corrections/range.js';
+import { requireMeter } from '../../core/corrections/service.js';
 import { withCorrectionStores } from '../../core/corrections/stores.js';
-import { SmtError } from '../../core/errors.js';
 import { BaseCommand } from '../../ui/base-command.js';
 import { renderAuditHistory } from '../../ui/corrections-output.js';
 import { writeResult } from '../../ui/output.js';
@@ -29,13 +29,7 @@ Exit codes: 0 listed (also when empty); 2 usage; 3 meter not registered; 4 a sto
   async run(): Promise<AuditHistoryItem[]> {
     const { args, flags } = await this.parse(Audit);
     const items = await withCorrectionStores(await this.smtConfig(), { write: false }, async (s) => {
-      const meter = await s.corrections.meter(args.meter);
-      if (!meter)
-        throw new SmtError(`meter ${args.meter} is not registered`, {
-          hint: 'Check the id with `smt meters list --prefix <start of id>`.',
-          exitCode: 3,
-          code: 'NOT_FOUND',
-        });
+      const meter = await requireMeter(s.corrections.meter, args.meter);
       const from = flags.from === undefined ? undefined : parseInstant(flags.from, meter.timezone, 'from');
       const to = flags.to === undefined ? undefined : parseInstant(flags.to, meter.timezone, 'to');
       return auditHistory(s.ledger, s.audit, meter.meterId, from, to);

@@ -26,8 +26,9 @@ import {
   ValidationState,
 } from '../readings/quality.js';
 import type { Meter } from '../registry/meter.js';
+import { meterNotRegistered } from '../registry/service.js';
 import { applyPlan } from '../series/apply.js';
-import { emptyDay, type SeriesDay } from '../series/day.js';
+import { emptyDay, positionOf, type SeriesDay, writeAt } from '../series/day.js';
 import type { WritePlan, Writer, WriteUnit } from '../series/planner.js';
 import type { MeterLookup, RegisteredMeter, SeriesPorts, SeriesReader } from '../series/ports.js';
 import { writeSeries } from '../series/writer.js';
@@ -156,15 +157,19 @@ function registered(m: Meter): RegisteredMeter {
   };
 }
 
-async function meterOf(ports: CorrectionPorts, meterId: string, flag = 'meter'): Promise<Meter> {
-  const m = await ports.meter(meterId);
-  if (!m)
-    throw new SmtError(`${flag} ${meterId} is not registered`, {
-      hint: 'Check the id with `smt meters list --prefix <start of id>`.',
-      exitCode: 3,
-      code: 'NOT_FOUND',
-    });
+/** The registered meter, or the registry's not-registered error (exit 3). */
+export async function requireMeter(
+  lookup: (meterId: string) => Promise<Meter | null>,
+  meterId: string,
+  what = 'meter',
+): Promise<Meter> {
+  const m = await lookup(meterId);
+  if (!m) throw meterNotRegistered(meterId, what);
   return m;
+}
+
+function meterOf(ports: CorrectionPorts, meterId: string, what?: string): Promise<Meter> {
+  return requireMeter(ports.meter, meterId, what);
 }
 
 export function operatorName(explicit?: string): string {
@@ -232,8 +237,8 @@ async function proposedValues(
     case 'scale':
       range.starts.forEach((s, i) => {
         const d = current.get(cal.localDateOf(s));
-        const p = d ? (s - d.dayStart) / (d.intervalMinutes * 60_000) : -1;
-        if (d && p >= 0 && p < d.values.length) out[i] = d.values[p]! * op.factor;
+        const p = d ? positionOf(d, s) : -1;
+        if (p >= 0) out[i] = d!.values[p]! * op.factor;
       });
       return out;
     case 'copy_from': {
@@ -297,11 +302,10 @@ interface Validated {
 function validateChanges(
   ruleSet: RuleSetDefinition,
   meter: Meter,
-  channel: string,
+  block: ReadingBlock,
   changes: readonly ProposedInterval[],
   now: number,
 ): Validated {
-  const block = blockOf(meter, channel, changes, () => 0);
   const engine = new VeeEngine(ruleSet);
   const { columns } = engine.validateBatch([block], {
     now,
@@ -409,9 +413,10 @@ export async function correct(ports: CorrectionPorts, o: CorrectOptions): Promis
   const p = propose(range, meter.timezone, current, values, emptyOf);
   const method = methodOf(o.operation);
   const now = ports.now();
+  const block = blockOf(meter, o.channel, p.changes, () => 0);
   const v =
     p.changes.length > 0
-      ? validateChanges(ruleSet, meter, o.channel, p.changes, now)
+      ? validateChanges(ruleSet, meter, block, p.changes, now)
       : { columns: ValidationColumns.allocate(0), summary: null };
   const quality = Uint32Array.from(p.changes, (_c, i) =>
     packFields(Origin.Substituted, v.columns.states[i] as ValidationState, method, Reason.DataCorrection),
@@ -432,7 +437,7 @@ export async function correct(ports: CorrectionPorts, o: CorrectOptions): Promis
     changes: p.changes,
     unchanged: p.unchanged,
     skipped: p.skipped,
-    block: blockOf(meter, o.channel, p.changes, () => 0),
+    block,
     columns: v.columns,
     quality,
     validation: v.summary,
@@ -494,8 +499,8 @@ export async function undoCorrection(ports: CorrectionPorts, o: UndoOptions): Pr
   for (const r of rows) {
     const day = cal.localDateOf(r.start);
     const now = current.get(day);
-    const p = now ? (r.start - now.dayStart) / (now.intervalMinutes * 60_000) : -1;
-    const w = now && p >= 0 ? now.writes[now.writeIdx[p]!] : undefined;
+    const p = now ? positionOf(now, r.start) : -1;
+    const w = p >= 0 ? writeAt(now!, p) : undefined;
     if (w?.source !== set.seriesSource) {
       changedSince++;
       continue;

@@ -6,7 +6,7 @@
  */
 import type { CorrectionLedger, StoredAggregate } from '../corrections/model.js';
 import { addDays, localIso, parseInstant } from '../corrections/range.js';
-import { SmtError } from '../errors.js';
+import { requireMeter } from '../corrections/service.js';
 import {
   describeQuality,
   Method,
@@ -128,13 +128,7 @@ export async function explainInterval(
   ports: LineagePorts,
   o: { meterId: string; instant: string; channel: string },
 ): Promise<Explanation> {
-  const meter = await ports.meter(o.meterId);
-  if (!meter)
-    throw new SmtError(`meter ${o.meterId} is not registered`, {
-      hint: 'Check the id with `smt meters list --prefix <start of id>`.',
-      exitCode: 3,
-      code: 'NOT_FOUND',
-    });
+  const meter = await requireMeter(ports.meter, o.meterId);
   const zone = meter.timezone;
   const cal = LocalCalendar.for(zone);
   const at = parseInstant(o.instant, zone, 'instant', 'instant');
