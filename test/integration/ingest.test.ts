@@ -168,7 +168,7 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
 
     const db = config.string('clickhouse.database');
     expect(await count(`SELECT count() AS n FROM ${db}.readings FINAL`)).toBe(stored);
-    expect(await count(`SELECT countMerge(readings) AS n FROM ${db}.rollup_meter_daily`)).toBe(stored);
+    expect(await count(`SELECT sumMerge(readings) AS n FROM ${db}.rollup_meter_daily`)).toBe(stored);
     expect(await seriesReadingCount(config)).toBe(stored);
     expect(await cassandraCount('raw_messages')).toBe(12); // every delivery with a key, malformed and re-delivered included
     const pg = await pgSum();
@@ -213,7 +213,7 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
     expect(again.stored).toBe(0);
     const db = config.string('clickhouse.database');
     expect(await count(`SELECT count() AS n FROM ${db}.readings`)).toBe(first.stored);
-    expect(await count(`SELECT countMerge(readings) AS n FROM ${db}.rollup_dims_daily`)).toBe(first.stored);
+    expect(await count(`SELECT sumMerge(readings) AS n FROM ${db}.rollup_dims_daily`)).toBe(first.stored);
     expect(await seriesReadingCount(config)).toBe(first.stored);
     expect(await cassandraCount('raw_messages')).toBe(12);
     expect((await pgSum()).received).toBe(goodReadings + 96 + 86);

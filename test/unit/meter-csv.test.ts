@@ -20,6 +20,23 @@ describe('registry CSV', () => {
     expect(m.removedAt).toBeNull();
   });
 
+  it('reads the channels a meter reports as canonical ids, and names a bad one', () => {
+    const p = parseMeterCsv(
+      `${HEADER},channels\nM1,A1,T1,SE3,residential,Europe/Stockholm,15,active,,2024-07-01,,1-0:3.8.0;active_import_kwh;active_import_kwh\nM2,A1,T1,SE3,residential,Europe/Stockholm,15,active,,2024-07-01,,\nM3,A1,T1,SE3,residential,Europe/Stockholm,15,active,,2024-07-01,,kwh\n`,
+    );
+    expect(p.meters.map((m) => m.meter.channels)).toEqual([
+      ['active_import_kwh', 'obis:1-0:3.8.0'],
+      undefined,
+    ]);
+    expect(p.problems).toEqual([
+      {
+        line: 4,
+        field: 'channels',
+        message: '"kwh" is not a channel id or OBIS code (separate channels with ";")',
+      },
+    ]);
+  });
+
   it('reports every bad field with its line number', () => {
     const p = parseMeterCsv(
       `${HEADER}\nM1,A1,T1,SE3,residential,UTC,15,active,,2024-01-01,\nM2,A1,T1,SE3,shop,Nowhere/City,10,gone,0,x,\n`,

@@ -8,7 +8,7 @@ import { renderKeyValues, renderTable, writeInfo, writeResult } from '../../ui/o
 export default class MetersImport extends BaseCommand {
   static override summary = 'Import or update meters from a registry CSV file';
   static override description =
-    `Columns (header required, any order): meter_id, account_id, tariff_id, region_id, segment (residential|commercial|industrial), timezone (IANA), interval_minutes (5|15|30|60), status (active|inactive|removed), rated_kw (optional), installed_at, removed_at (optional; ISO-8601 date or date-time, dates are local midnight).
+    `Columns (header required, any order): meter_id, account_id, tariff_id, region_id, segment (residential|commercial|industrial), timezone (IANA), interval_minutes (5|15|30|60), status (active|inactive|removed), rated_kw (optional), installed_at, removed_at (optional; ISO-8601 date or date-time, dates are local midnight), channels (optional; channel ids or OBIS codes separated by ";" — readings of other channels are then rejected as registry.channel).
 Nothing is imported if any row is invalid, unless --skip-invalid is given; bad rows are listed with line number and reason (exit 3). Re-importing the same file changes nothing.`;
   static override examples = [
     '<%= config.bin %> meters import registry.csv',

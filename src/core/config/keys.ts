@@ -187,6 +187,15 @@ export const CONFIG_KEYS = {
     default: '1',
     description: 'decode/validate worker threads (0 = in the main thread)',
   },
+  'ingest.sessionTimeoutMs': {
+    env: 'SMT_INGEST_SESSION_TIMEOUT_MS',
+    type: 'int',
+    min: 6000,
+    max: 300000,
+    default: '30000',
+    description:
+      'consumer-group session timeout; store calls and the watermark lock time out at half of it, so a stalled member is fenced before its partition moves',
+  },
   'ingest.batchMessages': {
     env: 'SMT_INGEST_BATCH_MESSAGES',
     type: 'int',

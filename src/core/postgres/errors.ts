@@ -2,10 +2,11 @@ import { classifiedCall, errorMessage, ServiceUnavailableError, StoreRejectedErr
 
 /**
  * SQLSTATE classes and codes that depend on the server's state, not on the statement: connection
- * (08), resources (53), operator intervention (57), serialization failure and deadlock (40001, 40P01).
+ * (08), resources (53), operator intervention (57), serialization failure and deadlock (40001, 40P01), a lock wait that timed out (55P03: another
+ * member holds the partition's watermark).
  */
 function transient(code: string): boolean {
-  return /^(08|53|57)/.test(code) || code === '40001' || code === '40P01';
+  return /^(08|53|57)/.test(code) || code === '40001' || code === '40P01' || code === '55P03';
 }
 
 /** The one place pg errors become smt errors: a SQLSTATE that a retry cannot fix is StoreRejectedError. */

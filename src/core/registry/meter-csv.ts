@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { DateTime, IANAZone } from 'luxon';
 import { isIntervalMinutes } from '../readings/block.js';
+import { parseChannel } from '../readings/channel.js';
 import { METER_STATUSES, type Meter, type MeterStatus, SEGMENTS, type Segment } from './meter.js';
 
 /**
@@ -19,6 +20,7 @@ export const METER_CSV_COLUMNS = [
   'rated_kw',
   'installed_at',
   'removed_at',
+  'channels',
 ] as const;
 const REQUIRED = new Set([
   'meter_id',
@@ -139,6 +141,7 @@ export function parseMeterCsv(text: string): ParsedMeterFile {
     }
     if (status === 'removed' && get('removed_at') === '')
       fail('removed_at', 'required when status is removed');
+    const channels = parseChannelList(get('channels'), (message) => fail('channels', message));
 
     if (problems.length > 0) {
       out.problems.push(...problems);
@@ -158,10 +161,26 @@ export function parseMeterCsv(text: string): ParsedMeterFile {
         ratedKw,
         installedAt: installedAt!,
         removedAt,
+        ...(channels ? { channels } : {}),
       },
     });
   }
   return out;
+}
+
+/**
+ * `a;b;c`: the channels a meter reports, each a channel id or an OBIS code, stored as canonical ids,
+ * sorted. Blank: not declared (every channel accepted).
+ */
+function parseChannelList(text: string, fail: (message: string) => void): string[] | null {
+  if (text === '') return null;
+  const ids = new Set<string>();
+  for (const part of text.split(';')) {
+    const spec = parseChannel(part);
+    if (spec) ids.add(spec.id);
+    else fail(`"${part}" is not a channel id or OBIS code (separate channels with ";")`);
+  }
+  return [...ids].sort();
 }
 
 function parseInstant(text: string, zone: string): Date | null {
@@ -187,6 +206,7 @@ export function formatMeterCsv(meters: Meter[]): string {
         m.ratedKw ?? '',
         m.installedAt.toISOString(),
         m.removedAt ? m.removedAt.toISOString() : '',
+        m.channels ? m.channels.join(';') : '',
       ].join(','),
     );
   }
