@@ -72,7 +72,9 @@ function meter(id: string): Meter {
 }
 
 function cli(args: string[]) {
-  return runCli(args, { ...env, SMT_OPERATOR: 'it-operator' }, 180_000);
+  const r = runCli(args, { ...env, SMT_OPERATOR: 'it-operator' }, 180_000);
+  if (r.status === 1) console.error(r.stderr, r.stdout);
+  return r;
 }
 
 const local = (text: string) => {

@@ -236,7 +236,8 @@ export class ClickHouseReadingStore implements AnalyticsStore {
         channel: r.channel,
         ts,
         localDate: parseLocalDate(r.d),
-        value: Buffer.from(r.h, 'hex').readDoubleLE(0),
+        // reinterpretAsString drops trailing zero bytes (0.0 comes back empty): pad the 8 bytes back
+        value: Buffer.from(r.h.padEnd(16, '0'), 'hex').readDoubleLE(0),
         origin: Number(r.origin),
         region: r.region,
         segment: r.segment,

@@ -58,9 +58,10 @@ export interface WriteUnit {
   columns: ValidationColumns | null;
   offsets: Uint32Array;
   /**
-   * Packed quality per reading (indexed like `columns`) for a writer that restores earlier states
-   * (an undo of a correction); absent: from the writer and the validation state. With it, a NaN
-   * value clears its position back to missing instead of being skipped.
+   * Packed quality per reading (indexed like `columns`) for a writer that sets it itself (a
+   * correction: reason data correction; an undo: the states it restores); absent: from the writer
+   * and the validation state. With it, a NaN value clears its position back to missing instead of
+   * being skipped.
    */
   quality?: Uint32Array;
 }
