@@ -163,6 +163,22 @@ async function chReading(
   }
 }
 
+/** ClickHouse's provisional daily rollup of one meter-day: its sum and reading count. */
+async function chDaily(meterId: string, date: string): Promise<{ s: number; n: number }> {
+  const ch = createClickHouseClient(config);
+  try {
+    const rs = await ch.query({
+      query: `SELECT sumMerge(value_sum) AS s, sumMerge(readings) AS n FROM ${config.string('clickhouse.database')}.rollup_meter_daily
+              WHERE meter_id = ${chString(meterId)} AND channel = ${chString(CH)} AND local_date = toDate(${chString(date)})`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ s: number; n: number | string }>();
+    return { s: Number(row!.s), n: Number(row!.n) };
+  } finally {
+    await ch.close();
+  }
+}
+
 beforeAll(async () => {
   stores = await isolatedStores('corrections');
   env = {
@@ -326,6 +342,8 @@ describe('smt correct', () => {
     ]);
     const ch = await chReading('CM-1', local('2026-03-29T03:00'));
     expect(ch).toEqual({ value: 0.5, version: String(day!.version), missing: 0, origin: Origin.Substituted });
+    // the provisional rollup follows: the superseded values are taken back (readings_cancels)
+    expect(await chDaily('CM-1', '2026-03-29')).toEqual({ s: 39.75, n: 92 });
     const rows = await pool.query(
       `SELECT old_value, new_value, new_quality, operator, reason_text, new_version::text AS v FROM smt.corrections WHERE correction_set = 1 ORDER BY interval_start`,
     );
@@ -458,6 +476,7 @@ describe('smt correct undo', () => {
     expect(day!.writes[day!.writeIdx[8]!]!.source).toBe('correction:3');
     const ch = await chReading('CM-1', local('2026-03-29T03:00'));
     expect(ch).toEqual({ value: 0, version: String(day!.version), missing: 0, origin: Origin.Actual });
+    expect(await chDaily('CM-1', '2026-03-29')).toEqual({ s: 39.25, n: 92 });
     const again = cli(['correct', 'undo', '1', '--reason', 'again']);
     expect(again.status).toBe(2);
     expect(again.stderr).toContain('correction 1 was already undone by correction 3');
