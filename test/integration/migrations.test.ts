@@ -49,6 +49,8 @@ describe('smt db migrate against the real stores', () => {
         'billing_periods',
         'billing_determinants',
         'corrections',
+        'correction_sets',
+        'correction_alerts',
         'audit_log',
         'gaps',
         'recalc_queue',
@@ -59,8 +61,15 @@ describe('smt db migrate against the real stores', () => {
       }
       // The audit trail is append-only: an UPDATE must fail.
       await pool.query(
-        "INSERT INTO smt.audit_log (actor, action, entity, entity_id) VALUES ('test', 'create', 'meter', 'M1')",
+        "INSERT INTO smt.audit_log (actor, action, entity, entity_id, prev_hash, entry_hash) VALUES ('test', 'create', 'meter', 'M1', repeat('0', 64), repeat('0', 64))",
       );
+      // … and chained (migration 10): an entry without its hashes is refused
+      await expect(
+        pool.query(
+          "INSERT INTO smt.audit_log (actor, action, entity, entity_id) VALUES ('t', 'c', 'm', 'M2')",
+        ),
+      ).rejects.toThrow(/audit_log_chained/);
+      await expect(pool.query('TRUNCATE smt.audit_log CASCADE')).rejects.toThrow(/append-only/);
       await expect(pool.query("UPDATE smt.audit_log SET actor = 'someone else'")).rejects.toThrow(
         /append-only/,
       );

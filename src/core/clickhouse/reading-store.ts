@@ -56,8 +56,10 @@ export function readingsRowBinary(changes: readonly DayChange[], ingestedAt: num
       w.u64(day.writes[day.writeIdx[p]!]!.version);
       w.u32(intervalStartAt(day, p) / 1000);
       w.u16(localDate);
-      w.f64(day.values[p]!);
-      w.u8(0);
+      const value = day.values[p]!;
+      w.f64(value);
+      // a position cleared back to missing (an undone correction that had filled a gap)
+      w.u8(Number.isNaN(value) ? 1 : 0);
       w.u32(q);
       w.u8(originOf(q));
       w.u8(stateOf(q));
@@ -234,7 +236,8 @@ export class ClickHouseReadingStore implements AnalyticsStore {
         channel: r.channel,
         ts,
         localDate: parseLocalDate(r.d),
-        value: Buffer.from(r.h, 'hex').readDoubleLE(0),
+        // reinterpretAsString drops trailing zero bytes (0.0 comes back empty): pad the 8 bytes back
+        value: Buffer.from(r.h.padEnd(16, '0'), 'hex').readDoubleLE(0),
         origin: Number(r.origin),
         region: r.region,
         segment: r.segment,

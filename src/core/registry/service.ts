@@ -146,12 +146,15 @@ export function listMeters(
 
 export async function showMeter(config: SmtConfig, meterId: string): Promise<Meter> {
   const meter = await withRepository(config, (repo) => repo.get(meterId));
-  if (!meter) {
-    throw new SmtError(`meter ${meterId} is not registered`, {
-      hint: 'Check the id with `smt meters list --prefix <start of id>`, or import it with `smt meters import <file.csv>`.',
-      exitCode: 3,
-      code: 'NOT_FOUND',
-    });
-  }
+  if (!meter) throw meterNotRegistered(meterId);
   return meter;
+}
+
+/** The error of every command given a meter id the registry does not hold (exit 3). */
+export function meterNotRegistered(meterId: string, what = 'meter'): SmtError {
+  return new SmtError(`${what} ${meterId} is not registered`, {
+    hint: 'Check the id with `smt meters list --prefix <start of id>`, or import it with `smt meters import <file.csv>`.',
+    exitCode: 3,
+    code: 'NOT_FOUND',
+  });
 }

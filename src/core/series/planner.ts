@@ -26,6 +26,7 @@ import {
   type SeriesDay,
   type SeriesDayKey,
   type WriteRef,
+  writeAt as writeAtPos,
   writeIndex,
 } from './day.js';
 import type {
@@ -56,6 +57,13 @@ export interface WriteUnit {
   /** validation results per reading (block k occupies [offsets[k], offsets[k+1])); null when rejected */
   columns: ValidationColumns | null;
   offsets: Uint32Array;
+  /**
+   * Packed quality per reading (indexed like `columns`) for a writer that sets it itself (a
+   * correction: reason data correction; an undo: the states it restores); absent: from the writer
+   * and the validation state. With it, a NaN value clears its position back to missing instead of
+   * being skipped.
+   */
+  quality?: Uint32Array;
 }
 
 export interface Writer {
@@ -275,7 +283,8 @@ export function planWrite(input: PlanInput): WritePlan {
         }
         out.readings++;
         const value = b.values[j]!;
-        if (Number.isNaN(value)) {
+        const restored = u.quality?.[base + j];
+        if (Number.isNaN(value) && restored === undefined) {
           out.missing++;
           continue;
         }
@@ -296,9 +305,12 @@ export function planWrite(input: PlanInput): WritePlan {
         }
         const day = w.day;
         const had = !Number.isNaN(day.values[pos]!);
-        const prev = had ? day.writes[day.writeIdx[pos]!] : undefined;
         // Written by this very unit in an attempt that failed later on: stored already.
-        const alreadyWritten = prev !== undefined && prev.source === u.source;
+        const alreadyWritten = writeAtPos(day, pos)?.source === u.source;
+        if (!had && Number.isNaN(value) && !alreadyWritten) {
+          out.missing++;
+          continue;
+        }
         if (had && !alreadyWritten && day.values[pos] === value) {
           out.duplicates++;
           continue;
@@ -312,7 +324,8 @@ export function planWrite(input: PlanInput): WritePlan {
         }
         w.touched++;
         out.stored++;
-        accepted.push(j);
+        // a position cleared back to missing is a change of the series, not a validated reading
+        if (!Number.isNaN(value)) accepted.push(j);
         if (alreadyWritten) {
           w.recheck.add(pos);
           continue;
@@ -320,12 +333,14 @@ export function planWrite(input: PlanInput): WritePlan {
         if (writeAt < 0) writeAt = writeIndex(day, ref);
         const mask = columns.ruleMask[base + j]!;
         day.values[pos] = value;
-        day.quality[pos] = packFields(
-          writer.origin,
-          state as ValidationState,
-          writer.method,
-          state === ValidationState.Accepted ? Reason.FailedValidation : Reason.None,
-        );
+        day.quality[pos] =
+          restored ??
+          packFields(
+            writer.origin,
+            state as ValidationState,
+            writer.method,
+            state === ValidationState.Accepted ? Reason.FailedValidation : Reason.None,
+          );
         day.status[pos] = b.status[j]!;
         day.writeIdx[pos] = writeAt;
         if (mask === 0) day.rules.delete(pos);
