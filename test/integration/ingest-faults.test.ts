@@ -29,7 +29,9 @@ import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 let stores: IsolatedStores;
-const envFor = (label: string, extra: Record<string, string> = {}) => fleetEnv(stores.env, label, extra);
+// a short session: the member a kill -9 leaves behind is expired in seconds, not half a minute
+const envFor = (label: string, extra: Record<string, string> = {}) =>
+  fleetEnv(stores.env, label, { SMT_INGEST_SESSION_TIMEOUT_MS: '8000', ...extra });
 
 beforeAll(async () => {
   stores = await isolatedStores('faults');
