@@ -133,7 +133,7 @@ const cases: Case[] = [
   { name: 'valid CSV', message: msg('DP-2', bytes('csv', day('DP-2')), 'csv'), rule: null, meterId: 'DP-2' },
   {
     name: 'valid DLMS',
-    message: msg('DP-3', bytes('dlms', day('DP-3')), 'dlms'),
+    message: msg('DP-3', bytes('dlms', day('DP-3')), 'dlms; interval=15'),
     rule: null,
     meterId: 'DP-3',
   },
@@ -145,7 +145,7 @@ const cases: Case[] = [
   },
   {
     name: 'DLMS clock without deviation: decoded in the meter’s zone',
-    message: msg('DP-DLMS-TZ', dlmsWithoutDeviation(day('DP-DLMS-TZ')), 'dlms'),
+    message: msg('DP-DLMS-TZ', dlmsWithoutDeviation(day('DP-DLMS-TZ')), 'dlms; interval=15'),
     rule: null,
     meterId: 'DP-DLMS-TZ',
   },
@@ -187,7 +187,21 @@ const cases: Case[] = [
     message: msg('DP-1', Buffer.from('{"v":1,"meter":"DP-1","channel":'), 'json'),
     rule: 'decode',
   },
-  { name: 'undecodable DLMS', message: msg('DP-3', Buffer.from([1, 2, 3]), 'dlms'), rule: 'decode' },
+  {
+    name: 'undecodable DLMS',
+    message: msg('DP-3', Buffer.from([1, 2, 3]), 'dlms; interval=15'),
+    rule: 'decode',
+  },
+  {
+    name: 'DLMS without a capture period in the header (not assumed)',
+    message: msg('DP-3', bytes('dlms', day('DP-3')), 'dlms'),
+    rule: 'decode',
+  },
+  {
+    name: 'a format header with an unknown parameter',
+    message: msg('DP-3', bytes('dlms', day('DP-3')), 'dlms; interval=7'),
+    rule: 'message.format',
+  },
   { name: 'undecodable NEM12', message: msg(NMI, Buffer.from('100,NEM12\n'), 'nem12'), rule: 'decode' },
   {
     name: 'key ≠ payload meter (JSON)',
@@ -238,7 +252,7 @@ const cases: Case[] = [
   },
   {
     name: 'null key DLMS (the buffer names no meter)',
-    message: msg(null, bytes('dlms', day('DP-3')), 'dlms'),
+    message: msg(null, bytes('dlms', day('DP-3')), 'dlms; interval=15'),
     rule: 'decode',
   },
   { name: 'empty key, empty payload', message: msg('', Buffer.alloc(0), 'json'), rule: 'message.empty' },
