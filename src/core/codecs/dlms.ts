@@ -81,7 +81,7 @@ export enum ClockStatus {
   NotSpecified = 0xff,
 }
 
-const DEVIATION_NOT_SPECIFIED = -0x8000;
+export const DEVIATION_NOT_SPECIFIED = -0x8000;
 
 /**
  * Readings one buffer may expand to (every value column, gaps included): a month of 1-minute
@@ -318,7 +318,7 @@ function readNumber(r: AxdrReader, what: string): number {
   }
 }
 
-interface Clock {
+export interface Clock {
   /** wall-clock time read as if UTC, ms */
   wall: number;
   deviation: number;
@@ -327,7 +327,7 @@ interface Clock {
 }
 
 /** COSEM date-time; undefined for a null clock (null-data, empty octet-string, or not specified). */
-function readClock(r: AxdrReader): Clock | undefined {
+export function readClock(r: AxdrReader): Clock | undefined {
   // constant labels: they are only joined with r.context when a read fails
   const what = 'clock';
   const at = r.offset;
@@ -398,7 +398,7 @@ function readClock(r: AxdrReader): Clock | undefined {
 }
 
 /** Wall-clock time in an IANA zone → UTC; on the fall-back hour the clock status DST bit decides. */
-function wallToUtc(wall: number, zone: string, clockStatus: number): number | undefined {
+export function wallToUtc(wall: number, zone: string, clockStatus: number): number | undefined {
   const d = new Date(wall);
   const dt = DateTime.fromObject(
     {

@@ -5,7 +5,7 @@
  */
 import type { Channel, IntervalMinutes, ReadingBlock } from '../readings/block.js';
 
-export const WIRE_FORMATS = ['json', 'csv', 'dlms', 'nem12'] as const;
+export const WIRE_FORMATS = ['json', 'csv', 'dlms', 'nem12', 'dsmr', 'hdlc', 'espi'] as const;
 export type WireFormat = (typeof WIRE_FORMATS)[number];
 
 export function isWireFormat(s: string): s is WireFormat {
@@ -173,6 +173,8 @@ export interface DecodedBlock extends ReadingBlock {
   nem12?: Nem12Details;
   /** DLMS clock status byte of the entry that closed each interval (0xFF = not specified) */
   clockStatus?: Uint8Array;
+  /** Green Button / ESPI ReadingQuality code per reading (255 = none given); see quality-espi.ts */
+  espiQuality?: Uint8Array;
 }
 
 export interface DecodeResult {

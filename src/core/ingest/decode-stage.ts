@@ -13,7 +13,7 @@
  *   4. every VEE rule whose inputs the context carries, once per reading (engine.validateBlock)
  */
 import { decode } from '../codecs/index.js';
-import type { DecodeFailure, DecodeOptions } from '../codecs/types.js';
+import { type DecodeFailure, type DecodeOptions, WIRE_FORMATS } from '../codecs/types.js';
 import { type ConsumedMessage, type ParsedFormatHeader, parseFormatHeader } from '../kafka/messages.js';
 import type { ReadingBlock } from '../readings/block.js';
 import type { ValidationContext } from '../vee/context.js';
@@ -75,7 +75,7 @@ export function precheck(m: RawInput): DecodedMessage['reject'] {
   if (m.format === null)
     return {
       rule: 'message.format',
-      reason: 'header smt-format is missing; set it to json, csv, dlms or nem12',
+      reason: `header smt-format is missing; set it to ${WIRE_FORMATS.join(', ')}`,
     };
   const parsed = parseFormatHeader(m.format);
   if (!parsed.ok) return { rule: 'message.format', reason: parsed.reason };

@@ -1,4 +1,4 @@
-import { isWireFormat, type WireFormat } from '../codecs/types.js';
+import { isWireFormat, WIRE_FORMATS, type WireFormat } from '../codecs/types.js';
 import { type IntervalMinutes, isIntervalMinutes } from '../readings/block.js';
 
 /**
@@ -19,7 +19,10 @@ export type ParsedFormatHeader =
 export function parseFormatHeader(value: string): ParsedFormatHeader {
   const [name = '', ...params] = value.split(';').map((p) => p.trim());
   if (!isWireFormat(name))
-    return { ok: false, reason: `header ${FORMAT_HEADER} is "${value}"; expected json, csv, dlms or nem12` };
+    return {
+      ok: false,
+      reason: `header ${FORMAT_HEADER} is "${value}"; expected ${WIRE_FORMATS.join(', ')}`,
+    };
   const out: { ok: true; format: WireFormat; intervalMinutes?: IntervalMinutes } = { ok: true, format: name };
   for (const p of params) {
     const m = /^interval=(\d+)$/.exec(p);
