@@ -133,9 +133,10 @@ export function decodeEspi(
       entry.kind = name;
       if (name === 'ReadingType') readingType = {};
       else if (name === 'LocalTimeParameters') localTime = {};
-    } else if (name === 'IntervalBlock' && entry !== undefined) {
-      block = { entry, readings: [] };
-      blocks.push(block);
+      else if (name === 'IntervalBlock') {
+        block = { entry, readings: [] };
+        blocks.push(block);
+      }
     } else if (name === 'IntervalReading' && block !== undefined)
       reading = { quality: ESPI_NO_QUALITY, line: parser.line };
   });
