@@ -13,7 +13,7 @@ import { detectFormat } from '../codecs/detect.js';
 import { formatFailure } from '../codecs/index.js';
 import type { WireFormat } from '../codecs/types.js';
 import type { SmtConfig } from '../config/config.js';
-import { InvalidDataError } from '../errors.js';
+import { SmtError } from '../errors.js';
 import type { RawMessage } from '../kafka/messages.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { topicNames } from '../kafka/topics.js';
@@ -121,9 +121,7 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
         continue;
       }
       producer ??= dryRun ? undefined : await (o.producer ?? (() => createProducer(config)))();
-      const entries = [];
-      for await (const e of entriesOf(file)) entries.push({ name: e.name, size: e.size, open: e.open });
-      const bytesTotal = entries.reduce((s, e) => s + e.size, 0);
+      let bytesTotal = 0;
       let bytesDone = 0;
       let batch: RawMessage[] = [];
       const send = async () => {
@@ -132,8 +130,10 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
         batch = [];
       };
       const problems = new EntryProblems(limit);
-      for (const entry of entries) {
+      // entries are processed as the archive yields them: a zip's streams are open only while it is
+      for await (const entry of entriesOf(file)) {
         if (o.signal?.aborted) break;
+        bytesTotal += entry.size;
         const { head, stream } = await peek(await entry.open());
         const display =
           path.basename(entry.name.replace(/!.*$/, '')) +
@@ -165,29 +165,40 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
           },
           problems,
         );
-        for await (const m of messages) {
-          if (o.signal?.aborted) break;
-          entryReport.messages++;
-          entryReport.readings += m.readings;
-          report.messages++;
-          report.readings += m.readings;
-          batch.push({ key: m.key, value: m.value, format: m.format });
-          if (batch.length >= BATCH) await send();
-          const now = performance.now();
-          if (o.onProgress !== undefined && now - lastProgress >= (o.progressIntervalMs ?? 1000)) {
-            lastProgress = now;
-            const s = (now - started) / 1000;
-            o.onProgress({
-              file: display,
-              fileIndex,
-              files: files.length,
-              bytesDone,
-              bytesTotal,
-              messages: totalMessages + report.messages,
-              readings: totalReadings + report.readings,
-              readingsPerSecond: s > 0 ? (totalReadings + report.readings) / s : 0,
-            });
+        try {
+          for await (const m of messages) {
+            if (o.signal?.aborted) break;
+            entryReport.messages++;
+            entryReport.readings += m.readings;
+            report.messages++;
+            report.readings += m.readings;
+            batch.push({ key: m.key, value: m.value, format: m.format });
+            if (batch.length >= BATCH) await send();
+            const now = performance.now();
+            if (o.onProgress !== undefined && now - lastProgress >= (o.progressIntervalMs ?? 1000)) {
+              lastProgress = now;
+              const s = (now - started) / 1000;
+              o.onProgress({
+                file: display,
+                fileIndex,
+                files: files.length,
+                bytesDone,
+                bytesTotal,
+                messages: totalMessages + report.messages,
+                readings: totalReadings + report.readings,
+                readingsPerSecond: s > 0 ? (totalReadings + report.readings) / s : 0,
+              });
+            }
           }
+        } catch (err) {
+          // a stream that cannot be read (a corrupt zip entry, a disk error) fails this entry, not the run
+          if (err instanceof SmtError && err.exitCode !== 3) throw err;
+          problems.fail({
+            format,
+            message: `cannot read: ${(err as Error).message}`,
+            location: {},
+            source: display,
+          });
         }
       }
       await send();
