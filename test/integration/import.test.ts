@@ -44,7 +44,7 @@ function meter(meterId: string): Meter {
 }
 
 /** value of NMI n, day d, interval i: distinct and exactly representable as written */
-const valueOf = (n: number, d: number, i: number) =>
+const readingValue = (n: number, d: number, i: number) =>
   Number(((n + 1) * 0.1 + d * 0.01 + i * 0.001).toFixed(3));
 
 function blocks(): ReadingBlock[] {
@@ -54,7 +54,7 @@ function blocks(): ReadingBlock[] {
       const start = Date.UTC(2026, 0, 10 + d) - 10 * 3_600_000;
       for (let i = 0; i < 48; i++) {
         b.starts[i] = start + i * 1_800_000;
-        b.values[i] = valueOf(n, d, i);
+        b.values[i] = readingValue(n, d, i);
       }
       return b;
     }),
@@ -122,7 +122,7 @@ describe('smt import → smt ingest against the real stack', () => {
       const days = await seriesDays(config, `${nmi}E1`, '2026-01-10', '2026-01-11');
       expect(days.map((d) => d.day)).toEqual(['2026-01-10', '2026-01-11']);
       for (const [d, day] of days.entries())
-        expect(Array.from(day.values)).toEqual(Array.from({ length: 48 }, (_, i) => valueOf(n, d, i)));
+        expect(Array.from(day.values)).toEqual(Array.from({ length: 48 }, (_, i) => readingValue(n, d, i)));
     }
   }, 240_000);
 
