@@ -8,8 +8,9 @@
  * every 50 ms, and the kernel's maxRSS), to show memory stays flat whatever the file size. Prints a
  * table on stderr and writes bench/results/import.json.
  */
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,10 @@ const arg = (name: string, fallback: number) => {
 };
 const MB = arg('mb', 256);
 
-async function generate(file: string, bytes: number): Promise<{ nmis: number; days: number; readings: number }> {
+async function generate(
+  file: string,
+  bytes: number,
+): Promise<{ nmis: number; days: number; readings: number }> {
   const out = createWriteStream(file);
   const write = async (s: string) => {
     if (!out.write(s)) await once(out, 'drain');
@@ -73,7 +77,8 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
-    if (r.readings !== gen.readings) throw new Error(`imported ${r.readings} readings, generated ${gen.readings}`);
+    if (r.readings !== gen.readings)
+      throw new Error(`imported ${r.readings} readings, generated ${gen.readings}`);
     const result = {
       date: new Date().toISOString(),
       node: process.version,

@@ -82,6 +82,12 @@ describe('DLMS/COSEM HDLC push frames', () => {
     expect(Array.from(imp.starts)).toEqual([Date.UTC(2026, 2, 10, 9), Date.UTC(2026, 2, 10, 10)]);
     expect(Array.from(imp.values)).toEqual([1.25, 1.75]);
     expect(Array.from(r.blocks.find((b) => b.channel === 'active_export_kwh')!.values)).toEqual([0, 0.25]);
+    // the same stream as hex text, as HAN readers log it
+    const hexText = Buffer.from(stream).toString('hex').replace(/(..)/g, '$1 ');
+    expect(decode('hdlc', hexText).blocks.map((b) => Array.from(b.values))).toEqual(
+      r.blocks.map((b) => Array.from(b.values)),
+    );
+    expect(decode('hdlc', Buffer.from(hexText)).blocks).toHaveLength(r.blocks.length);
     expect(r.warnings.map((w) => w.message)).toEqual([
       '1-0:1.7.0: 3 values not read (not a cumulative energy register)',
       '1-0:32.7.0: 3 values not read (not a cumulative energy register)',

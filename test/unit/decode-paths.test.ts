@@ -99,6 +99,27 @@ function dlmsWithoutDeviation(block: ReadingBlock): Buffer {
 }
 
 let offset = 0;
+/** Two entries of the default DLMS profile, 2000-01-01 and 2099-01-01 (issue 8: 7 million readings before the bound). */
+function centuryBuffer(): Buffer {
+  const clock = (y: number) => [0x09, 0x0c, y >> 8, y & 0xff, 1, 1, 0xff, 0, 0, 0, 0, 0, 0, 0];
+  const entry = (y: number, v: number) => [
+    0x02,
+    0x04,
+    ...clock(y),
+    0x11,
+    0,
+    0x06,
+    0,
+    0,
+    v >> 8,
+    v & 0xff,
+    0x12,
+    0,
+    0,
+  ];
+  return Buffer.from([0x01, 0x02, ...entry(2000, 1000), ...entry(2099, 2000)]);
+}
+
 function msg(key: string | null, value: Buffer | null, format: string | null): ConsumedMessage {
   return {
     topic: 'smt.readings.raw',
@@ -190,6 +211,11 @@ const cases: Case[] = [
   {
     name: 'undecodable DLMS',
     message: msg('DP-3', Buffer.from([1, 2, 3]), 'dlms; interval=15'),
+    rule: 'decode',
+  },
+  {
+    name: 'a 54-byte DLMS buffer whose clocks span 99 years',
+    message: msg('DP-3', centuryBuffer(), 'dlms; interval=15'),
     rule: 'decode',
   },
   {
@@ -338,6 +364,16 @@ describe('in-thread and pool stages: one decode + validate path', () => {
     expect(reason('null key, unknown meter')).toBe('meter NOPE is not registered');
     expect(reason('null key DLMS (the buffer names no meter)')).toMatch(/carries no meter id/);
     expect(reason('missing format header')).toMatch(/smt-format is missing/);
+    expect(centuryBuffer().length).toBe(54);
+    expect(reason('a 54-byte DLMS buffer whose clocks span 99 years')).toMatch(
+      /^the profile buffer's clocks span .* would be 6942722 readings; at most 44640 are taken from one buffer .*\(byte 0, clock\)$/,
+    );
+    expect(reason('DLMS without a capture period in the header (not assumed)')).toMatch(
+      /the capture period is not in the payload/,
+    );
+    expect(reason('a format header with an unknown parameter')).toBe(
+      'header smt-format is "dlms; interval=7": parameter "interval=7" is not interval=5, 15, 30 or 60',
+    );
   });
 
   it('validates with the meter’s registry entry whether or not the message has a key', () => {

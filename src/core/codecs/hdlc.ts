@@ -384,14 +384,23 @@ export function decodeHdlc(
   sink: FailureSink,
 ): DecodedBlock[] {
   let bytes: Uint8Array;
-  if (typeof input === 'string') {
-    const clean = input.replace(/[\s:]/g, '');
+  // hex text (logs, files) as a string, or as the bytes of a file that holds it
+  const text =
+    typeof input === 'string'
+      ? input
+      : input[0] !== FLAG &&
+          input.length > 0 &&
+          /^[0-9a-fA-F\s:]+$/.test(Buffer.from(input.subarray(0, 256)).toString('latin1'))
+        ? Buffer.from(input).toString('latin1')
+        : undefined;
+  if (text !== undefined) {
+    const clean = text.replace(/[\s:]/g, '');
     if (!/^([0-9a-fA-F]{2})*$/.test(clean)) {
       sink.fail('hex text: expected pairs of hex digits', { field: 'hex' }, 'hex digits', 'other characters');
       return [];
     }
     bytes = Uint8Array.from(Buffer.from(clean, 'hex'));
-  } else bytes = input;
+  } else bytes = input as Uint8Array;
   const interval = (options.intervalMinutes ?? 60) as IntervalMinutes;
   if (!isIntervalMinutes(interval)) {
     sink.fail(`intervalMinutes: expected 5, 15, 30 or 60, found ${interval}`, { field: 'intervalMinutes' });
