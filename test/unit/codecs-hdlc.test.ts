@@ -136,12 +136,16 @@ describe('DLMS/COSEM HDLC push frames', () => {
       ];
       return frame(notification([0x02, v.length, ...v.flat()]));
     };
-    const r = decode('hdlc', Uint8Array.from([...list3(0, 403_000), ...list3(1, 403_600)]));
+    const list1 = frame(notification(u32(601), dtBytes(2026, 5, 1, 0, 0, -120)));
+    const r = decode('hdlc', Uint8Array.from([...list3(0, 403_000), ...list1, ...list3(1, 403_600)]));
     expect(r.failures).toEqual([]);
     const imp = r.blocks.find((b) => b.channel === 'active_import_kwh')!;
     expect(imp.meterId).toBe('6970631401234567');
     expect(Array.from(imp.starts)).toEqual([Date.UTC(2026, 3, 30, 22)]);
     expect(Array.from(imp.values)).toEqual([0.6]);
+    expect(r.warnings.map((w) => w.message)).toContain(
+      '(a lone value: Kaifa list 1 active power): 1 value not read (not a cumulative energy register)',
+    );
   });
 
   it('the deframer returns the same frames whatever byte boundary the stream is split at (as pg-protocol tests do)', () => {

@@ -314,28 +314,25 @@ const KAIFA_LIST3: ReadonlyArray<[obis: string, scaler: number]> = [
 ];
 
 /** The list's items, whichever of the three layouts it has; undefined = a layout smt does not know. */
-function listItems(body: Value): { make: string; items: ListItem[] } | undefined {
+function listItems(body: Value): ListItem[] | undefined {
   if (body.t !== 'list') return undefined;
   const v = body.v;
   // Aidon style: array (or structure) of structures {OBIS, value[, {scaler, unit}]}
   if (v.length > 0 && v.every((e) => e.t === 'list' && isObis(e.v[0]))) {
-    return {
-      make: 'OBIS list with scaler and unit',
-      items: v.map((e) => {
-        const s = (e as { v: Value[] }).v;
-        const su = s[2];
-        const item: ListItem = {
-          obis: obisOf((s[0] as { v: Uint8Array }).v),
-          value: s[1] ?? { t: 'null', at: e.at },
-          scaler: 0,
-        };
-        if (su?.t === 'list' && su.v[0]?.t === 'number' && su.v[1]?.t === 'number') {
-          item.scaler = su.v[0].v;
-          item.unit = su.v[1].v;
-        }
-        return item;
-      }),
-    };
+    return v.map((e) => {
+      const s = (e as { v: Value[] }).v;
+      const su = s[2];
+      const item: ListItem = {
+        obis: obisOf((s[0] as { v: Uint8Array }).v),
+        value: s[1] ?? { t: 'null', at: e.at },
+        scaler: 0,
+      };
+      if (su?.t === 'list' && su.v[0]?.t === 'number' && su.v[1]?.t === 'number') {
+        item.scaler = su.v[0].v;
+        item.unit = su.v[1].v;
+      }
+      return item;
+    });
   }
   // Kamstrup style: a flat structure with OBIS, value pairs (after a list id)
   const firstObis = v.findIndex(isObis);
@@ -350,15 +347,11 @@ function listItems(body: Value): { make: string; items: ListItem[] } | undefined
         .join('.');
       items.push({ obis, value: v[k + 1]!, scaler: KAMSTRUP_SCALER[cd] ?? 0 });
     }
-    const energyIn10Wh = items.some((i) => /^1-0:[1-4]\.8\.0$/.test(i.obis));
-    return { make: energyIn10Wh ? 'Kamstrup (OBIS pairs)' : 'OBIS pairs', items };
+    return items;
   }
   // Kaifa: positional, list id first (visible-string), lists 1 (1 value), 2 (13) and 3 (18)
   if (v[0]?.t === 'string' && (v.length === 13 || v.length === 18)) {
-    return {
-      make: 'Kaifa (positional)',
-      items: v.slice(1).map((value, k) => ({ obis: KAIFA_LIST3[k]![0], value, scaler: KAIFA_LIST3[k]![1] })),
-    };
+    return v.slice(1).map((value, k) => ({ obis: KAIFA_LIST3[k]![0], value, scaler: KAIFA_LIST3[k]![1] }));
   }
   return undefined;
 }
@@ -484,6 +477,13 @@ function readNotification(
       return undefined;
     }
     const body = readValue(r);
+    if (body.t === 'number') {
+      // Kaifa list 1: the active power alone, without OBIS code or structure
+      const w = notRead.get('(a lone value: Kaifa list 1 active power)');
+      if (w) w.count++;
+      else notRead.set('(a lone value: Kaifa list 1 active power)', { count: 1, offset: frameAt });
+      return undefined;
+    }
     const list = listItems(body);
     if (list === undefined) {
       fail(
@@ -495,7 +495,7 @@ function readNotification(
     let meterId = options.meterId !== undefined && options.meterId !== '' ? options.meterId : undefined;
     let clock: number | undefined;
     const registers = CHANNELS.map(() => Number.NaN);
-    for (const item of list.items) {
+    for (const item of list) {
       const { obis, value } = item;
       if (obis === '0-0:1.0.0' && value.t === 'bytes' && value.v.length === 12) {
         clock = clockUtc(Uint8Array.from([DlmsTag.OctetString, 12, ...value.v]), options);
