@@ -111,7 +111,7 @@ describe('smt db migrate against the real stores', () => {
                        ('M1', 'active_import_kwh', toDateTime('2026-03-29 00:15:00', 'UTC'), toDate('2026-03-29'), 15, 0.5, 0, 0, 0, 1, 0, 0, 'SE3', 'residential', 'T1', 1, now())`,
       });
       const agg = await ch.query({
-        query: `SELECT sumMerge(value_sum) AS kwh, countMerge(readings) AS n, uniqMerge(meters) AS meters FROM ${db}.rollup_dims_daily WHERE region = 'SE3'`,
+        query: `SELECT sumMerge(value_sum) AS kwh, sumMerge(readings) AS n, uniqMerge(meters) AS meters FROM ${db}.rollup_dims_daily WHERE region = 'SE3'`,
         format: 'JSONEachRow',
       });
       const [row] = await agg.json<{ kwh: number; n: string | number; meters: string | number }>();

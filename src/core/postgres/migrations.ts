@@ -291,6 +291,33 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 6,
+    name: 'ingest-watermarks-by-topic-id',
+    // The offsets ingest has counted, keyed by the topic's id (Kafka gives a recreated topic a new
+    // one) rather than by name and consumer group: a recreated topic or another cluster starts
+    // afresh, and a new consumer group replays into the stores without counting anything twice.
+    // smt.ingest_offsets (by group and name) is no longer read; it stays for the record.
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS smt.ingest_watermarks (
+        topic_id     text NOT NULL,
+        partition    integer NOT NULL,
+        cluster_id   text NOT NULL,
+        topic        text NOT NULL,
+        next_offset  bigint NOT NULL,
+        updated_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (topic_id, partition)
+      )`,
+    ],
+  },
+  {
+    version: 7,
+    name: 'meter-channels',
+    // Which channels a meter reports (canonical channel ids, docs/formats.md). NULL: not declared,
+    // every channel is accepted; declared: readings of any other channel are rejected as
+    // `registry.channel`. No table rewrite: the column has no default.
+    statements: () => [`ALTER TABLE smt.meters ADD COLUMN IF NOT EXISTS channels text[]`],
+  },
+  {
     version: 17,
     name: 'imported-files',
     // `smt import` is idempotent by file content: a file whose checksum is here was produced to

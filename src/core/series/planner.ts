@@ -255,6 +255,8 @@ export function planWrite(input: PlanInput): WritePlan {
       const meter = meters.get(b.meterId)!;
       const base = u.offsets[k]!;
       const cursor = new DayCursor(LocalCalendar.for(meter.timezone));
+      // the registry says which channels the meter has; readings of any other are not its own
+      const undeclared = meter.channelSet ? !meter.channelSet.has(b.channel) : false;
       const rejectedReadings: RejectedReadingsLetter['readings'] = [];
       const accepted: number[] = [];
       let blockVersion = 0;
@@ -279,9 +281,10 @@ export function planWrite(input: PlanInput): WritePlan {
         }
         const state = columns.states[base + j]!;
         const pos = w.day.intervalMinutes === b.intervalMinutes ? positionOf(w.day, start) : -1;
-        if (state === ValidationState.Failed || pos < 0) {
-          const rules =
-            state === ValidationState.Failed
+        if (state === ValidationState.Failed || pos < 0 || undeclared) {
+          const rules = undeclared
+            ? ['registry.channel']
+            : state === ValidationState.Failed
               ? rulesOf(columns.ruleMask[base + j]!)
               : [w.day.intervalMinutes === b.intervalMinutes ? 'series.alignment' : 'series.interval_length'];
           out.rejected++;
@@ -363,7 +366,13 @@ export function planWrite(input: PlanInput): WritePlan {
     }
     const recheck = [...w.recheck].filter((p) => !w.positions.has(p));
     if (recheck.length > 0)
-      rechecks.push({ day: w.stored!, positions: recheck.sort((a, b) => a - b), meter: w.meter });
+      rechecks.push({
+        day: w.stored!,
+        positions: recheck.sort((a, b) => a - b),
+        meter: w.meter,
+        // what an interrupted attempt replaced is not known here; the analytics store looks
+        replaces: recheck,
+      });
     if (w.positions.size === 0) continue;
     const day = w.day;
     let version = 0;
@@ -374,7 +383,10 @@ export function planWrite(input: PlanInput): WritePlan {
     day.writer = writer.name;
     day.reason = writer.reason;
     days.push(day);
-    changes.push({ day, positions: [...w.positions].sort((a, b) => a - b), meter: w.meter });
+    const positions = [...w.positions].sort((a, b) => a - b);
+    const before = w.stored?.values;
+    const replaces = before ? positions.filter((p) => !Number.isNaN(before[p]!)) : [];
+    changes.push({ day, positions, meter: w.meter, ...(replaces.length > 0 ? { replaces } : {}) });
   }
   out.lateTouches = late.length;
   for (const t of late) {
