@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { WIRE_FORMATS, type WireFormat } from '../core/codecs/types.js';
 import { UsageError } from '../core/errors.js';
+import { type IntervalMinutes, isIntervalMinutes } from '../core/readings/block.js';
 import { type ValidateFileReport, validateFile } from '../core/vee/validate-file.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { renderKeyValues, renderTable, writeResult } from '../ui/output.js';
@@ -46,6 +47,10 @@ Exit codes: 0 when the file decodes, even if rules fail readings (it is a dry ru
         'instant to validate at, ISO-8601 with offset (future and late are measured from it); default: now',
     }),
     meter: Flags.string({ description: 'meter id for payloads that carry none (DLMS profile buffers)' }),
+    interval: Flags.integer({
+      description:
+        "interval length in minutes (5, 15, 30, 60) for payloads that carry none: a DLMS buffer's capture period, never assumed",
+    }),
     meters: Flags.string({
       description:
         'meter registry CSV (as `smt meters import` reads): runs the registry rules and uses segment thresholds',
@@ -67,6 +72,7 @@ Exit codes: 0 when the file decodes, even if rules fail readings (it is a dry ru
       timezone: config.string('timezone'),
       now: flags.now === undefined ? undefined : parseNow(flags.now),
       meterId: flags.meter,
+      intervalMinutes: intervalFlag(flags.interval),
       metersFile: flags.meters,
       limit: flags.limit,
     });
@@ -157,4 +163,9 @@ function renderReport(r: ValidateFileReport): string {
       parts.push(`showing ${r.failures.items.length} of ${r.failures.count} rule firings (--limit)`);
   }
   return parts.join('\n');
+}
+
+function intervalFlag(minutes: number | undefined): IntervalMinutes | undefined {
+  if (minutes === undefined || isIntervalMinutes(minutes)) return minutes;
+  throw new UsageError(`--interval ${minutes}: expected 5, 15, 30 or 60`);
 }

@@ -98,7 +98,7 @@ describe('codecs API', () => {
       values: Array.from({ length: 96 }, (_, i) => i / 1000),
     });
     for (const f of ['json', 'csv', 'dlms', 'nem12'] as const) {
-      const r = decode(f, encode(f, [b]), { meterId: b.meterId });
+      const r = decode(f, encode(f, [b]), { meterId: b.meterId, intervalMinutes: 15 });
       expect(r.failures).toEqual([]);
       expect(r.blocks.map(plain)).toEqual([plain(b)]);
     }
@@ -128,9 +128,11 @@ describe('decode options: every format honours the options it can use', () => {
     const nem = decode('nem12', encode('nem12', [b]), { meterId: 'X' }).failures[0]!;
     expect(nem.location).toEqual({ line: 2, record: '200', field: 'NMI' });
     // DLMS names no meter: the option is its meter id; '' = none, in every format
-    expect(decode('dlms', encode('dlms', [b]), { meterId: 'K' }).blocks[0]!.meterId).toBe('K');
+    expect(
+      decode('dlms', encode('dlms', [b]), { intervalMinutes: 15, meterId: 'K' }).blocks[0]!.meterId,
+    ).toBe('K');
     for (const f of ['json', 'csv', 'nem12'] as const)
-      expect(decode(f, encode(f, [b]), { meterId: '' }).failures, f).toEqual([]);
+      expect(decode(f, encode(f, [b]), { meterId: '', intervalMinutes: 15 }).failures, f).toEqual([]);
     // other failures carry no code
     expect(decode('json', '{"v":2}').failures.every((x) => x.code === undefined)).toBe(true);
   });

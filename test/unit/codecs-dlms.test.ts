@@ -73,7 +73,7 @@ function only(failures: DecodeFailure[]): DecodeFailure {
 
 describe('DLMS profile buffer: decoding', () => {
   it('decodes a hand-assembled buffer: register differences, compact clocks, mixed integer types, null values', () => {
-    const r = decode('dlms', HAND, { meterId: 'M1' });
+    const r = decode('dlms', HAND, { intervalMinutes: 15, meterId: 'M1' });
     expect(r.failures).toEqual([]);
     expect(r.blocks.map(plain)).toEqual([
       {
@@ -104,8 +104,8 @@ describe('DLMS profile buffer: decoding', () => {
 
   it('accepts the same buffer as hex text', () => {
     const hex = Array.from(HAND, (b) => b.toString(16).padStart(2, '0')).join(' ');
-    expect(decode('dlms', hex, { meterId: 'M1' }).blocks.map(plain)).toEqual(
-      decode('dlms', HAND, { meterId: 'M1' }).blocks.map(plain),
+    expect(decode('dlms', hex, { intervalMinutes: 15, meterId: 'M1' }).blocks.map(plain)).toEqual(
+      decode('dlms', HAND, { intervalMinutes: 15, meterId: 'M1' }).blocks.map(plain),
     );
   });
 
@@ -127,9 +127,10 @@ describe('DLMS profile buffer: decoding', () => {
         ...u32(250),
         ...u16(0),
       ]);
-    const a = decode('dlms', local(-60), { meterId: 'M' });
+    const a = decode('dlms', local(-60), { intervalMinutes: 15, meterId: 'M' });
     expect(iso(a.blocks[0]!.starts[0]!)).toBe('2026-03-10T00:00:00.000Z');
     const b = decode('dlms', local(60), {
+      intervalMinutes: 15,
       meterId: 'M',
       dlms: { ...DEFAULT_DLMS_PROFILE, deviationSign: 'utc-offset' },
     });
@@ -156,10 +157,18 @@ describe('DLMS profile buffer: decoding', () => {
         ...u32(1),
         ...u16(0),
       ]);
-    const summer = decode('dlms', entry(0x80), { meterId: 'M', timezone: 'Europe/Stockholm' });
+    const summer = decode('dlms', entry(0x80), {
+      intervalMinutes: 15,
+      meterId: 'M',
+      timezone: 'Europe/Stockholm',
+    });
     expect(summer.failures).toEqual([]);
     expect(iso(summer.blocks[0]!.starts[0]!)).toBe('2026-10-25T00:15:00.000Z');
-    const winter = decode('dlms', entry(0x00), { meterId: 'M', timezone: 'Europe/Stockholm' });
+    const winter = decode('dlms', entry(0x00), {
+      intervalMinutes: 15,
+      meterId: 'M',
+      timezone: 'Europe/Stockholm',
+    });
     expect(iso(winter.blocks[0]!.starts[0]!)).toBe('2026-10-25T01:15:00.000Z');
   });
 
@@ -180,7 +189,7 @@ describe('DLMS profile buffer: decoding', () => {
       ...u32(10),
       ...u16(0),
     ]);
-    const r = decode('dlms', buf, { meterId: 'M' });
+    const r = decode('dlms', buf, { intervalMinutes: 15, meterId: 'M' });
     expect(r.failures).toEqual([]);
     expect(Array.from(r.blocks[0]!.starts)).toEqual([START]);
   });
@@ -202,7 +211,7 @@ describe('DLMS profile buffer: decoding', () => {
       ...e(0, 30, 130),
       ...e(1, 0, 200),
     ]);
-    const r = decode('dlms', buf, { meterId: 'M' });
+    const r = decode('dlms', buf, { intervalMinutes: 15, meterId: 'M' });
     expect(r.failures).toEqual([]);
     expect(Array.from(r.blocks[0]!.starts)).toEqual([0, 15, 30, 45].map((m) => START + m * MIN));
     expect(Array.from(r.blocks[0]!.values)).toEqual([0.01, 0.02, Number.NaN, Number.NaN]);
@@ -239,7 +248,7 @@ describe('DLMS profile buffer: decoding', () => {
       0x42,
     ];
     const buf = Uint8Array.from([0x01, 0x02, ...e(0, 30, 12, 2301), ...e(1, 0, 7, 2299)]);
-    const r = decode('dlms', buf, { meterId: 'M', dlms: profile });
+    const r = decode('dlms', buf, { intervalMinutes: 15, meterId: 'M', dlms: profile });
     expect(r.failures).toEqual([]);
     // 12 × 10 Wh = 0.12 kWh in the half hour ending 00:30; 2301 × 0.1 V
     expect(r.blocks.map(plain)).toEqual([
@@ -267,11 +276,11 @@ describe('DLMS profile buffer: decoding', () => {
   });
 
   it('an empty buffer is valid but empty (a warning, no failure); an all-null column makes no block', () => {
-    const empty = decode('dlms', Uint8Array.from([0x01, 0x00]), { meterId: 'M' });
+    const empty = decode('dlms', Uint8Array.from([0x01, 0x00]), { intervalMinutes: 15, meterId: 'M' });
     expect(empty).toMatchObject({ blocks: [], failures: [] });
     expect(empty.warnings).toHaveLength(1);
     const b = encode('dlms', [block({ start: START, values: [1, 2] })]) as Uint8Array;
-    const r = decode('dlms', b, { meterId: 'M' });
+    const r = decode('dlms', b, { intervalMinutes: 15, meterId: 'M' });
     expect(r.blocks.map((x) => x.channel)).toEqual(['active_import_kwh']);
     expect(r.warnings[0]!.message).toBe(
       '1.0.2.8.0.255 (active_export_kwh) carries no values in this buffer: no block',
@@ -281,7 +290,7 @@ describe('DLMS profile buffer: decoding', () => {
 
 describe('DLMS profile buffer: failures at the exact byte', () => {
   const fail = (bytes: number[], options = {}) =>
-    only(decode('dlms', Uint8Array.from(bytes), { meterId: 'M', ...options }).failures);
+    only(decode('dlms', Uint8Array.from(bytes), { intervalMinutes: 15, meterId: 'M', ...options }).failures);
   const entry0 = [0x02, 0x04, ...dt(2026, 3, 10, 0, 0), ...u8(0), ...u32(0), ...u16(0)];
 
   it('the root is not an array', () => {
@@ -382,15 +391,18 @@ describe('DLMS profile buffer: failures at the exact byte', () => {
   });
 
   it('no meter id, bad hex, a bad profile configuration', () => {
-    expect(only(decode('dlms', HAND).failures).message).toBe(
+    expect(only(decode('dlms', HAND, { intervalMinutes: 15 }).failures).message).toBe(
       'a DLMS profile buffer carries no meter id: give one (the Kafka message key or --meter)',
     );
-    expect(only(decode('dlms', '01 0g', { meterId: 'M' }).failures)).toMatchObject({
+    expect(only(decode('dlms', '01 0g', { intervalMinutes: 15, meterId: 'M' }).failures)).toMatchObject({
       location: { field: 'hex', byteOffset: 4 },
       found: '"g"',
     });
-    expect(only(decode('dlms', '01 0', { meterId: 'M' }).failures).found).toBe('an odd number of hex digits');
+    expect(only(decode('dlms', '01 0', { intervalMinutes: 15, meterId: 'M' }).failures).found).toBe(
+      'an odd number of hex digits',
+    );
     const r = decode('dlms', HAND, {
+      intervalMinutes: 15,
       meterId: 'M',
       dlms: {
         capturePeriodSeconds: 600,
@@ -438,7 +450,10 @@ describe('DLMS profile buffer: every prefix of a valid buffer fails cleanly at i
   ];
   for (const [name, buf, profile] of buffers) {
     it(`${name} (${buf.length} bytes)`, () => {
-      const options = profile === undefined ? { meterId: 'M' } : { meterId: 'M', dlms: profile };
+      const options =
+        profile === undefined
+          ? { meterId: 'M', intervalMinutes: 15 as const }
+          : { meterId: 'M', dlms: profile };
       expect(decode('dlms', buf, options).failures).toEqual([]);
       for (let k = 0; k < buf.length; k++) {
         const r = decode('dlms', buf.subarray(0, k), options);
@@ -462,8 +477,10 @@ describe('DLMS profile buffer: every prefix of a valid buffer fails cleanly at i
     expect(r.length('x')).toBe(0xffffffff);
     expect(() => r.bytes(0xffffffff, 'x')).toThrow(/^truncated at byte 5/);
     expect(
-      decode('dlms', Uint8Array.from([0x01, 0x84, 0xff, 0xff, 0xff, 0xff]), { meterId: 'M' }).failures[0]!
-        .location.byteOffset,
+      decode('dlms', Uint8Array.from([0x01, 0x84, 0xff, 0xff, 0xff, 0xff]), {
+        intervalMinutes: 15,
+        meterId: 'M',
+      }).failures[0]!.location.byteOffset,
     ).toBe(6);
   });
 });
@@ -485,7 +502,7 @@ describe('DLMS profile buffer: encoding and round trips', () => {
       const buf = encode('dlms', [imp, exp], {
         dlms: { clock, deviation: -60, baseline: { active_import_kwh: 123_456_789 } },
       }) as Uint8Array;
-      const r = decode('dlms', buf, { meterId: 'M000001' });
+      const r = decode('dlms', buf, { intervalMinutes: 15, meterId: 'M000001' });
       expect(r.failures).toEqual([]);
       expect(r.blocks.map(plain)).toEqual([plain(imp), plain(exp)]);
     }
@@ -508,8 +525,11 @@ describe('DLMS profile buffer: encoding and round trips', () => {
     expect(() => encode('dlms', [block({ channel: 'voltage_v', start: START, values: [1] })])).toThrow(
       /no column for voltage_v/,
     );
-    expect(() => encode('dlms', [block({ interval: 30, start: START, values: [1] })])).toThrow(
-      /30-minute intervals/,
-    );
+    const quarterHourly = { ...DEFAULT_DLMS_PROFILE, capturePeriodSeconds: 900 };
+    expect(() =>
+      encode('dlms', [block({ interval: 30, start: START, values: [1] })], {
+        dlms: { profile: quarterHourly },
+      }),
+    ).toThrow(/30-minute intervals/);
   });
 });

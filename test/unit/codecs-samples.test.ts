@@ -66,7 +66,10 @@ describe('samples/', () => {
       const bytes = read(name);
       const input = name.endsWith('.hex') ? bytes.toString('utf8') : new Uint8Array(bytes);
       const format = detectFormat(input, name)!;
-      const r = decode(format, input, { meterId: name.includes('M000004') ? 'M000004' : undefined });
+      const r = decode(format, input, {
+        meterId: name.includes('M000004') ? 'M000004' : undefined,
+        intervalMinutes: 15,
+      });
       expect(r.failures).toEqual([]);
       expect(r.blocks).toHaveLength(n);
       expect(r.blocks.map((b) => `${b.meterId} ${b.channel} ${b.values.length}`)).toEqual(summary);
@@ -80,7 +83,10 @@ describe('samples/', () => {
   });
 
   it('the DLMS sample clock is CET (deviation -60): the first interval starts at 2026-01-14T23:00Z', () => {
-    const r = decode('dlms', new Uint8Array(read('dlms/load-profile-M000004.bin')), { meterId: 'M000004' });
+    const r = decode('dlms', new Uint8Array(read('dlms/load-profile-M000004.bin')), {
+      intervalMinutes: 15,
+      meterId: 'M000004',
+    });
     expect(new Date(r.blocks[0]!.starts[0]!).toISOString()).toBe('2026-01-14T23:00:00.000Z');
   });
 
@@ -98,7 +104,10 @@ describe('samples/', () => {
   });
 
   it('invalid/dlms-truncated.hex fails at byte 100', () => {
-    const r = decode('dlms', read('invalid/dlms-truncated.hex').toString('utf8'), { meterId: 'M000004' });
+    const r = decode('dlms', read('invalid/dlms-truncated.hex').toString('utf8'), {
+      intervalMinutes: 15,
+      meterId: 'M000004',
+    });
     expect(r.failures.map((f) => f.location.byteOffset)).toEqual([100]);
   });
 

@@ -99,6 +99,27 @@ function dlmsWithoutDeviation(block: ReadingBlock): Buffer {
 }
 
 let offset = 0;
+/** Two entries of the default DLMS profile, 2000-01-01 and 2099-01-01 (issue 8: 7 million readings before the bound). */
+function centuryBuffer(): Buffer {
+  const clock = (y: number) => [0x09, 0x0c, y >> 8, y & 0xff, 1, 1, 0xff, 0, 0, 0, 0, 0, 0, 0];
+  const entry = (y: number, v: number) => [
+    0x02,
+    0x04,
+    ...clock(y),
+    0x11,
+    0,
+    0x06,
+    0,
+    0,
+    v >> 8,
+    v & 0xff,
+    0x12,
+    0,
+    0,
+  ];
+  return Buffer.from([0x01, 0x02, ...entry(2000, 1000), ...entry(2099, 2000)]);
+}
+
 function msg(key: string | null, value: Buffer | null, format: string | null): ConsumedMessage {
   return {
     topic: 'smt.readings.raw',
@@ -133,7 +154,7 @@ const cases: Case[] = [
   { name: 'valid CSV', message: msg('DP-2', bytes('csv', day('DP-2')), 'csv'), rule: null, meterId: 'DP-2' },
   {
     name: 'valid DLMS',
-    message: msg('DP-3', bytes('dlms', day('DP-3')), 'dlms'),
+    message: msg('DP-3', bytes('dlms', day('DP-3')), 'dlms; interval=15'),
     rule: null,
     meterId: 'DP-3',
   },
@@ -145,7 +166,7 @@ const cases: Case[] = [
   },
   {
     name: 'DLMS clock without deviation: decoded in the meter’s zone',
-    message: msg('DP-DLMS-TZ', dlmsWithoutDeviation(day('DP-DLMS-TZ')), 'dlms'),
+    message: msg('DP-DLMS-TZ', dlmsWithoutDeviation(day('DP-DLMS-TZ')), 'dlms; interval=15'),
     rule: null,
     meterId: 'DP-DLMS-TZ',
   },
@@ -187,7 +208,26 @@ const cases: Case[] = [
     message: msg('DP-1', Buffer.from('{"v":1,"meter":"DP-1","channel":'), 'json'),
     rule: 'decode',
   },
-  { name: 'undecodable DLMS', message: msg('DP-3', Buffer.from([1, 2, 3]), 'dlms'), rule: 'decode' },
+  {
+    name: 'undecodable DLMS',
+    message: msg('DP-3', Buffer.from([1, 2, 3]), 'dlms; interval=15'),
+    rule: 'decode',
+  },
+  {
+    name: 'a 54-byte DLMS buffer whose clocks span 99 years',
+    message: msg('DP-3', centuryBuffer(), 'dlms; interval=15'),
+    rule: 'decode',
+  },
+  {
+    name: 'DLMS without a capture period in the header (not assumed)',
+    message: msg('DP-3', bytes('dlms', day('DP-3')), 'dlms'),
+    rule: 'decode',
+  },
+  {
+    name: 'a format header with an unknown parameter',
+    message: msg('DP-3', bytes('dlms', day('DP-3')), 'dlms; interval=7'),
+    rule: 'message.format',
+  },
   { name: 'undecodable NEM12', message: msg(NMI, Buffer.from('100,NEM12\n'), 'nem12'), rule: 'decode' },
   {
     name: 'key ≠ payload meter (JSON)',
@@ -238,7 +278,7 @@ const cases: Case[] = [
   },
   {
     name: 'null key DLMS (the buffer names no meter)',
-    message: msg(null, bytes('dlms', day('DP-3')), 'dlms'),
+    message: msg(null, bytes('dlms', day('DP-3')), 'dlms; interval=15'),
     rule: 'decode',
   },
   { name: 'empty key, empty payload', message: msg('', Buffer.alloc(0), 'json'), rule: 'message.empty' },
@@ -324,6 +364,16 @@ describe('in-thread and pool stages: one decode + validate path', () => {
     expect(reason('null key, unknown meter')).toBe('meter NOPE is not registered');
     expect(reason('null key DLMS (the buffer names no meter)')).toMatch(/carries no meter id/);
     expect(reason('missing format header')).toMatch(/smt-format is missing/);
+    expect(centuryBuffer().length).toBe(54);
+    expect(reason('a 54-byte DLMS buffer whose clocks span 99 years')).toMatch(
+      /^the profile buffer's clocks span .* would be 6942722 readings; at most 44640 are taken from one buffer .*\(byte 0, clock\)$/,
+    );
+    expect(reason('DLMS without a capture period in the header (not assumed)')).toMatch(
+      /the capture period is not in the payload/,
+    );
+    expect(reason('a format header with an unknown parameter')).toBe(
+      'header smt-format is "dlms; interval=7": parameter "interval=7" is not interval=5, 15, 30 or 60',
+    );
   });
 
   it('validates with the meter’s registry entry whether or not the message has a key', () => {

@@ -179,12 +179,16 @@ describe('decodeAndValidate (in-thread)', () => {
   it('takes meter ids from the task for DLMS buffers', () => {
     const dlms = [encode('dlms', [meterDay('D1')]), encode('dlms', [meterDay('D2')])];
     const r = decodeAndValidate(
-      task({ format: 'dlms', messages: packMessages(dlms), meterIds: ['D1', 'D2'] }),
+      task({
+        formats: ['dlms; interval=15', 'dlms; interval=15'],
+        messages: packMessages(dlms),
+        meterIds: ['D1', 'D2'],
+      }),
     );
     expect(r.rejects).toEqual([]);
     expect(r.meterIds).toEqual(['D1', 'D2']);
     const batch = unpackResult(r);
-    const direct = decode('dlms', dlms[1]!, { meterId: 'D2' }).blocks[0]!;
+    const direct = decode('dlms', dlms[1]!, { meterId: 'D2', intervalMinutes: 15 }).blocks[0]!;
     expect(plain(batch.blocks[1]!)).toEqual(plain(direct));
   });
 });

@@ -22,7 +22,7 @@ function digest(messages: Iterable<SimMessage>): string {
 }
 
 function decodeOk(m: SimMessage): DecodedBlock {
-  const r = decode(m.format, m.value, { meterId: m.key });
+  const r = decode(m.format, m.value, { meterId: m.key, intervalMinutes: 15 });
   expect(r.failures, `${m.kind} ${m.key} ${m.day}`).toEqual([]);
   expect(r.blocks).toHaveLength(1);
   return r.blocks[0]!;
@@ -118,7 +118,7 @@ describe('simulateFleet: every message decodes, except the malformed ones', () =
     let missing = 0;
     messages.forEach((m, i) => {
       expect(m.format).toBe(format);
-      const r = decode(format, m.value, { meterId: m.key });
+      const r = decode(format, m.value, { meterId: m.key, intervalMinutes: 15 });
       if (m.kind === 'malformed') {
         malformed++;
         expect(r.failures.length, m.value.toString('latin1').slice(-80)).toBeGreaterThan(0);

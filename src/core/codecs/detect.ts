@@ -18,6 +18,10 @@ const EXT: Record<string, WireFormat> = {
   hex: 'dlms',
   nem12: 'nem12',
   mdff: 'nem12',
+  xml: 'espi',
+  p1: 'dsmr',
+  dsmr: 'dsmr',
+  hdlc: 'hdlc',
 };
 
 export function detectFormat(input: Uint8Array | string, fileName?: string): WireFormat | undefined {
@@ -33,6 +37,13 @@ export function detectFormat(input: Uint8Array | string, fileName?: string): Wir
 
   if (typeof input !== 'string' && input.length >= 2 && input[0] === DlmsTag.Array && isDlmsStart(input))
     return 'dlms';
+  // HDLC frame: flag, then format type 3 (0xA0..0xAF)
+  if (typeof input !== 'string' && input[0] === 0x7e && (input[1]! & 0xf0) === 0xa0) return 'hdlc';
+  // DSMR P1: identification line /XXX5…, then OBIS lines
+  if (/^\/[A-Za-z]{3}\d/.test(text) && /\n\d{1,3}-\d{1,3}:\d{1,3}\.\d{1,3}\.\d{1,3}\(/.test(text))
+    return 'dsmr';
+  if (text.startsWith('<') && /naesb\.org\/espi|<(\w+:)?(IntervalBlock|UsagePoint)\b/.test(text))
+    return 'espi';
 
   const ext = fileName === undefined ? undefined : /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase();
   const byExt = ext === undefined ? undefined : EXT[ext];

@@ -81,11 +81,20 @@ export enum ClockStatus {
   NotSpecified = 0xff,
 }
 
-const DEVIATION_NOT_SPECIFIED = -0x8000;
+export const DEVIATION_NOT_SPECIFIED = -0x8000;
 
-/** A typical 15-minute energy load profile: clock, AMR status, +A and -A registers in Wh. */
+/**
+ * Readings one buffer may expand to (every value column, gaps included): a month of 1-minute
+ * intervals, the same bound ingest puts on a message (MAX_READINGS_PER_MESSAGE), enforced here
+ * before the columns are allocated.
+ */
+export const DLMS_MAX_READINGS = 31 * 1_440;
+
+/**
+ * A typical energy load profile: clock, AMR status, +A and -A registers in Wh. It names no capture
+ * period: the buffer does not carry one, so the caller supplies it (DecodeOptions.intervalMinutes).
+ */
 export const DEFAULT_DLMS_PROFILE: DlmsProfileConfig = {
-  capturePeriodSeconds: 900,
   captureObjects: [
     { obis: '0.0.1.0.0.255', classId: 8, attribute: 2 },
     { obis: '0.0.96.10.1.255', classId: 1, attribute: 2 },
@@ -171,9 +180,23 @@ function resolveProfile(
       found,
     );
   };
-  const minutes = cfg.capturePeriodSeconds / 60;
-  if (!isIntervalMinutes(minutes))
-    bad('capturePeriodSeconds', '300, 900, 1800 or 3600', String(cfg.capturePeriodSeconds));
+  const periodSeconds =
+    cfg.capturePeriodSeconds ??
+    (options.intervalMinutes === undefined ? undefined : options.intervalMinutes * 60);
+  const minutes = (periodSeconds ?? 0) / 60;
+  if (periodSeconds === undefined) {
+    ok = false;
+    const message =
+      'DLMS profile buffer: the capture period is not in the payload and none was given; give it with `smt validate --interval <minutes>`, the message header `smt-format: dlms; interval=<minutes>`, or capturePeriodSeconds in the DLMS profile (smt does not assume one)';
+    if (sink === undefined) throw new Error(message);
+    sink.fail(
+      message,
+      { field: 'dlms.capturePeriodSeconds' },
+      'a capture period (5, 15, 30 or 60 minutes)',
+      'none',
+    );
+  } else if (!isIntervalMinutes(minutes))
+    bad('capturePeriodSeconds', '300, 900, 1800 or 3600', String(periodSeconds));
   const columns: Column[] = [];
   const seen = new Set<string>();
   cfg.captureObjects.forEach((o, i) => {
@@ -215,7 +238,7 @@ function resolveProfile(
   if (!ok) return undefined;
   const p: Profile = {
     columns,
-    periodMs: cfg.capturePeriodSeconds * 1000,
+    periodMs: periodSeconds! * 1000,
     interval: minutes as IntervalMinutes,
     deviationSign: cfg.deviationSign ?? 'dlms',
   };
@@ -295,7 +318,7 @@ function readNumber(r: AxdrReader, what: string): number {
   }
 }
 
-interface Clock {
+export interface Clock {
   /** wall-clock time read as if UTC, ms */
   wall: number;
   deviation: number;
@@ -304,7 +327,7 @@ interface Clock {
 }
 
 /** COSEM date-time; undefined for a null clock (null-data, empty octet-string, or not specified). */
-function readClock(r: AxdrReader): Clock | undefined {
+export function readClock(r: AxdrReader): Clock | undefined {
   // constant labels: they are only joined with r.context when a read fails
   const what = 'clock';
   const at = r.offset;
@@ -375,7 +398,7 @@ function readClock(r: AxdrReader): Clock | undefined {
 }
 
 /** Wall-clock time in an IANA zone → UTC; on the fall-back hour the clock status DST bit decides. */
-function wallToUtc(wall: number, zone: string, clockStatus: number): number | undefined {
+export function wallToUtc(wall: number, zone: string, clockStatus: number): number | undefined {
   const d = new Date(wall);
   const dt = DateTime.fromObject(
     {
@@ -568,6 +591,18 @@ export function decodeDlms(
     return [];
   }
 
+  // A few entries far apart expand into a gap of missing intervals: bound that before allocating.
+  const span = Math.round((entries[entries.length - 1]!.at - entries[0]!.at) / profile.periodMs) + 1;
+  if (span * valueCols.length > DLMS_MAX_READINGS) {
+    sink.fail(
+      `the profile buffer's clocks span ${new Date(entries[0]!.at).toISOString()} … ${new Date(entries[entries.length - 1]!.at).toISOString()}: ${span} capture periods × ${valueCols.length} value columns would be ${span * valueCols.length} readings; at most ${DLMS_MAX_READINGS} are taken from one buffer (check the clocks, or split the buffer)`,
+      { byteOffset: 0, field: 'clock' },
+      `at most ${DLMS_MAX_READINGS} readings`,
+      String(span * valueCols.length),
+    );
+    return [];
+  }
+
   const blocks: DecodedBlock[] = [];
   valueCols.forEach((ci, j) => {
     const col = cols[ci]!;
@@ -640,7 +675,8 @@ function columnBlock(
  */
 export function encodeDlms(blocks: readonly ReadingBlock[], options: DlmsEncodeOptions = {}): Uint8Array {
   const cfg = options.profile ?? DEFAULT_DLMS_PROFILE;
-  const p = resolveProfile(cfg, {}, undefined)!;
+  const interval = blocks[0]?.intervalMinutes ?? 15;
+  const p = resolveProfile(cfg, { intervalMinutes: interval }, undefined)!;
   const byChannel = new Map<Channel, ReadingBlock>();
   for (const b of blocks) {
     if (b.intervalMinutes !== p.interval)

@@ -9,10 +9,20 @@ import { InvalidDataError } from '../errors.js';
 import type { ReadingBlock } from '../readings/block.js';
 import { decodeCsv, encodeCsv } from './csv.js';
 import { decodeDlms, encodeDlms } from './dlms.js';
+import { decodeDsmr } from './dsmr.js';
+import { decodeEspi } from './espi.js';
 import { FailureSink } from './failures.js';
+import { decodeHdlc } from './hdlc.js';
 import { decodeJson, encodeJson } from './json.js';
 import { decodeNem12, encodeNem12 } from './nem12.js';
-import type { DecodeFailure, DecodeOptions, DecodeResult, EncodeOptions, WireFormat } from './types.js';
+import {
+  type DecodeFailure,
+  type DecodeOptions,
+  type DecodeResult,
+  type EncodeOptions,
+  WIRE_FORMATS,
+  type WireFormat,
+} from './types.js';
 
 export { AxdrError, AxdrReader, AxdrWriter } from './axdr.js';
 export { CSV_COLUMNS } from './csv.js';
@@ -26,6 +36,8 @@ export {
   parseHex,
   parseObis,
 } from './dlms.js';
+export { crc16Arc } from './dsmr.js';
+export { crc16X25 } from './hdlc.js';
 export { JSON_BLOCK_VERSION, JSON_MAX_READINGS } from './json.js';
 export { NEM_MARKET_OFFSET_MINUTES, Nem12QualityFlag, nem12Channel } from './nem12.js';
 export * from './types.js';
@@ -46,11 +58,17 @@ export function decode(
         return sink.result(decodeDlms(input, options, sink));
       case 'nem12':
         return sink.result(decodeNem12(input, options, sink));
+      case 'dsmr':
+        return sink.result(decodeDsmr(input, options, sink));
+      case 'hdlc':
+        return sink.result(decodeHdlc(input, options, sink));
+      case 'espi':
+        return sink.result(decodeEspi(input, options, sink));
       default:
         sink.fail(
           `unknown payload format ${JSON.stringify(format)}`,
           {},
-          'json, csv, dlms or nem12',
+          WIRE_FORMATS.join(', '),
           String(format),
         );
         return sink.result([]);
@@ -80,6 +98,10 @@ export function encode(
       return encodeDlms(blocks, options.dlms);
     case 'nem12':
       return encodeNem12(blocks, options.nem12);
+    case 'dsmr':
+    case 'hdlc':
+    case 'espi':
+      throw new Error(`smt reads ${format} but does not write it`);
     default:
       throw new Error(`unknown payload format ${JSON.stringify(format)}`);
   }

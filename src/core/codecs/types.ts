@@ -5,7 +5,7 @@
  */
 import type { Channel, IntervalMinutes, ReadingBlock } from '../readings/block.js';
 
-export const WIRE_FORMATS = ['json', 'csv', 'dlms', 'nem12'] as const;
+export const WIRE_FORMATS = ['json', 'csv', 'dlms', 'nem12', 'dsmr', 'hdlc', 'espi'] as const;
 export type WireFormat = (typeof WIRE_FORMATS)[number];
 
 export function isWireFormat(s: string): s is WireFormat {
@@ -74,8 +74,13 @@ export interface DlmsCaptureObject {
 export interface DlmsProfileConfig {
   /** capture_objects (attribute 3 of the profile generic), in buffer column order */
   captureObjects: DlmsCaptureObject[];
-  /** capture_period in seconds (attribute 4); must be 300, 900, 1800 or 3600 */
-  capturePeriodSeconds: number;
+  /**
+   * capture_period in seconds (attribute 4); must be 300, 900, 1800 or 3600. The buffer does not
+   * carry it: when omitted, DecodeOptions.intervalMinutes (`smt validate --interval`, the
+   * `smt-format: dlms; interval=15` header) supplies it, and without either the decode is refused
+   * rather than re-timed on an assumed period.
+   */
+  capturePeriodSeconds?: number;
   /**
    * IANA zone of the meter's clock, used only for entries whose deviation is 0x8000 (not specified).
    * Falls back to DecodeOptions.timezone.
@@ -98,7 +103,7 @@ export interface DlmsProfileConfig {
  * |---|---|---|---|---|
  * | meterId | fallback + mismatch check | fallback + mismatch check | the meter id (required) | mismatch check |
  * | channel | fallback | fallback | ignored: the profile's capture objects name channels | ignored: suffix + UOM fix it |
- * | intervalMinutes | fallback | fallback | ignored: the profile's capture period | ignored: 200 IntervalLength |
+ * | intervalMinutes | fallback | fallback | the capture period when the profile gives none (else refused) | ignored: 200 IntervalLength |
  * | timezone | ignored: times carry an offset | ignored: times carry an offset | clocks without deviation | ignored: market time is UTC+10 |
  * | dlms | — | — | capture objects | — |
  * | sourceName, maxFailures | every format | | | |
@@ -168,6 +173,8 @@ export interface DecodedBlock extends ReadingBlock {
   nem12?: Nem12Details;
   /** DLMS clock status byte of the entry that closed each interval (0xFF = not specified) */
   clockStatus?: Uint8Array;
+  /** Green Button / ESPI ReadingQuality code per reading (255 = none given); see quality-espi.ts */
+  espiQuality?: Uint8Array;
 }
 
 export interface DecodeResult {

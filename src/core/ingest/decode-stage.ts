@@ -13,8 +13,8 @@
  *   4. every VEE rule whose inputs the context carries, once per reading (engine.validateBlock)
  */
 import { decode } from '../codecs/index.js';
-import { type DecodeFailure, type DecodeOptions, isWireFormat, type WireFormat } from '../codecs/types.js';
-import type { ConsumedMessage } from '../kafka/messages.js';
+import { type DecodeFailure, type DecodeOptions, WIRE_FORMATS } from '../codecs/types.js';
+import { type ConsumedMessage, type ParsedFormatHeader, parseFormatHeader } from '../kafka/messages.js';
 import type { ReadingBlock } from '../readings/block.js';
 import type { ValidationContext } from '../vee/context.js';
 import { ValidationColumns, type VeeEngine } from '../vee/engine.js';
@@ -75,13 +75,10 @@ export function precheck(m: RawInput): DecodedMessage['reject'] {
   if (m.format === null)
     return {
       rule: 'message.format',
-      reason: 'header smt-format is missing; set it to json, csv, dlms or nem12',
+      reason: `header smt-format is missing; set it to ${WIRE_FORMATS.join(', ')}`,
     };
-  if (!isWireFormat(m.format))
-    return {
-      rule: 'message.format',
-      reason: `header smt-format is "${m.format}"; expected json, csv, dlms or nem12`,
-    };
+  const parsed = parseFormatHeader(m.format);
+  if (!parsed.ok) return { rule: 'message.format', reason: parsed.reason };
   return null;
 }
 
@@ -107,7 +104,9 @@ export function decodeAndValidateMessage(
       shared?.timezone ?? (key === undefined ? undefined : registry?.get(key)?.timezone) ?? ctx.timezone,
   };
   if (key !== undefined) decodeOptions.meterId = key;
-  const result = decode(m.format as WireFormat, m.value!, decodeOptions);
+  const header = parseFormatHeader(m.format!) as Extract<ParsedFormatHeader, { ok: true }>;
+  if (header.intervalMinutes !== undefined) decodeOptions.intervalMinutes = header.intervalMinutes;
+  const result = decode(header.format, m.value!, decodeOptions);
   if (result.failures.length > 0) {
     const mismatch = result.failures.find((f) => f.code === 'METER_MISMATCH');
     if (mismatch)

@@ -2,7 +2,7 @@ import kafkajs from 'kafkajs';
 import type { SmtConfig } from '../config/config.js';
 import { createKafka } from './client.js';
 import { kafkaCall } from './errors.js';
-import { FORMAT_HEADER, type RawMessage } from './messages.js';
+import { FORMAT_HEADER, formatHeaderValue, type RawMessage } from './messages.js';
 
 /** smt's producer interface; kafkajs stays behind it (it is in maintenance mode). */
 export interface MessageProducer {
@@ -55,7 +55,7 @@ export async function createProducer(
           messages: chunk.map((m) => ({
             key: m.key,
             value: m.value,
-            headers: { [FORMAT_HEADER]: m.format },
+            headers: { [FORMAT_HEADER]: formatHeaderValue(m.format, m.intervalMinutes) },
             ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
           })),
         });

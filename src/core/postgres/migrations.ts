@@ -382,4 +382,22 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
       ]),
     ],
   },
+  {
+    version: 17,
+    name: 'imported-files',
+    // `smt import` is idempotent by file content: a file whose checksum is here was produced to
+    // the raw topic in full and is skipped unless --force.
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS smt.imported_files (
+        sha256       text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+        file_name    text NOT NULL,
+        bytes        bigint NOT NULL CHECK (bytes >= 0),
+        formats      text NOT NULL,
+        messages     bigint NOT NULL CHECK (messages >= 0),
+        readings     bigint NOT NULL CHECK (readings >= 0),
+        topic        text NOT NULL,
+        imported_at  timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
 ];

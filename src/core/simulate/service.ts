@@ -260,7 +260,13 @@ export async function runSimulation(
     let batchReadings = 0;
     let batchBytes = 0;
     for (const m of sim) {
-      batch.push({ key: m.key, value: m.value, format: m.format });
+      // a DLMS buffer does not carry its capture period: the format header does
+      batch.push({
+        key: m.key,
+        value: m.value,
+        format: m.format,
+        ...(m.format === 'dlms' ? { intervalMinutes: sim.intervalMinutes } : {}),
+      });
       batchReadings += m.readings;
       batchBytes += m.value.length;
       if (batch.length >= batchSize) {

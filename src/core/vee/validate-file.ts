@@ -17,7 +17,7 @@ import {
   type WireFormat,
 } from '../codecs/index.js';
 import { InvalidDataError, UsageError } from '../errors.js';
-import type { Channel } from '../readings/block.js';
+import type { Channel, IntervalMinutes } from '../readings/block.js';
 import { ValidationState } from '../readings/quality.js';
 import { parseMeterCsv } from '../registry/meter-csv.js';
 import { assertTimeZone } from '../time/calendar.js';
@@ -39,6 +39,8 @@ export interface ValidateFileOptions {
   now?: number;
   /** meter id for payloads that carry none (DLMS) */
   meterId?: string;
+  /** interval length for payloads that carry none (a DLMS buffer's capture period) */
+  intervalMinutes?: IntervalMinutes;
   /** registry CSV (as for `smt meters import`): enables the registry rules and segment thresholds */
   metersFile?: string;
   /** how many reading failures and decode failures to list; default 20 */
@@ -144,12 +146,13 @@ export function validateFile(options: ValidateFileOptions): ValidateFileReport {
     timezone,
     sourceName: path.basename(options.file),
     ...(options.meterId === undefined ? {} : { meterId: options.meterId }),
+    ...(options.intervalMinutes === undefined ? {} : { intervalMinutes: options.intervalMinutes }),
   });
   if (decoded.blocks.length === 0) {
     if (decoded.failures.length > 0)
       throw new DecodeError(
         decoded.failures,
-        `Fix the ${format} file at the place named${format === 'dlms' ? ' (a DLMS buffer needs --meter)' : ''}, or check --format.`,
+        `Fix the ${format} file at the place named${format === 'dlms' ? ' (a DLMS buffer needs --meter and --interval)' : ''}, or check --format.`,
       );
     throw new InvalidDataError(`${options.file} holds no readings`, {
       code: 'NO_READINGS',
