@@ -173,7 +173,7 @@ function resolveProfile(
   };
   const minutes = cfg.capturePeriodSeconds / 60;
   if (!isIntervalMinutes(minutes))
-    bad('capturePeriodSeconds', '300, 900, 1800 or 3600', String(cfg.capturePeriodSeconds));
+    bad('capturePeriodSeconds', '60, 300, 600, 900, 1800 or 3600', String(cfg.capturePeriodSeconds));
   const columns: Column[] = [];
   const seen = new Set<string>();
   cfg.captureObjects.forEach((o, i) => {
