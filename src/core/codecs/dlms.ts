@@ -16,8 +16,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Channel, IntervalMinutes, ReadingBlock } from '../readings/block.js';
-import { isIntervalMinutes, NO_SEQUENCE } from '../readings/block.js';
-import { channelIdOf } from '../readings/block.js';
+import { channelIdOf, isIntervalMinutes, NO_SEQUENCE } from '../readings/block.js';
 import { parseChannel } from '../readings/channel.js';
 import { AxdrError, AxdrReader, AxdrWriter, DlmsTag, tagName } from './axdr.js';
 import type { FailureSink } from './failures.js';
@@ -214,12 +213,10 @@ function resolveProfile(
       );
       col.role = 'ignore';
     } else if (role === 'value') {
-      if (channel === null)
-        bad(`captureObjects[${i}].channel`, 'a channel for a value column', 'nothing');
+      if (channel === null) bad(`captureObjects[${i}].channel`, 'a channel for a value column', 'nothing');
       else {
         col.channel = channel;
-        if (seen.has(channel))
-          bad(`captureObjects[${i}].channel`, 'each channel fed by one column', channel);
+        if (seen.has(channel)) bad(`captureObjects[${i}].channel`, 'each channel fed by one column', channel);
         seen.add(channel);
         const e = unitExp(channel, o.unit);
         if (e === undefined)

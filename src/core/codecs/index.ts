@@ -12,7 +12,15 @@ import { decodeDlms, encodeDlms } from './dlms.js';
 import { FailureSink } from './failures.js';
 import { decodeJson, encodeJson } from './json.js';
 import { decodeNem12, encodeNem12 } from './nem12.js';
-import type { DecodeFailure, DecodeOptions, DecodeResult, EncodeOptions, WireFormat } from './types.js';
+import { decodeNem13 } from './nem13.js';
+import {
+  type DecodeFailure,
+  type DecodeOptions,
+  type DecodeResult,
+  type EncodeOptions,
+  WIRE_FORMATS,
+  type WireFormat,
+} from './types.js';
 
 export { AxdrError, AxdrReader, AxdrWriter } from './axdr.js';
 export { CSV_COLUMNS } from './csv.js';
@@ -27,7 +35,9 @@ export {
   parseObis,
 } from './dlms.js';
 export { JSON_BLOCK_VERSION, JSON_MAX_READINGS } from './json.js';
-export { NEM_MARKET_OFFSET_MINUTES, Nem12QualityFlag, nem12Channel } from './nem12.js';
+export { nmiChecksum } from './mdff.js';
+export { NEM_MARKET_OFFSET_MINUTES, NEM12_DROP, Nem12QualityFlag, nem12Channel } from './nem12.js';
+export { NEM13_DROP } from './nem13.js';
 export * from './types.js';
 
 export function decode(
@@ -46,11 +56,15 @@ export function decode(
         return sink.result(decodeDlms(input, options, sink));
       case 'nem12':
         return sink.result(decodeNem12(input, options, sink));
+      case 'nem13': {
+        const registerReads = decodeNem13(input, options, sink);
+        return { ...sink.result([]), registerReads };
+      }
       default:
         sink.fail(
           `unknown payload format ${JSON.stringify(format)}`,
           {},
-          'json, csv, dlms or nem12',
+          WIRE_FORMATS.join(', '),
           String(format),
         );
         return sink.result([]);

@@ -286,13 +286,7 @@ export function warnUnknownReason(reason: number, line: number, record: string, 
  * Fields beyond the `max` the record has: empty ones (padding some exporters add) are ignored
  * with a warning; false when one holds something (then the record is malformed).
  */
-export function trailingPadding(
-  f: string[],
-  max: number,
-  line: number,
-  record: string,
-  warn: Warn,
-): boolean {
+export function trailingPadding(f: string[], max: number, line: number, record: string, warn: Warn): boolean {
   if (f.length <= max) return true;
   for (let i = max; i < f.length; i++) if (f[i] !== '') return false;
   warn(

@@ -246,7 +246,12 @@ export interface Nem13Details {
   updateDateTime: string;
   msatsLoadDateTime: string;
   /** the 550 record after it, when there is one */
-  b2b?: { previousTransCode: string; previousRetServiceOrder: string; currentTransCode: string; currentRetServiceOrder: string };
+  b2b?: {
+    previousTransCode: string;
+    previousRetServiceOrder: string;
+    currentTransCode: string;
+    currentRetServiceOrder: string;
+  };
 }
 
 export interface EncodeOptions {

@@ -82,6 +82,11 @@ export function precheck(m: RawInput): DecodedMessage['reject'] {
       rule: 'message.format',
       reason: `header smt-format is "${m.format}"; expected json, csv, dlms or nem12`,
     };
+  if (m.format === 'nem13')
+    return {
+      rule: 'message.format',
+      reason: 'NEM13 carries register reads, not interval readings: the series has no place for them yet',
+    };
   return null;
 }
 

@@ -3,6 +3,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { isIntervalMinutes } from '../readings/block.js';
 
 const REGISTRY_INTERVALS: readonly number[] = [5, 15, 30, 60];
+
 import { METER_STATUSES, type Meter, type MeterStatus, SEGMENTS, type Segment } from './meter.js';
 
 /**
