@@ -309,7 +309,7 @@ export function decodeNem12(
                 'IntervalDate',
                 'NEM12_DUPLICATE_DAY',
                 `${nmi.meterId} ${day.block.nem12!.intervalDate} appears again (first at line ${first})`,
-                'both days decoded as written; the store keeps the later',
+                'both days decoded as written (the VEE rule interval.duplicate sees both)',
               );
           }
         }
