@@ -189,9 +189,13 @@ export function uomOf(s: string): Uom | undefined {
   return UOMS.get(s.toUpperCase());
 }
 
-/** File unit → channel unit. Dividing by an exact power of ten rounds once (123 Wh → 0.123 kWh exactly). */
+/**
+ * File unit → channel unit, as the decimal a person would write: 1312.1 Wh is 1.3121 kWh, not the
+ * 1.3120999999999998 a bare division gives (values have at most 15 significant digits).
+ */
 export function toChannelUnit(raw: number, exp: number): number {
-  return exp < 0 ? raw / 10 ** -exp : exp > 0 ? raw * 10 ** exp : raw;
+  if (exp === 0) return raw;
+  return Number((exp < 0 ? raw / 10 ** -exp : raw * 10 ** exp).toPrecision(15));
 }
 
 /** Channel unit → file unit, inverse of toChannelUnit. */
