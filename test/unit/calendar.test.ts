@@ -372,7 +372,7 @@ describe('a whole year', () => {
             if (
               cal.localDateOf(s) !== date ||
               cal.intervalIndex(s, m) !== i ||
-              cal.floorToInterval(s + 60_000, m) !== s
+              cal.floorToInterval(s + m * 30_000, m) !== s // mid-interval
             ) {
               expect.fail(`${zone} ${m} min ${date} #${i} ${new Date(s).toISOString()}`);
             }
