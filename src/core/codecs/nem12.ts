@@ -761,6 +761,8 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
 const DEFAULT_STREAM: Readonly<Record<string, { suffix: string; uom: string }>> = {
   active_import_kwh: { suffix: 'E1', uom: 'kWh' },
   active_export_kwh: { suffix: 'B1', uom: 'kWh' },
+  reactive_import_kvarh: { suffix: 'Q1', uom: 'kvarh' },
+  reactive_export_kvarh: { suffix: 'K1', uom: 'kvarh' },
   voltage_v: { suffix: 'V1', uom: 'V' },
   power_factor: { suffix: 'P1', uom: 'PF' },
 };
