@@ -5,6 +5,8 @@
  * that leaves no doubt about the value, the value is kept and a warning says what was assumed.
  */
 import { nem12MethodFlag, nem12ReasonText } from '../readings/quality-nem12.js';
+import { splitCsv } from './csv-split.js';
+import { describe, type FailureSink } from './failures.js';
 import { daysInMonth } from './time.js';
 
 /** Quality flags as stored in IntervalQuality.flag (char codes). */
@@ -302,4 +304,138 @@ export function trailingPadding(f: string[], max: number, line: number, record: 
     'padding; ignored',
   );
   return true;
+}
+
+/** Warn and Fail bound to a decode's sink. */
+export function reporters(sink: FailureSink): { warn: Warn; fail: Fail } {
+  return {
+    warn: (line, record, field, code, message, assumed) =>
+      sink.warn(message, { line, record, field }, code, assumed),
+    fail: (line, record, message, field, expected, found) => {
+      const loc: { line: number; record: string; field?: string } = { line, record };
+      if (field !== undefined) loc.field = field;
+      sink.fail(message, loc, expected, found);
+    },
+  };
+}
+
+/**
+ * The record frame both MDFF files share: the 100 header (its absence is a warning), the 900 end
+ * record, nothing after it, and the end of the file. Every other record goes to `onRecord` with
+ * the record indicator before it; `onEnd` runs after the last record, before the end checks.
+ */
+export function readMdffFile(
+  text: string,
+  version: 'NEM12' | 'NEM13',
+  sink: FailureSink,
+  onRecord: (f: string[], line: number, prev: string) => void,
+  onEnd?: () => void,
+): void {
+  const { warn, fail } = reporters(sink);
+  let records = 0;
+  let lastLine = 0;
+  let seen900 = 0;
+  let prev = '';
+  const problem = splitCsv(text, ',', (raw, line) => {
+    records++;
+    lastLine = line;
+    const f = raw.map((s) => s.trim());
+    const rec = f[0]!;
+    if (records === 1 && rec !== '100')
+      warn(
+        line,
+        rec,
+        'RecordIndicator',
+        `${version}_NO_HEADER`,
+        `the file starts with a ${describe(rec)} record, not the 100 header`,
+        `${version} (no header: created time and participants unknown)`,
+      );
+    if (seen900 > 0 && rec !== '') {
+      fail(
+        line,
+        rec,
+        `record after the 900 end record (line ${seen900})`,
+        'RecordIndicator',
+        'end of file',
+        rec,
+      );
+      return false;
+    }
+    if (rec === '100') read100(f, line, records > 1, version, fail, warn);
+    else if (rec === '900') {
+      seen900 = line;
+      if (!trailingPadding(f, 1, line, '900', warn))
+        fail(line, '900', `expected 1 field, found ${f.length}`, undefined, '1 field', String(f.length));
+    } else onRecord(f, line, prev);
+    prev = rec;
+    return undefined;
+  });
+  onEnd?.();
+  if (problem !== undefined)
+    sink.fail(problem.message, { line: problem.line }, 'a closing "', 'end of input');
+  if (records === 0) sink.fail(`empty ${version} file`, { line: 1 }, 'a 100 header record', 'nothing');
+  else if (seen900 === 0)
+    sink.fail(
+      'missing 900 end record',
+      { line: lastLine + 1, record: '900' },
+      'a 900 record at the end',
+      'end of file',
+    );
+}
+
+function read100(f: string[], line: number, second: boolean, version: string, fail: Fail, warn: Warn): void {
+  if (second)
+    fail(
+      line,
+      '100',
+      'a second 100 header record: a file holds exactly one',
+      'RecordIndicator',
+      'one 100 record',
+      'another',
+    );
+  if (f[1] !== version)
+    fail(
+      line,
+      '100',
+      `VersionHeader: expected ${version}, found ${describe(f[1])}`,
+      'VersionHeader',
+      version,
+      describe(f[1]),
+    );
+  if (!checkDateTime(f[2] ?? '', 12, line, '100', 'DateTime', warn))
+    fail(
+      line,
+      '100',
+      `DateTime: expected YYYYMMDDhhmm, found ${describe(f[2])}`,
+      'DateTime',
+      'YYYYMMDDhhmm',
+      describe(f[2]),
+    );
+  if (!trailingPadding(f, 5, line, '100', warn))
+    fail(line, '100', `expected 5 fields, found ${f.length}`, undefined, '5 fields', String(f.length));
+}
+
+/** UpdateDateTime (blank: a warning) and MSATSLoadDateTime (blank allowed) of a 300 or 250 record. */
+export function checkUpdateTimes(
+  update: string,
+  msats: string,
+  line: number,
+  record: string,
+  version: 'NEM12' | 'NEM13',
+  warn: Warn,
+  bad: (field: string, expected: string, found: string) => void,
+): void {
+  if (update === '')
+    warn(
+      line,
+      record,
+      'UpdateDateTime',
+      `${version}_BLANK_UPDATE_DATETIME`,
+      'UpdateDateTime is blank',
+      'no update time (kept blank)',
+    );
+  else if (!checkDateTime(update, 14, line, record, 'UpdateDateTime', warn))
+    bad('UpdateDateTime', 'YYYYMMDDhhmmss', describe(update));
+  if (msats !== '' && !checkDateTime(msats, 14, line, record, 'MSATSLoadDateTime', warn))
+    bad('MSATSLoadDateTime', 'YYYYMMDDhhmmss or blank', describe(msats));
 }

@@ -25,12 +25,12 @@
 import type { Channel, IntervalMinutes, ReadingBlock } from '../readings/block.js';
 import { channelIdOf, NO_SEQUENCE } from '../readings/block.js';
 import { nem12ChannelSpec } from '../readings/channel.js';
-import { csvField, parseDecimal, splitCsv } from './csv-split.js';
+import { csvField, parseDecimal } from './csv-split.js';
 import { describe, type FailureSink } from './failures.js';
 import {
-  checkDateTime,
   checkNmi,
   checkReason,
+  checkUpdateTimes,
   type Fail,
   fromChannelUnit,
   INT_RE,
@@ -38,6 +38,8 @@ import {
   Nem12QualityFlag,
   parseDate8,
   parseQualityMethod,
+  readMdffFile,
+  reporters,
   toChannelUnit,
   trailingPadding,
   type Uom,
@@ -171,24 +173,11 @@ export function decodeNem12(
   const text = textOrFail(input, sink);
   if (text === null) return [];
   const blocks: DecodedBlock[] = [];
-  let seen100 = false;
-  let seen900 = 0;
-  let records = 0;
-  let lastLine = 0;
+  const { warn, fail } = reporters(sink);
   let nmi: NmiState | undefined;
   let day: DayState | undefined;
-  /** the previous record indicator, for 400 placement */
-  let prev = '';
   /** meter id + IntervalDate → line of its first 300 record */
   const days = new Map<string, number>();
-
-  const warn: Warn = (line, record, field, code, message, assumed) =>
-    sink.warn(message, { line, record, field }, code, assumed);
-  const fail: Fail = (line, record, message, field, expected, found) => {
-    const loc: { line: number; record: string; field?: string } = { line, record };
-    if (field !== undefined) loc.field = field;
-    sink.fail(message, loc, expected, found);
-  };
 
   const closeDay = (): void => {
     if (day === undefined) return;
@@ -219,67 +208,10 @@ export function decodeNem12(
     blocks.push(d.block);
   };
 
-  const problem = splitCsv(text, ',', (raw, line) => {
-    records++;
-    lastLine = line;
-    const f = raw.map((s) => s.trim());
+  const onRecord = (f: string[], line: number, prev: string): void => {
     const rec = f[0]!;
-    if (records === 1 && rec !== '100') {
-      warn(
-        line,
-        rec,
-        'RecordIndicator',
-        'NEM12_NO_HEADER',
-        `the file starts with a ${describe(rec)} record, not the 100 header`,
-        'NEM12 (no header: created time and participants unknown)',
-      );
-      seen100 = true;
-    }
-    if (seen900 > 0 && rec !== '') {
-      fail(
-        line,
-        rec,
-        `record after the 900 end record (line ${seen900})`,
-        'RecordIndicator',
-        'end of file',
-        rec,
-      );
-      return false;
-    }
     if (rec !== '400') closeDay();
     switch (rec) {
-      case '100':
-        if (seen100 && records > 1)
-          fail(
-            line,
-            '100',
-            'a second 100 header record: a file holds exactly one',
-            'RecordIndicator',
-            'one 100 record',
-            'another',
-          );
-        seen100 = true;
-        if (f[1] !== 'NEM12')
-          fail(
-            line,
-            '100',
-            `VersionHeader: expected NEM12, found ${describe(f[1])}`,
-            'VersionHeader',
-            'NEM12',
-            describe(f[1]),
-          );
-        if (!checkDateTime(f[2] ?? '', 12, line, '100', 'DateTime', warn))
-          fail(
-            line,
-            '100',
-            `DateTime: expected YYYYMMDDhhmm, found ${describe(f[2])}`,
-            'DateTime',
-            'YYYYMMDDhhmm',
-            describe(f[2]),
-          );
-        if (!trailingPadding(f, 5, line, '100', warn))
-          fail(line, '100', `expected 5 fields, found ${f.length}`, undefined, '5 fields', String(f.length));
-        break;
       case '200':
         nmi = read200(f, line, fail, warn, sink, options);
         break;
@@ -350,11 +282,6 @@ export function decodeNem12(
         else if (!trailingPadding(f, 5, line, '500', warn))
           fail(line, '500', `expected 5 fields, found ${f.length}`, undefined, '5 fields', String(f.length));
         break;
-      case '900':
-        seen900 = line;
-        if (!trailingPadding(f, 1, line, '900', warn))
-          fail(line, '900', `expected 1 field, found ${f.length}`, undefined, '1 field', String(f.length));
-        break;
       default:
         fail(
           line,
@@ -365,23 +292,8 @@ export function decodeNem12(
           describe(rec),
         );
     }
-    prev = rec;
-    return undefined;
-  });
-  closeDay();
-  if (problem !== undefined)
-    sink.fail(problem.message, { line: problem.line }, 'a closing "', 'end of input');
-  if (records === 0) {
-    sink.fail('empty NEM12 file', { line: 1 }, 'a 100 header record', 'nothing');
-    return [];
-  }
-  if (seen900 === 0)
-    sink.fail(
-      'missing 900 end record',
-      { line: lastLine + 1, record: '900' },
-      'a 900 record at the end',
-      'end of file',
-    );
+  };
+  readMdffFile(text, 'NEM12', sink, onRecord, closeDay);
   return blocks;
 }
 
@@ -620,19 +532,7 @@ function read300(
       warnUnknownReason(reason, line, '300', warn);
     }
   }
-  if (update === '')
-    warn(
-      line,
-      '300',
-      'UpdateDateTime',
-      'NEM12_BLANK_UPDATE_DATETIME',
-      'UpdateDateTime is blank',
-      'no update time (kept blank)',
-    );
-  else if (!checkDateTime(update, 14, line, '300', 'UpdateDateTime', warn))
-    bad('UpdateDateTime', 'YYYYMMDDhhmmss', describe(update));
-  if (msats !== '' && !checkDateTime(msats, 14, line, '300', 'MSATSLoadDateTime', warn))
-    bad('MSATSLoadDateTime', 'YYYYMMDDhhmmss or blank', describe(msats));
+  checkUpdateTimes(update, msats, line, '300', 'NEM12', warn, bad);
 
   const start = dayUtc - NEM_MARKET_OFFSET_MINUTES * MINUTE_MS;
   const stepMs = nmi.interval * MINUTE_MS;

@@ -14,16 +14,19 @@
  * DirectionIndicator is the market's: E, energy to the customer, is smt's import).
  */
 import { channelIdOf } from '../readings/block.js';
-import { parseDecimal, splitCsv } from './csv-split.js';
+import { parseDecimal } from './csv-split.js';
 import { describe, type FailureSink } from './failures.js';
 import {
   checkDateTime,
   checkNmi,
   checkReason,
+  checkUpdateTimes,
   type Fail,
   parseDate8,
   parseDateTime,
   parseQualityMethod,
+  readMdffFile,
+  reporters,
   toChannelUnit,
   trailingPadding,
   type UomFamily,
@@ -62,137 +65,55 @@ export function decodeNem13(
   if (text === null) return [];
   const reads: RegisterRead[] = [];
   const seen = new Map<string, number>();
-  let records = 0;
-  let lastLine = 0;
-  let seen900 = 0;
-  let prev = '';
+  const { warn, fail } = reporters(sink);
   /** the read of the 250 record just before, for its 550; undefined when that 250 failed */
   let last: RegisterRead | undefined;
-  const warn: Warn = (line, record, field, code, message, assumed) =>
-    sink.warn(message, { line, record, field }, code, assumed);
-  const fail: Fail = (line, record, message, field, expected, found) => {
-    const loc: { line: number; record: string; field?: string } = { line, record };
-    if (field !== undefined) loc.field = field;
-    sink.fail(message, loc, expected, found);
-  };
 
-  const problem = splitCsv(text, ',', (raw, line) => {
-    records++;
-    lastLine = line;
-    const f = raw.map((s) => s.trim());
+  readMdffFile(text, 'NEM13', sink, (f, line, prev) => {
     const rec = f[0]!;
-    if (records === 1 && rec !== '100')
-      warn(
-        line,
-        rec,
-        'RecordIndicator',
-        'NEM13_NO_HEADER',
-        `the file starts with a ${describe(rec)} record, not the 100 header`,
-        'NEM13 (no header: created time and participants unknown)',
-      );
-    if (seen900 > 0) {
+    if (rec === '250') {
+      last = read250(f, line, fail, warn, sink, options);
+      if (last === undefined) return;
+      const key = `${last.meterId}\u0000${last.current.at}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, line);
+      else
+        warn(
+          line,
+          '250',
+          'CurrentRegisterReadDateTime',
+          'NEM13_DUPLICATE_READ',
+          `${last.meterId} read at ${f[14]} appears again (first at line ${first})`,
+          'both reads decoded as written',
+        );
+      reads.push(last);
+    } else if (rec === '550') {
+      if (prev !== '250')
+        fail(
+          line,
+          '550',
+          `550 record must follow a 250 record, found after ${prev || 'nothing'}`,
+          'RecordIndicator',
+        );
+      else if (!trailingPadding(f, 5, line, '550', warn))
+        fail(line, '550', `expected 5 fields, found ${f.length}`, undefined, '5 fields', String(f.length));
+      else if (last !== undefined)
+        last.nem13!.b2b = {
+          previousTransCode: f[1] ?? '',
+          previousRetServiceOrder: f[2] ?? '',
+          currentTransCode: f[3] ?? '',
+          currentRetServiceOrder: f[4] ?? '',
+        };
+    } else
       fail(
         line,
         rec,
-        `record after the 900 end record (line ${seen900})`,
+        `unknown record indicator ${describe(rec)}`,
         'RecordIndicator',
-        'end of file',
-        rec,
+        '100, 250, 550 or 900',
+        describe(rec),
       );
-      return false;
-    }
-    switch (rec) {
-      case '100':
-        if (records > 1)
-          fail(line, '100', 'a second 100 header record: a file holds exactly one', 'RecordIndicator');
-        if (f[1] !== 'NEM13')
-          fail(
-            line,
-            '100',
-            `VersionHeader: expected NEM13, found ${describe(f[1])}`,
-            'VersionHeader',
-            'NEM13',
-            describe(f[1]),
-          );
-        if (!checkDateTime(f[2] ?? '', 12, line, '100', 'DateTime', warn))
-          fail(
-            line,
-            '100',
-            `DateTime: expected YYYYMMDDhhmm, found ${describe(f[2])}`,
-            'DateTime',
-            'YYYYMMDDhhmm',
-            describe(f[2]),
-          );
-        break;
-      case '250': {
-        const r = read250(f, line, fail, warn, sink, options);
-        last = r;
-        if (r === undefined) break;
-        const key = `${r.meterId}\u0000${r.current.at}`;
-        const first = seen.get(key);
-        if (first !== undefined)
-          warn(
-            line,
-            '250',
-            'CurrentRegisterReadDateTime',
-            'NEM13_DUPLICATE_READ',
-            `${r.meterId} read at ${f[14]} appears again (first at line ${first})`,
-            'both reads decoded as written',
-          );
-        else seen.set(key, line);
-        reads.push(r);
-        break;
-      }
-      case '550': {
-        if (prev !== '250')
-          fail(
-            line,
-            '550',
-            `550 record must follow a 250 record, found after ${prev || 'nothing'}`,
-            'RecordIndicator',
-          );
-        else if (!trailingPadding(f, 5, line, '550', warn))
-          fail(line, '550', `expected 5 fields, found ${f.length}`, undefined, '5 fields', String(f.length));
-        else if (last !== undefined)
-          last.nem13!.b2b = {
-            previousTransCode: f[1] ?? '',
-            previousRetServiceOrder: f[2] ?? '',
-            currentTransCode: f[3] ?? '',
-            currentRetServiceOrder: f[4] ?? '',
-          };
-        break;
-      }
-      case '900':
-        seen900 = line;
-        if (!trailingPadding(f, 1, line, '900', warn))
-          fail(line, '900', `expected 1 field, found ${f.length}`, undefined, '1 field', String(f.length));
-        break;
-      default:
-        fail(
-          line,
-          rec,
-          `unknown record indicator ${describe(rec)}`,
-          'RecordIndicator',
-          '100, 250, 550 or 900',
-          describe(rec),
-        );
-    }
-    prev = rec;
-    return undefined;
   });
-  if (problem !== undefined)
-    sink.fail(problem.message, { line: problem.line }, 'a closing "', 'end of input');
-  if (records === 0) {
-    sink.fail('empty NEM13 file', { line: 1 }, 'a 100 header record', 'nothing');
-    return [];
-  }
-  if (seen900 === 0)
-    sink.fail(
-      'missing 900 end record',
-      { line: lastLine + 1, record: '900' },
-      'a 900 record at the end',
-      'end of file',
-    );
   return reads;
 }
 
@@ -258,19 +179,7 @@ function read250(
   if (Number.isNaN(quantity)) bad('Quantity', 'a decimal number', describe(quantityText));
   if (next !== '' && Number.isNaN(parseDate8(next)))
     bad('NextScheduledReadDate', 'YYYYMMDD or blank', describe(next));
-  if (update === '')
-    warn(
-      line,
-      '250',
-      'UpdateDateTime',
-      'NEM13_BLANK_UPDATE_DATETIME',
-      'UpdateDateTime is blank',
-      'no update time (kept blank)',
-    );
-  else if (!checkDateTime(update, 14, line, '250', 'UpdateDateTime', warn))
-    bad('UpdateDateTime', 'YYYYMMDDhhmmss', describe(update));
-  if (msats !== '' && !checkDateTime(msats, 14, line, '250', 'MSATSLoadDateTime', warn))
-    bad('MSATSLoadDateTime', 'YYYYMMDDhhmmss or blank', describe(msats));
+  checkUpdateTimes(update, msats, line, '250', 'NEM13', warn, bad);
   if (ok && current !== undefined && previous !== undefined && current.at < previous.at)
     bad('CurrentRegisterReadDateTime', `a time after the previous read (${f[9]})`, describe(f[14]));
   const meterId = `${nmi}${suffix}`;
