@@ -187,6 +187,16 @@ const UOMS = new Map<string, Uom>([
   ['PF', { family: 'pf', exp: 0 }],
 ]);
 
+/** OBIS C group of [import, export] per family (IEC 62056-61), for channels named by OBIS code. */
+export const OBIS_C_OF_FAMILY: Partial<Record<UomFamily, readonly [number, number]>> = {
+  active: [1, 2],
+  reactive: [3, 4],
+  apparent: [9, 10],
+  active_power: [1, 2],
+  reactive_power: [3, 4],
+  apparent_power: [9, 10],
+};
+
 export function uomOf(s: string): Uom | undefined {
   return UOMS.get(s.toUpperCase());
 }

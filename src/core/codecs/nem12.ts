@@ -36,6 +36,7 @@ import {
   INT_RE,
   NEM_MARKET_OFFSET_MINUTES,
   Nem12QualityFlag,
+  OBIS_C_OF_FAMILY,
   parseDate8,
   parseQualityMethod,
   readMdffFile,
@@ -87,14 +88,6 @@ const LETTER_FAMILY: Readonly<Record<string, UomFamily>> = {
   Q: 'reactive',
   K: 'reactive',
 };
-/** OBIS C group of [import, export] per family (IEC 62056-61); D is 29 for energy, 4 for demand. */
-const OBIS_C: Partial<Record<UomFamily, [number, number]>> = {
-  apparent: [9, 10],
-  active_power: [1, 2],
-  reactive_power: [3, 4],
-  apparent_power: [9, 10],
-};
-
 /**
  * The channel of a data stream, by its suffix and unit of measure, or why it has none. Energy in
  * the family its suffix letter names keeps the suffix's identity (E1 → active_import_kwh, E2 →
@@ -115,7 +108,9 @@ export function nem12StreamChannel(suffix: string, uom: Uom): Channel | string {
       const family = LETTER_FAMILY[letter];
       if (family === uom.family) return nem12ChannelSpec(suffix)!.id;
       const dir = LETTER_DIRECTION[letter];
-      const c = OBIS_C[uom.family];
+      // active and reactive energy go by the letter alone; apparent energy (D 29) and demand (D 4) by OBIS
+      const byObis = uom.family === 'apparent' || uom.family.endsWith('_power');
+      const c = byObis ? OBIS_C_OF_FAMILY[uom.family] : undefined;
       if (dir === undefined || c === undefined)
         return family === undefined
           ? `suffix ${suffix} names no quantity smt knows (E, B, Q, K)`

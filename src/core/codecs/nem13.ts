@@ -14,6 +14,7 @@
  * DirectionIndicator is the market's: E, energy to the customer, is smt's import).
  */
 import { channelIdOf } from '../readings/block.js';
+import { channelSpec } from '../readings/channel.js';
 import { parseDecimal } from './csv-split.js';
 import { describe, type FailureSink } from './failures.js';
 import {
@@ -22,6 +23,7 @@ import {
   checkReason,
   checkUpdateTimes,
   type Fail,
+  OBIS_C_OF_FAMILY,
   parseDate8,
   parseDateTime,
   parseQualityMethod,
@@ -29,7 +31,6 @@ import {
   reporters,
   toChannelUnit,
   trailingPadding,
-  type UomFamily,
   uomOf,
   type Warn,
   warnNoMethod,
@@ -42,16 +43,6 @@ export const NEM13_DROP = {
   invalid250: 'invalid 250 record',
   meterMismatch: 'meter mismatch',
 } as const;
-
-/** OBIS C group of [import, export] and D group per UOM family: 8 = register, 6 = maximum demand. */
-const REGISTER_OBIS: Partial<Record<UomFamily, [number, number, number]>> = {
-  active: [1, 2, 8],
-  reactive: [3, 4, 8],
-  apparent: [9, 10, 8],
-  active_power: [1, 2, 6],
-  reactive_power: [3, 4, 6],
-  apparent_power: [9, 10, 6],
-};
 
 const SUFFIX_RE = /^[A-Z0-9]{2}$/;
 const FIELDS_250 = 23;
@@ -170,7 +161,8 @@ function read250(
   if (!SUFFIX_RE.test(suffix)) bad('NMISuffix', 'two letters or digits, e.g. 11', describe(suffix));
   if (direction !== 'E' && direction !== 'I') bad('DirectionIndicator', 'E or I', describe(direction));
   const uom = uomOf(uomText);
-  const obis = uom === undefined ? undefined : REGISTER_OBIS[uom.family];
+  // a register of energy (D 8) or a maximum demand (D 6)
+  const obis = uom === undefined ? undefined : OBIS_C_OF_FAMILY[uom.family];
   if (obis === undefined)
     bad('UOM', 'an MDFF unit of energy or demand (kWh, Wh, MWh, kvarh, kVAh, kW, kVA, …)', describe(uomText));
   const previous = readValue(f, 8, 'Previous', line, bad, warn);
@@ -208,7 +200,9 @@ function read250(
       `Quantity ${quantityText} differs from CurrentRegisterRead − PreviousRegisterRead = ${derivedRaw}`,
       'Quantity as stated (a register rollover, a multiplier or a meter exchange explains a difference)',
     );
-  const dir = direction === 'E' ? 0 : 1;
+  const channel = channelIdOf(
+    `1-0:${obis[direction === 'E' ? 0 : 1]}.${uom!.family.endsWith('_power') ? 6 : 8}.0`,
+  )!;
   const details: Nem13Details = {
     nmi,
     nmiSuffix: suffix,
@@ -224,8 +218,8 @@ function read250(
   };
   return {
     meterId,
-    channel: channelIdOf(`1-0:${obis[dir]}.${obis[2]}.0`)!,
-    unit: unitOf(uom!.family),
+    channel,
+    unit: channelSpec(channel).unit,
     previous: { ...previous, value: toChannelUnit(previous.value, exp) },
     current: { ...current, value: toChannelUnit(current.value, exp) },
     quantity: toChannelUnit(quantity, exp),
@@ -233,23 +227,6 @@ function read250(
     line,
     nem13: details,
   };
-}
-
-function unitOf(family: UomFamily): string {
-  switch (family) {
-    case 'active':
-      return 'kWh';
-    case 'reactive':
-      return 'kvarh';
-    case 'apparent':
-      return 'kVAh';
-    case 'active_power':
-      return 'kW';
-    case 'reactive_power':
-      return 'kvar';
-    default:
-      return 'kVA';
-  }
 }
 
 function decimalsOf(s: string): number {
