@@ -449,3 +449,15 @@ export function checkUpdateTimes(
   if (msats !== '' && !checkDateTime(msats, 14, line, record, 'MSATSLoadDateTime', warn))
     bad('MSATSLoadDateTime', 'YYYYMMDDhhmmss or blank', describe(msats));
 }
+
+/** A record that ends before its optional trailing `missing` fields: read with them blank. */
+export function warnMissing(missing: string[], line: number, record: string, warn: Warn): void {
+  warn(
+    line,
+    record,
+    missing[0]!,
+    'MDFF_MISSING_FIELDS',
+    `the ${record} record ends before ${missing.join(', ')}`,
+    `${missing.join(', ')} blank`,
+  );
+}

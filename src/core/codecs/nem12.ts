@@ -47,6 +47,7 @@ import {
   type UomFamily,
   uomOf,
   type Warn,
+  warnMissing,
   warnNoMethod,
   warnUnknownReason,
 } from './mdff.js';
@@ -481,15 +482,7 @@ function read300(
     fail(line, '300', `${field}: expected ${expected}, found ${found}`, field, expected, found);
   };
   if (f.length < n + 7) {
-    const missing = TAIL_300.slice(f.length - n - 3);
-    warn(
-      line,
-      '300',
-      missing[0]!,
-      'MDFF_MISSING_FIELDS',
-      `the 300 record ends before ${missing.join(', ')}`,
-      `${missing.join(', ')} blank`,
-    );
+    warnMissing(TAIL_300.slice(f.length - n - 3), line, '300', warn);
   } else if (!trailingPadding(f, n + 7, line, '300', warn)) {
     bad('RecordIndicator', `${n + 7} fields (${n} values)`, `${f.length} fields`);
   }
@@ -591,15 +584,7 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
     );
   }
   if (f.length < 6) {
-    const missing = ['ReasonCode', 'ReasonDescription'].slice(f.length - 4);
-    warn(
-      line,
-      '400',
-      missing[0]!,
-      'MDFF_MISSING_FIELDS',
-      `the 400 record ends before ${missing.join(', ')}`,
-      `${missing.join(', ')} blank`,
-    );
+    warnMissing(['ReasonCode', 'ReasonDescription'].slice(f.length - 4), line, '400', warn);
   }
   const [, a, z, qmText] = f as [string, string, string, string];
   const reasonText = f[4] ?? '';

@@ -33,6 +33,7 @@ import {
   trailingPadding,
   uomOf,
   type Warn,
+  warnMissing,
   warnNoMethod,
   warnUnknownReason,
 } from './mdff.js';
@@ -133,15 +134,7 @@ function read250(
     sink.drop(NEM13_DROP.invalid250, 1);
     return undefined;
   }
-  if (f.length === FIELDS_250 - 1)
-    warn(
-      line,
-      '250',
-      'MSATSLoadDateTime',
-      'MDFF_MISSING_FIELDS',
-      'the 250 record ends before MSATSLoadDateTime',
-      'MSATSLoadDateTime blank',
-    );
+  if (f.length === FIELDS_250 - 1) warnMissing(['MSATSLoadDateTime'], line, '250', warn);
   const [, nmi, config, registerId, suffix, stream, serial, direction] = f as [
     string,
     string,

@@ -156,14 +156,18 @@ export interface IntervalQuality {
   descriptions: string[];
 }
 
-/** NEM12 200/300 details carried with a decoded block (for round trips and the audit trail). */
-export interface Nem12Details {
+/** The data-stream fields NEM12 200 and NEM13 250 records share, as written. */
+export interface MdffStreamDetails {
   nmi: string;
   nmiSuffix: string;
   nmiConfiguration: string;
   registerId: string;
   mdmDataStreamId: string;
   meterSerial: string;
+}
+
+/** NEM12 200/300 details carried with a decoded block (for round trips and the audit trail). */
+export interface Nem12Details extends MdffStreamDetails {
   /** UOM as written in the file, e.g. `kWh` */
   uom: string;
   /** 300 IntervalDate, YYYYMMDD */
@@ -232,13 +236,7 @@ export interface RegisterRead {
   nem13?: Nem13Details;
 }
 
-export interface Nem13Details {
-  nmi: string;
-  nmiSuffix: string;
-  nmiConfiguration: string;
-  registerId: string;
-  mdmDataStreamId: string;
-  meterSerial: string;
+export interface Nem13Details extends MdffStreamDetails {
   /** `I` import / `E` export, from the market's side (E = energy to the customer) */
   directionIndicator: string;
   uom: string;
