@@ -436,3 +436,23 @@ describe('NEM12: unrecoverable input is a clear failure with a line, never a cra
     });
   }
 });
+
+describe('NEM12: warnings past maxFailures', () => {
+  it('are counted in one last warning, not lost', () => {
+    const day = (d: number) => `300,202603${String(d).padStart(2, '0')},${vals(48)},A,,,,`;
+    const r = decode(
+      'nem12',
+      file([H100, E1_30, ...Array.from({ length: 5 }, (_, i) => day(i + 1)), '900']),
+      {
+        maxFailures: 3,
+      },
+    );
+    expect(r.warnings.map((w) => [w.code, w.message])).toEqual([
+      ['NEM12_BLANK_UPDATE_DATETIME', 'UpdateDateTime is blank'],
+      ['NEM12_BLANK_UPDATE_DATETIME', 'UpdateDateTime is blank'],
+      ['NEM12_BLANK_UPDATE_DATETIME', 'UpdateDateTime is blank'],
+      ['WARNINGS_NOT_LISTED', '2 more warnings not listed (maxFailures 3)'],
+    ]);
+    expect(r.blocks).toHaveLength(5);
+  });
+});

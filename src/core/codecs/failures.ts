@@ -20,6 +20,8 @@ export class FailureSink {
   /** readings not in any block, by reason */
   readonly droppedReadings: Record<string, number> = {};
   dropped = 0;
+  /** warnings past the cap, reported as one last warning */
+  private warningsNotListed = 0;
   private readonly max: number;
 
   constructor(
@@ -57,7 +59,10 @@ export class FailureSink {
 
   /** `code` and `assumed` make the warning structured: what kind, and what the decoder assumed to go on. */
   warn(message: string, location: DecodeLocation, code?: DecodeWarningCode, assumed?: string): void {
-    if (this.warnings.length >= this.max) return;
+    if (this.warnings.length >= this.max) {
+      this.warningsNotListed++;
+      return;
+    }
     const w: DecodeWarning = this.make(message, location);
     if (code !== undefined) w.code = code;
     if (assumed !== undefined) w.assumed = assumed;
@@ -72,6 +77,14 @@ export class FailureSink {
   result(blocks: DecodedBlock[]): DecodeResult {
     if (this.dropped > 0) {
       this.failures.push(this.make(`${this.dropped} more failures not listed (maxFailures ${this.max})`, {}));
+    }
+    if (this.warningsNotListed > 0) {
+      const w: DecodeWarning = this.make(
+        `${this.warningsNotListed} more warnings not listed (maxFailures ${this.max})`,
+        {},
+      );
+      w.code = 'WARNINGS_NOT_LISTED';
+      this.warnings.push(w);
     }
     return { blocks, failures: this.failures, warnings: this.warnings, dropped: this.droppedReadings };
   }
