@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_DLMS_PROFILE, encode } from '../src/core/codecs/index.js';
 import type { Channel, IntervalMinutes, ReadingBlock } from '../src/core/readings/block.js';
 import { NO_SEQUENCE } from '../src/core/readings/block.js';
+import { mdffSamples } from './samples-mdff.js';
 
 const MIN = 60_000;
 
@@ -189,6 +190,8 @@ export function buildSamples(): Record<string, string | Uint8Array> {
       },
     },
   ) as string;
+
+  mdffSamples(out);
 
   // --- invalid samples: each fails in one documented way
   const bad = JSON.parse(out['json/meter-day-dst-2026-03-29.json'] as string) as { values: unknown[] };

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { WIRE_FORMATS, type WireFormat } from '../core/codecs/types.js';
 import { UsageError } from '../core/errors.js';
 import { type IntervalMinutes, isIntervalMinutes } from '../core/readings/block.js';
-import { type ValidateFileReport, validateFile } from '../core/vee/validate-file.js';
+import { type DecodeFailureItem, type ValidateFileReport, validateFile } from '../core/vee/validate-file.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { renderKeyValues, renderTable, writeResult } from '../ui/output.js';
 
@@ -10,7 +10,7 @@ export default class Validate extends BaseCommand {
   static override summary =
     'Decode a payload file and run the VEE rules on it (a dry run: nothing is written)';
   static override description =
-    `Reports readings per validation state, readings per rule, decode failures with their location, and the first failures with meter, interval start (UTC and local), rule and reason. Use it to try a rule set before activating it.
+    `Reports readings decoded, readings dropped (counted by reason) and decode warnings (what a tolerant decoder assumed, with line and field), the period in UTC and in the file's own zone (NEM12/NEM13: AEST), readings per validation state, readings per rule, decode failures with their location, and the first failures with meter, interval start (UTC and local), rule and reason. Use it to try a rule set before activating it.
 
 Registry rules run only with --meters; history rules never run here (a file carries no history).
 
@@ -24,7 +24,7 @@ Exit codes: 0 when the file decodes, even if rules fail readings (it is a dry ru
 
   static override args = {
     file: Args.string({
-      description: 'payload file (JSON block / NDJSON, CSV, DLMS profile buffer, NEM12)',
+      description: 'payload file (JSON block / NDJSON, CSV, DLMS profile buffer, NEM12, NEM13)',
       required: true,
     }),
   };
@@ -105,6 +105,11 @@ function renderReport(r: ValidateFileReport): string {
       ['timezone', r.timezone],
       ['registry', r.registry ?? '(none: registry rules not run)'],
       ['blocks / meters', `${r.blocks} / ${r.meters}`],
+      ...(r.fileTimezone === null ? [] : [['file time zone', r.fileTimezone.label] as [string, string]]),
+      ...(r.period === null ? [] : periodRows(r)),
+      ['readings decoded', r.decoded],
+      ['readings dropped', r.dropped.count],
+      ['warnings', r.warnings.count],
       ['readings', r.readings.total],
       ['passed', r.states.passed],
       ['accepted', r.states.accepted],
@@ -114,6 +119,45 @@ function renderReport(r: ValidateFileReport): string {
       ['decode failures', r.decodeFailures.count],
     ]),
   );
+  if (r.dropped.count > 0)
+    parts.push(
+      renderTable(
+        ['readings dropped', 'reason'],
+        r.dropped.reasons.map((x) => [x.readings, x.reason]),
+      ),
+    );
+  if (r.warnings.items.length > 0) {
+    parts.push(
+      renderTable(
+        ['where', 'code', 'warning', 'assumed'],
+        r.warnings.items.map((w) => [where(w), w.code ?? '', w.message, w.assumed ?? '']),
+      ),
+    );
+    if (r.warnings.count > r.warnings.items.length)
+      parts.push(
+        `… and ${r.warnings.count - r.warnings.items.length} more warnings (--limit); by code: ${r.warnings.byCode.map((c) => `${c.code || '(none)'} ${c.count}`).join(', ')}`,
+      );
+  }
+  if (r.registerReads !== undefined && r.registerReads.items.length > 0) {
+    parts.push(
+      renderTable(
+        ['line', 'meter', 'channel', 'previous read', 'current read', 'quantity', 'current − previous'],
+        r.registerReads.items.map((x) => [
+          x.line,
+          x.meterId,
+          x.channel,
+          `${x.previous.value} ${x.previous.quality} at ${x.previous.atFile}`,
+          `${x.current.value} ${x.current.quality} at ${x.current.atFile}`,
+          `${x.quantity} ${x.unit}`,
+          `${x.derived} ${x.unit}`,
+        ]),
+      ),
+    );
+    if (r.registerReads.count > r.registerReads.items.length)
+      parts.push(
+        `showing ${r.registerReads.items.length} of ${r.registerReads.count} register reads (--limit)`,
+      );
+  }
   const fired = r.rules.filter((x) => x.count > 0);
   parts.push(
     fired.length === 0
@@ -127,16 +171,7 @@ function renderReport(r: ValidateFileReport): string {
     parts.push(
       renderTable(
         ['where', 'decode failure'],
-        r.decodeFailures.items.map((f) => [
-          [
-            f.line === undefined ? '' : `line ${f.line}`,
-            f.byteOffset === undefined ? '' : `byte ${f.byteOffset}`,
-            f.record ?? '',
-          ]
-            .filter(Boolean)
-            .join(', '),
-          f.message,
-        ]),
+        r.decodeFailures.items.map((f) => [where(f), f.message]),
       ),
     );
     if (r.decodeFailures.count > r.decodeFailures.items.length)
@@ -147,11 +182,21 @@ function renderReport(r: ValidateFileReport): string {
   if (r.failures.items.length > 0) {
     parts.push(
       renderTable(
-        ['meter', 'channel', 'start (UTC)', 'start (local)', 'rule', 'action', 'reason'],
+        [
+          'meter',
+          'channel',
+          'start (UTC)',
+          ...(r.fileTimezone === null ? [] : ['start (file)']),
+          'start (local)',
+          'rule',
+          'action',
+          'reason',
+        ],
         r.failures.items.map((f) => [
           f.meterId,
           f.channel,
           f.start,
+          ...(f.startFile === undefined ? [] : [f.startFile]),
           f.startLocal,
           f.rule,
           f.action,
@@ -167,5 +212,23 @@ function renderReport(r: ValidateFileReport): string {
 
 function intervalFlag(minutes: number | undefined): IntervalMinutes | undefined {
   if (minutes === undefined || isIntervalMinutes(minutes)) return minutes;
-  throw new UsageError(`--interval ${minutes}: expected 5, 15, 30 or 60`);
+  throw new UsageError(`--interval ${minutes}: expected 1, 5, 10, 15, 30 or 60`);
+}
+
+function where(f: DecodeFailureItem): string {
+  return [
+    f.line === undefined ? '' : `line ${f.line}`,
+    f.byteOffset === undefined ? '' : `byte ${f.byteOffset}`,
+    f.record ?? '',
+    f.field ?? '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+function periodRows(r: ValidateFileReport): Array<[string, string]> {
+  const p = r.period!;
+  const rows: Array<[string, string]> = [['period (UTC)', `${p.from} – ${p.to}`]];
+  if (p.fromFile !== undefined) rows.push(['period (file time)', `${p.fromFile} – ${p.toFile}`]);
+  return rows;
 }

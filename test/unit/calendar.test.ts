@@ -372,7 +372,7 @@ describe('a whole year', () => {
             if (
               cal.localDateOf(s) !== date ||
               cal.intervalIndex(s, m) !== i ||
-              cal.floorToInterval(s + 60_000, m) !== s
+              cal.floorToInterval(s + m * 30_000, m) !== s // mid-interval
             ) {
               expect.fail(`${zone} ${m} min ${date} #${i} ${new Date(s).toISOString()}`);
             }
@@ -436,8 +436,8 @@ describe('errors', () => {
   });
 
   it('rejects an unsupported interval length', () => {
-    expect(() => LocalCalendar.for('UTC').intervalsInDay('2026-01-01', 10 as IntervalMinutes)).toThrow(
-      /5, 15, 30 or 60/,
+    expect(() => LocalCalendar.for('UTC').intervalsInDay('2026-01-01', 20 as IntervalMinutes)).toThrow(
+      /1, 5, 10, 15, 30 or 60/,
     );
   });
 });

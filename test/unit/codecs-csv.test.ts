@@ -239,10 +239,10 @@ describe('CSV: failures carry line numbers and column names', () => {
       'channel: expected a channel: a name such as active_import_kwh, an OBIS code such as 1-0:1.8.0, or nem12:E2, found "kvarh"',
     ],
     [
-      'interval 10',
-      { interval_minutes: '10' },
+      'interval 20',
+      { interval_minutes: '20' },
       'interval_minutes',
-      'interval_minutes: expected 5, 15, 30 or 60, found "10"',
+      'interval_minutes: expected 1, 5, 10, 15, 30 or 60, found "20"',
     ],
     [
       'local time without offset',

@@ -405,7 +405,7 @@ describe('DLMS profile buffer: failures at the exact byte', () => {
       intervalMinutes: 15,
       meterId: 'M',
       dlms: {
-        capturePeriodSeconds: 600,
+        capturePeriodSeconds: 1200,
         captureObjects: [
           { obis: '1.0.1.8.0.255', classId: 3, attribute: 2, channel: 'active_import_kwh', unit: 35 },
         ],

@@ -170,8 +170,13 @@ describe('JSON block: every failure names its field, expected and found', () => 
       'channel',
       'channel: expected a channel: a name such as active_import_kwh, an OBIS code such as 1-0:1.8.0, or nem12:E2, found "reactive"',
     ],
-    ['interval 10', { interval: 10 }, 'interval', 'interval: expected 5, 15, 30 or 60, found 10'],
-    ['interval as string', { interval: '15' }, 'interval', 'interval: expected 5, 15, 30 or 60, found "15"'],
+    ['interval 20', { interval: 20 }, 'interval', 'interval: expected 1, 5, 10, 15, 30 or 60, found 20'],
+    [
+      'interval as string',
+      { interval: '15' },
+      'interval',
+      'interval: expected 1, 5, 10, 15, 30 or 60, found "15"',
+    ],
     [
       'start without offset',
       { start: '2026-03-10T00:00:00' },

@@ -179,7 +179,7 @@ describe('NEM12: decoding valid files', () => {
     ]);
   });
 
-  it('skips streams smt has no channel for (reactive energy) with a warning, not a failure', () => {
+  it('decodes a reactive stream (Q1, kvarh) as well as the active one, with no warning', () => {
     const r = decode(
       'nem12',
       file([
@@ -192,8 +192,12 @@ describe('NEM12: decoding valid files', () => {
       ]),
     );
     expect(r.failures).toEqual([]);
-    expect(r.blocks.map((b) => b.meterId)).toEqual(['NEM1201009E1']);
-    expect(r.warnings[0]).toMatchObject({ location: { line: 2, record: '200', field: 'NMISuffix' } });
+    expect(r.warnings).toEqual([]);
+    expect(r.dropped).toEqual({});
+    expect(r.blocks.map((b) => [b.meterId, b.channel, b.values.length])).toEqual([
+      ['NEM1201009Q1', 'reactive_import_kvarh', 48],
+      ['NEM1201009E1', 'active_import_kwh', 48],
+    ]);
   });
 });
 
@@ -235,13 +239,7 @@ describe('NEM12: invalid files are rejected with line numbers', () => {
       'unknown UOM',
       [H100, E1_30.replace('kWh', 'KWHH'), v48, '900'],
       { line: 2, record: '200', field: 'UOM' },
-      'UOM: expected an MDFF unit of measure (kWh, Wh, MWh, V, kvarh, …), found "KWHH"',
-    ],
-    [
-      'no 100 header',
-      [E1_30, v48, '900'],
-      { line: 1, record: '200', field: 'RecordIndicator' },
-      'a NEM12 file starts with a 100 header record, found "200"',
+      'UOM: expected an MDFF unit of measure (kWh, Wh, MWh, kvarh, kVAh, kW, V, A, PF, …), found "KWHH"',
     ],
     [
       'record after 900',
@@ -256,10 +254,10 @@ describe('NEM12: invalid files are rejected with line numbers', () => {
       'StartInterval: expected 21 (400 records run in order without gaps or overlaps), found "25"',
     ],
     [
-      '400 with a missing field',
-      [H100, E1_30, v48.replace(',A,', ',V,'), '400,1,48,A,', '900'],
+      '400 without its QualityMethod',
+      [H100, E1_30, v48.replace(',A,', ',V,'), '400,1,48', '900'],
       { line: 4, record: '400', field: 'RecordIndicator' },
-      'RecordIndicator: expected 6 fields (400,StartInterval,EndInterval,QualityMethod,ReasonCode,ReasonDescription), found 5 fields',
+      'RecordIndicator: expected 4 to 6 fields (400,StartInterval,EndInterval,QualityMethod[,ReasonCode[,ReasonDescription]]), found 3 fields',
     ],
     [
       '400 with V',
@@ -272,12 +270,6 @@ describe('NEM12: invalid files are rejected with line numbers', () => {
       [H100, E1_30, v48.replace(',A,', ',V,'), '400,1,49,A,,', '900'],
       { line: 4, record: '400', field: 'EndInterval' },
       'EndInterval: expected 1..48, found "49"',
-    ],
-    [
-      'E without a method',
-      [H100, E1_30, v48.replace(',A,', ',E,'), '900'],
-      { line: 3, record: '300', field: 'QualityMethod' },
-      'QualityMethod: expected a method number after E (e.g. E52), found "E"',
     ],
     [
       'A with a method',
@@ -335,13 +327,19 @@ describe('NEM12: invalid files are rejected with line numbers', () => {
       'interval length 60',
       [H100, E1_30.replace(',30,', ',60,'), '900'],
       { line: 2, record: '200', field: 'IntervalLength' },
-      'IntervalLength: expected 5, 15 or 30, found "60"',
+      'IntervalLength: expected 1, 5, 10, 15 or 30, found "60"',
     ],
     [
-      'NMI of 9 characters',
-      [H100, E1_30.replace('NEM1201009', 'NEM120100'), '900'],
+      'NMI of 12 characters',
+      [H100, E1_30.replace('NEM1201009', 'NEM1201009XY'), '900'],
       { line: 2, record: '200', field: 'NMI' },
-      'NMI: expected 10 characters A-Z 0-9, found "NEM120100"',
+      'NMI: expected an NMI: 10 characters A-Z 0-9, found "NEM1201009XY"',
+    ],
+    [
+      'NMI with punctuation',
+      [H100, E1_30.replace('NEM1201009', 'NEM-201009'), '900'],
+      { line: 2, record: '200', field: 'NMI' },
+      'NMI: expected an NMI: 10 characters A-Z 0-9, found "NEM-201009"',
     ],
     [
       'NEM13 header',
@@ -360,12 +358,6 @@ describe('NEM12: invalid files are rejected with line numbers', () => {
       [H100, E1_30, '400,1,48,A,,', '900'],
       { line: 3, record: '400', field: 'RecordIndicator' },
       '400 record must follow a 300 or 400 record, found after 200',
-    ],
-    [
-      '400 changing quality under a non-V 300',
-      [H100, E1_30, v48, '400,1,48,E52,,', '900'],
-      { line: 4, record: '400', field: 'QualityMethod' },
-      'QualityMethod: expected A as on the 300 record (which is not V), found "E52"',
     ],
     [
       'unknown record indicator',

@@ -60,6 +60,26 @@ describe('samples/', () => {
         'NCDE001111B1 active_export_kwh 48',
       ],
     ],
+    [
+      'nem12/NEM12#0000000002#SMTMDP#RETAILER1.csv',
+      4,
+      [
+        'NCDE002222E1 active_import_kwh 48',
+        'NCDE002222E1 active_import_kwh 48',
+        'NCDE002222Q1 reactive_import_kvarh 48',
+        'NCDE002222Q1 reactive_import_kvarh 48',
+      ],
+    ],
+    [
+      'nem12/portal-export-with-quirks.csv',
+      4,
+      [
+        'ncde00333E1 active_import_kwh 96',
+        'ncde00333E1 active_import_kwh 96',
+        'ncde00333E1 active_import_kwh 96',
+        'ncde00333E2 nem12:E2 96',
+      ],
+    ],
   ];
   for (const [name, n, summary] of valid) {
     it(`${name} is detected and decodes cleanly`, () => {
@@ -75,6 +95,21 @@ describe('samples/', () => {
       expect(r.blocks.map((b) => `${b.meterId} ${b.channel} ${b.values.length}`)).toEqual(summary);
     });
   }
+
+  it('the NEM13 sample is detected and decodes into 4 register reads (one a rollover, warned)', () => {
+    const name = 'nem13/NEM13#0000000001#SMTMDP#RETAILER1.csv';
+    const bytes = new Uint8Array(read(name));
+    expect(detectFormat(bytes, name)).toBe('nem13');
+    const r = decode('nem13', bytes);
+    expect(r.failures).toEqual([]);
+    expect(r.registerReads!.map((x) => `${x.meterId} ${x.quantity} ${x.derived}`)).toEqual([
+      'NCDE00444411 1312.1 1312.1',
+      'NCDE00444441 1230 1230',
+      'NCDE00444411 1147.5 1147.5',
+      'NCDE00444441 1070 -98930',
+    ]);
+    expect(r.warnings.map((w) => w.code)).toEqual(['NEM13_QUANTITY_DIFFERS']);
+  });
 
   it('the JSON DST sample starts at local midnight and has its one missing reading as NaN', () => {
     const r = decode('json', read('json/meter-day-dst-2026-03-29.json'));

@@ -144,7 +144,7 @@ export function decodeCsv(
       const s = f[c.interval_minutes]!.trim();
       const n = INT_RE.test(s) ? Number(s) : Number.NaN;
       if (isIntervalMinutes(n)) interval = n;
-      else failField('interval_minutes', '5, 15, 30 or 60', describe(s));
+      else failField('interval_minutes', '1, 5, 10, 15, 30 or 60', describe(s));
     }
 
     let start = Number.NaN;

@@ -22,6 +22,7 @@ const EXT: Record<string, WireFormat> = {
   p1: 'dsmr',
   dsmr: 'dsmr',
   hdlc: 'hdlc',
+  nem13: 'nem13',
 };
 
 export function detectFormat(input: Uint8Array | string, fileName?: string): WireFormat | undefined {
@@ -31,9 +32,15 @@ export function detectFormat(input: Uint8Array | string, fileName?: string): Wir
     .replace(/^\xef\xbb\xbf/, '')
     .trimStart();
 
-  if (/^100\s*,\s*NEM12\b/i.test(text)) return 'nem12';
+  const mdff = /^100\s*,\s*(NEM1[23])\b/i.exec(text)?.[1]?.toLowerCase();
+  if (mdff === 'nem12' || mdff === 'nem13') return mdff;
+  // without its 100 header a NEM12 file starts with a 200 record (NMI, configuration, register,
+  // suffix, …) and a NEM13 file with a 250 record; no generic CSV starts like that
+  if (/^200,[A-Za-z0-9]{1,11},[^,\n]*,[^,\n]*,[A-Za-z][A-Za-z0-9],/.test(text)) return 'nem12';
+  if (/^250,[A-Za-z0-9]{1,11},[^,\n]*,[^,\n]*,[A-Za-z0-9]{2},/.test(text)) return 'nem13';
   // AEMO file names: NEM12#<id>#<from>#<to>.csv / .zip
-  if (fileName !== undefined && /(^|[\\/])NEM12#/i.test(fileName) && /^\d{3}\s*,/.test(text)) return 'nem12';
+  const named = fileName === undefined ? undefined : /(?:^|[\\/])(NEM1[23])#/i.exec(fileName)?.[1];
+  if (named !== undefined && /^\d{3}\s*,/.test(text)) return named.toLowerCase() as 'nem12' | 'nem13';
 
   if (typeof input !== 'string' && input.length >= 2 && input[0] === DlmsTag.Array && isDlmsStart(input))
     return 'dlms';

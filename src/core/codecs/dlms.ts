@@ -16,7 +16,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Channel, IntervalMinutes, ReadingBlock } from '../readings/block.js';
-import { isIntervalMinutes, NO_SEQUENCE } from '../readings/block.js';
+import { channelIdOf, isIntervalMinutes, NO_SEQUENCE } from '../readings/block.js';
 import { parseChannel } from '../readings/channel.js';
 import { AxdrError, AxdrReader, AxdrWriter, DlmsTag, tagName } from './axdr.js';
 import type { FailureSink } from './failures.js';
@@ -146,7 +146,19 @@ function inferRole(o: DlmsCaptureObject, obis: number[]): DlmsCaptureRole {
   if (o.role !== undefined) return o.role;
   if (o.classId === 8 && o.attribute === 2) return 'clock';
   if (obis[2] === 96 && obis[3] === 10) return 'status';
-  return o.channel !== undefined ? 'value' : 'ignore';
+  return o.channel !== undefined || inferChannel(obis) !== null ? 'value' : 'ignore';
+}
+
+/**
+ * The channel a capture object without one feeds, from its OBIS code: a cumulative register
+ * (D = 8) is differenced into energy per interval, so C.8.E feeds C.29.E (1.8.0 → active import,
+ * 3.8.0 → reactive import, 1.8.1 → tariff 1); other electricity quantities (voltage and current
+ * per phase, demand) feed their own code. Null when smt types no channel from it.
+ */
+function inferChannel(obis: number[]): Channel | null {
+  const [a, b, c, d, e] = obis as [number, number, number, number, number];
+  if (a !== 1) return null;
+  return channelIdOf(`${a}-${b}:${c}.${d === 8 ? 29 : d}.${e}`);
 }
 
 function unitExp(channel: Channel, unit: number | undefined): number | undefined {
@@ -192,11 +204,11 @@ function resolveProfile(
     sink.fail(
       message,
       { field: 'dlms.capturePeriodSeconds' },
-      'a capture period (5, 15, 30 or 60 minutes)',
+      'a capture period (1, 5, 10, 15, 30 or 60 minutes)',
       'none',
     );
   } else if (!isIntervalMinutes(minutes))
-    bad('capturePeriodSeconds', '300, 900, 1800 or 3600', String(periodSeconds));
+    bad('capturePeriodSeconds', '60, 300, 600, 900, 1800 or 3600', String(periodSeconds));
   const columns: Column[] = [];
   const seen = new Set<string>();
   cfg.captureObjects.forEach((o, i) => {
@@ -213,17 +225,25 @@ function resolveProfile(
       exp: 0,
     };
     if (o.dataType !== undefined) col.dataType = o.dataType;
-    if (role === 'value') {
-      if (o.channel === undefined)
-        bad(`captureObjects[${i}].channel`, 'a channel for a value column', 'nothing');
+    const channel = o.channel ?? (role === 'value' ? inferChannel(obis) : null);
+    if (role === 'value' && o.channel === undefined && channel !== null && o.unit === undefined) {
+      // an inferred channel without a unit could be Wh or kWh: skipped rather than guessed
+      sink?.warn(
+        `captureObjects[${i}] ${o.obis} would feed ${channel} but gives no unit: column skipped`,
+        { field: `dlms.captureObjects[${i}].unit` },
+        'DLMS_NO_UNIT',
+        'nothing: the column is not decoded',
+      );
+      col.role = 'ignore';
+    } else if (role === 'value') {
+      if (channel === null) bad(`captureObjects[${i}].channel`, 'a channel for a value column', 'nothing');
       else {
-        col.channel = o.channel;
-        if (seen.has(o.channel))
-          bad(`captureObjects[${i}].channel`, 'each channel fed by one column', o.channel);
-        seen.add(o.channel);
-        const e = unitExp(o.channel, o.unit);
+        col.channel = channel;
+        if (seen.has(channel)) bad(`captureObjects[${i}].channel`, 'each channel fed by one column', channel);
+        seen.add(channel);
+        const e = unitExp(channel, o.unit);
         if (e === undefined)
-          bad(`captureObjects[${i}].unit`, `${expectedUnit(o.channel)} for ${o.channel}`, String(o.unit));
+          bad(`captureObjects[${i}].unit`, `${expectedUnit(channel)} for ${channel}`, String(o.unit));
         col.exp = (o.scaler ?? 0) + (e ?? 0);
       }
     }

@@ -5,6 +5,8 @@ import type {
   DecodeLocation,
   DecodeOptions,
   DecodeResult,
+  DecodeWarning,
+  DecodeWarningCode,
   WireFormat,
 } from './types.js';
 
@@ -14,8 +16,12 @@ import type {
  */
 export class FailureSink {
   readonly failures: DecodeFailure[] = [];
-  readonly warnings: DecodeFailure[] = [];
+  readonly warnings: DecodeWarning[] = [];
+  /** readings not in any block, by reason */
+  readonly droppedReadings: Record<string, number> = {};
   dropped = 0;
+  /** warnings past the cap, reported as one last warning */
+  private warningsNotListed = 0;
   private readonly max: number;
 
   constructor(
@@ -51,15 +57,36 @@ export class FailureSink {
     this.fail(`${field}: expected ${expected}, found ${found}`, location, expected, found, 'METER_MISMATCH');
   }
 
-  warn(message: string, location: DecodeLocation): void {
-    if (this.warnings.length < this.max) this.warnings.push(this.make(message, location));
+  /** `code` and `assumed` make the warning structured: what kind, and what the decoder assumed to go on. */
+  warn(message: string, location: DecodeLocation, code?: DecodeWarningCode, assumed?: string): void {
+    if (this.warnings.length >= this.max) {
+      this.warningsNotListed++;
+      return;
+    }
+    const w: DecodeWarning = this.make(message, location);
+    if (code !== undefined) w.code = code;
+    if (assumed !== undefined) w.assumed = assumed;
+    this.warnings.push(w);
+  }
+
+  /** `readings` readings of the input end up in no block, for `reason` (counted, never listed one by one). */
+  drop(reason: string, readings: number): void {
+    if (readings > 0) this.droppedReadings[reason] = (this.droppedReadings[reason] ?? 0) + readings;
   }
 
   result(blocks: DecodedBlock[]): DecodeResult {
     if (this.dropped > 0) {
       this.failures.push(this.make(`${this.dropped} more failures not listed (maxFailures ${this.max})`, {}));
     }
-    return { blocks, failures: this.failures, warnings: this.warnings };
+    if (this.warningsNotListed > 0) {
+      const w: DecodeWarning = this.make(
+        `${this.warningsNotListed} more warnings not listed (maxFailures ${this.max})`,
+        {},
+      );
+      w.code = 'WARNINGS_NOT_LISTED';
+      this.warnings.push(w);
+    }
+    return { blocks, failures: this.failures, warnings: this.warnings, dropped: this.droppedReadings };
   }
 
   private make(message: string, location: DecodeLocation, expected?: string, found?: string): DecodeFailure {

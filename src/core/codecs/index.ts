@@ -15,10 +15,12 @@ import { FailureSink } from './failures.js';
 import { decodeHdlc } from './hdlc.js';
 import { decodeJson, encodeJson } from './json.js';
 import { decodeNem12, encodeNem12 } from './nem12.js';
+import { decodeNem13 } from './nem13.js';
 import {
   type DecodeFailure,
   type DecodeOptions,
   type DecodeResult,
+  type DecodeWarning,
   type EncodeOptions,
   WIRE_FORMATS,
   type WireFormat,
@@ -39,7 +41,9 @@ export {
 export { crc16Arc } from './dsmr.js';
 export { crc16X25 } from './hdlc.js';
 export { JSON_BLOCK_VERSION, JSON_MAX_READINGS } from './json.js';
-export { NEM_MARKET_OFFSET_MINUTES, Nem12QualityFlag, nem12Channel } from './nem12.js';
+export { nmiChecksum } from './mdff.js';
+export { NEM_MARKET_OFFSET_MINUTES, NEM12_DROP, Nem12QualityFlag, nem12Channel } from './nem12.js';
+export { NEM13_DROP } from './nem13.js';
 export * from './types.js';
 
 export function decode(
@@ -64,6 +68,10 @@ export function decode(
         return sink.result(decodeHdlc(input, options, sink));
       case 'espi':
         return sink.result(decodeEspi(input, options, sink));
+      case 'nem13': {
+        const registerReads = decodeNem13(input, options, sink);
+        return { ...sink.result([]), registerReads };
+      }
       default:
         sink.fail(
           `unknown payload format ${JSON.stringify(format)}`,
@@ -108,7 +116,7 @@ export function encode(
 }
 
 /** `file.csv:12: interval_start: expected …` — the way failures are shown to people. */
-export function formatFailure(f: DecodeFailure): string {
+export function formatFailure(f: DecodeFailure | DecodeWarning): string {
   const where: string[] = [];
   if (f.source !== undefined) where.push(f.source);
   if (f.location.line !== undefined) where.push(`line ${f.location.line}`);

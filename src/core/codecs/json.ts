@@ -227,7 +227,7 @@ function decodeBlock(o: unknown, ctx: Ctx): DecodedBlock | undefined {
   if ((iv === undefined || iv === null) && ctx.options.intervalMinutes !== undefined)
     interval = ctx.options.intervalMinutes;
   else if (typeof iv !== 'number' || !isIntervalMinutes(iv))
-    fail(ctx, 'interval', '5, 15, 30 or 60', describe(iv));
+    fail(ctx, 'interval', '1, 5, 10, 15, 30 or 60', describe(iv));
   else interval = iv;
   const intervalMs = interval * MINUTE_MS;
 

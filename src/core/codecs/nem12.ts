@@ -10,6 +10,12 @@
  * One decoded block per 300 record (one NMI suffix, one day), carrying the per-interval quality
  * (flag / method / reason) resolved from the 300 QualityMethod or, when that is V, from the 400
  * records. Mapping those onto smt's Origin / ValidationState is quality.ts's job, not this one's.
+ * Every data stream becomes a channel (active, reactive and apparent energy, demand, voltage,
+ * current, power factor); a stream no channel fits is dropped with its reason, never silently.
+ *
+ * Tolerant of what circulates (docs/formats.md, "Tolerances"): each departure from the
+ * specification that leaves the values beyond doubt is read with a warning saying what was
+ * assumed; values are never changed. Readings that end up in no block are counted by reason.
  *
  * Decode options: `meterId` (the message key) must equal NMI + suffix of every imported stream, or
  * that stream fails with code METER_MISMATCH. `channel`, `intervalMinutes` and `timezone` have no
@@ -17,12 +23,36 @@
  * a fixed UTC+10.
  */
 import type { Channel, IntervalMinutes, ReadingBlock } from '../readings/block.js';
-import { NO_SEQUENCE } from '../readings/block.js';
-import { nem12MethodFlag, nem12ReasonText } from '../readings/quality-nem12.js';
-import { csvField, parseDecimal, splitCsv } from './csv-split.js';
+import { channelIdOf, NO_SEQUENCE } from '../readings/block.js';
+import { nem12ChannelSpec } from '../readings/channel.js';
+import { csvField, parseDecimal } from './csv-split.js';
 import { describe, type FailureSink } from './failures.js';
+import {
+  checkNmi,
+  checkReason,
+  checkUpdateTimes,
+  type Fail,
+  fromChannelUnit,
+  INT_RE,
+  NEM_MARKET_OFFSET_MINUTES,
+  Nem12QualityFlag,
+  OBIS_C_OF_FAMILY,
+  parseDate8,
+  parseQualityMethod,
+  readMdffFile,
+  reporters,
+  toChannelUnit,
+  trailingPadding,
+  type Uom,
+  type UomFamily,
+  uomOf,
+  type Warn,
+  warnMissing,
+  warnNoMethod,
+  warnUnknownReason,
+} from './mdff.js';
 import { textOrFail } from './text.js';
-import { daysInMonth, MINUTE_MS } from './time.js';
+import { MINUTE_MS } from './time.js';
 import type {
   DecodedBlock,
   DecodeOptions,
@@ -31,97 +61,97 @@ import type {
   Nem12EncodeOptions,
 } from './types.js';
 
-/** Quality flags as stored in IntervalQuality.flag (char codes). */
-export enum Nem12QualityFlag {
-  Actual = 65, // A
-  Estimated = 69, // E: forward estimate
-  Final = 70, // F: final substitution
-  Null = 78, // N: no data
-  Substituted = 83, // S
-  Variable = 86, // V: only on a 300 record; resolved per interval from 400 records
-}
+export { NEM_MARKET_OFFSET_MINUTES, Nem12QualityFlag } from './mdff.js';
 
-/** AEST, fixed: NEM market time never observes daylight saving. */
-export const NEM_MARKET_OFFSET_MINUTES = 600;
 const DAY_MS = 86_400_000;
 
-/** UOM (case-insensitive) → channel family and power of ten to smt's channel unit (kWh, V). */
-const UOM: Record<string, { kind: 'energy' | 'voltage' | 'pf'; exp: number }> = {
-  WH: { kind: 'energy', exp: -3 },
-  KWH: { kind: 'energy', exp: 0 },
-  MWH: { kind: 'energy', exp: 3 },
-  V: { kind: 'voltage', exp: 0 },
-  KV: { kind: 'voltage', exp: 3 },
-  PF: { kind: 'pf', exp: 0 },
-};
-
-/** File unit → channel unit. Dividing by an exact power of ten rounds once (123 Wh → 0.123 kWh exactly). */
-function toChannelUnit(raw: number, exp: number): number {
-  return exp < 0 ? raw / 10 ** -exp : exp > 0 ? raw * 10 ** exp : raw;
-}
-
-/** Channel unit → file unit, inverse of toChannelUnit. */
-function fromChannelUnit(v: number, exp: number): number {
-  return exp > 0 ? v / 10 ** exp : exp < 0 ? Number((v * 10 ** -exp).toPrecision(15)) : v;
-}
-/** Valid MDFF UOMs smt has no channel for (reactive, apparent, demand, current): skipped with a warning. */
-const OTHER_UOMS = new Set([
-  'VARH',
-  'KVARH',
-  'MVARH',
-  'VAR',
-  'KVAR',
-  'MVAR',
-  'VAH',
-  'KVAH',
-  'MVAH',
-  'VA',
-  'KVA',
-  'MVA',
-  'W',
-  'KW',
-  'MW',
-  'A',
-  'KA',
-]);
+/** Reasons readings end up in no block (DecodeResult.dropped keys). */
+export const NEM12_DROP = {
+  invalid200: 'invalid 200 record',
+  invalid300: 'invalid 300 record',
+  invalid400: 'invalid 400 record',
+  meterMismatch: 'meter mismatch',
+  blankUom: 'blank unit of measure on a stream that is not active energy',
+  noChannel: 'no channel for the data stream',
+} as const;
 
 /**
- * NMI suffix → smt channel, by the suffix's first character (NMI Procedure): E = consumption,
- * B = generation. AEMO names directions from the market's side (energy to the customer is
- * "export"); smt names them from the meter's side like IEC/DLMS (+A import = consumption), so
- * E → active_import_kwh and B → active_export_kwh. Voltage and power factor go by UOM.
+ * NMI suffix letter → the meter-side direction. AEMO names directions from the market's side
+ * (energy to the customer is "export" in the NMI Procedure); smt names them from the meter's side
+ * like IEC/DLMS (+A import = consumption): E consumption → import, B generation → export, Q and K
+ * the reactive energy that goes with them.
  */
-export function nem12Channel(suffix: string, uom: string): Channel | undefined {
-  const u = UOM[uom.toUpperCase()];
-  if (u === undefined) return undefined;
-  if (u.kind === 'voltage') return 'voltage_v';
-  if (u.kind === 'pf') return 'power_factor';
-  if (u.kind !== 'energy') return undefined;
-  if (suffix[0] === 'E') return 'active_import_kwh';
-  if (suffix[0] === 'B') return 'active_export_kwh';
-  return undefined;
+const LETTER_DIRECTION: Readonly<Record<string, 0 | 1>> = { E: 0, B: 1, Q: 0, K: 1 };
+/** The energy family readings/channel.ts types a suffix letter with. */
+const LETTER_FAMILY: Readonly<Record<string, UomFamily>> = {
+  E: 'active',
+  B: 'active',
+  Q: 'reactive',
+  K: 'reactive',
+};
+/**
+ * The channel of a data stream, by its suffix and unit of measure, or why it has none. Energy in
+ * the family its suffix letter names keeps the suffix's identity (E1 → active_import_kwh, E2 →
+ * nem12:E2, Q1 → reactive_import_kvarh); apparent energy and demand go by OBIS code with the
+ * letter's direction; volts, amps and power factor by their unit. The meter id holds the suffix,
+ * so two streams of one NMI never share a series.
+ */
+export function nem12StreamChannel(suffix: string, uom: Uom): Channel | string {
+  const letter = suffix[0]!.toUpperCase();
+  switch (uom.family) {
+    case 'voltage':
+      return 'voltage_v';
+    case 'pf':
+      return 'power_factor';
+    case 'current':
+      return channelIdOf('1-0:11.7.0')!;
+    default: {
+      const family = LETTER_FAMILY[letter];
+      if (family === uom.family) return nem12ChannelSpec(suffix)!.id;
+      const dir = LETTER_DIRECTION[letter];
+      // active and reactive energy go by the letter alone; apparent energy (D 29) and demand (D 4) by OBIS
+      const byObis = uom.family === 'apparent' || uom.family.endsWith('_power');
+      const c = byObis ? OBIS_C_OF_FAMILY[uom.family] : undefined;
+      if (dir === undefined || c === undefined)
+        return family === undefined
+          ? `suffix ${suffix} names no quantity smt knows (E, B, Q, K)`
+          : `suffix ${suffix} is ${family} energy but the unit is ${uom.family.replace('_', ' ')}`;
+      return channelIdOf(`1-0:${c[dir]}.${uom.family === 'apparent' ? 29 : 4}.0`)!;
+    }
+  }
 }
 
-const NMI_RE = /^[A-Z0-9]{10}$/;
+/** The channel of a suffix and a UOM as written, or undefined (kept for callers of the old API). */
+export function nem12Channel(suffix: string, uom: string): Channel | undefined {
+  const u = uomOf(uom);
+  if (u === undefined) return undefined;
+  const c = nem12StreamChannel(suffix, u);
+  return channelIdOf(c) === c ? c : undefined;
+}
+
 const SUFFIX_RE = /^[A-Z][A-Z0-9]$/;
-const QM_RE = /^([AEFNSV])(\d{2})?$/;
-const INT_RE = /^\d+$/;
+/** what a QualityMethod field starts with (interval values never start with a letter) */
+const LETTER_RE = /^[A-Za-z]/;
+const INTERVAL_LENGTHS = [1, 5, 10, 15, 30];
 
 interface NmiState {
   line: number;
-  ok: boolean;
-  /** a valid stream smt does not import (reactive energy…) */
-  skip: boolean;
+  /** why the 300 records under this 200 decode into no block; undefined = they are imported */
+  drop: string | undefined;
   details: Omit<Nem12Details, 'intervalDate' | 'updateDateTime' | 'msatsLoadDateTime'>;
+  meterId: string;
   channel: Channel;
   interval: IntervalMinutes;
   exp: number;
+  /** intervals per day; 0 when the IntervalLength is unreadable */
   n: number;
 }
 
 interface DayState {
   line: number;
   ok: boolean;
+  /** what dropped the day when !ok */
+  dropReason: string;
   variable: boolean;
   flag300: number;
   nextEvent: number;
@@ -129,25 +159,6 @@ interface DayState {
   exp: number;
   block: DecodedBlock;
   rawValues: Float64Array;
-}
-
-/** YYYYMMDD → epoch ms of 00:00 UTC that day, or NaN. */
-function parseDate8(s: string): number {
-  if (s.length !== 8 || !INT_RE.test(s)) return Number.NaN;
-  const y = +s.slice(0, 4);
-  const m = +s.slice(4, 6);
-  const d = +s.slice(6, 8);
-  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return Number.NaN;
-  return Date.UTC(y, m - 1, d);
-}
-
-/** YYYYMMDDhhmm or YYYYMMDDhhmmss (length given) valid? */
-function validDateTime(s: string, len: 12 | 14): boolean {
-  if (s.length !== len || Number.isNaN(parseDate8(s.slice(0, 8)))) return false;
-  const hh = +s.slice(8, 10);
-  const mm = +s.slice(10, 12);
-  const ss = len === 14 ? +s.slice(12, 14) : 0;
-  return INT_RE.test(s) && hh <= 23 && mm <= 59 && ss <= 59;
 }
 
 export function decodeNem12(
@@ -158,28 +169,11 @@ export function decodeNem12(
   const text = textOrFail(input, sink);
   if (text === null) return [];
   const blocks: DecodedBlock[] = [];
-  let seen100 = false;
-  let seen900 = 0;
-  let records = 0;
-  let lastLine = 0;
+  const { warn, fail } = reporters(sink);
   let nmi: NmiState | undefined;
   let day: DayState | undefined;
-  /** the previous record indicator, for 400 placement */
-  let prev = '';
-
-  const warn: Warn = (line, record, message, field) => sink.warn(message, { line, record, field });
-  const fail = (
-    line: number,
-    record: string,
-    message: string,
-    field?: string,
-    expected?: string,
-    found?: string,
-  ): void => {
-    const loc: { line: number; record: string; field?: string } = { line, record };
-    if (field !== undefined) loc.field = field;
-    sink.fail(message, loc, expected, found);
-  };
+  /** meter id + IntervalDate → line of its first 300 record */
+  const days = new Map<string, number>();
 
   const closeDay = (): void => {
     if (day === undefined) return;
@@ -197,7 +191,10 @@ export function decodeNem12(
       );
       d.ok = false;
     }
-    if (!d.ok) return;
+    if (!d.ok) {
+      sink.drop(d.dropReason, d.rawValues.length);
+      return;
+    }
     const q = d.block.quality!;
     for (let i = 0; i < d.rawValues.length; i++) {
       // N (null) intervals carry a placeholder number in the file; in smt missing is NaN, never 0.
@@ -207,67 +204,12 @@ export function decodeNem12(
     blocks.push(d.block);
   };
 
-  const problem = splitCsv(text, ',', (raw, line) => {
-    records++;
-    lastLine = line;
-    const f = raw.map((s) => s.trim());
+  const onRecord = (f: string[], line: number, prev: string): void => {
     const rec = f[0]!;
-    if (records === 1 && rec !== '100') {
-      fail(
-        line,
-        rec,
-        `a NEM12 file starts with a 100 header record, found ${describe(rec)}`,
-        'RecordIndicator',
-        '100',
-        rec,
-      );
-      seen100 = true; // report once, then keep checking the rest
-    }
-    if (seen900 > 0 && rec !== '') {
-      fail(
-        line,
-        rec,
-        `record after the 900 end record (line ${seen900})`,
-        'RecordIndicator',
-        'end of file',
-        rec,
-      );
-      return false;
-    }
     if (rec !== '400') closeDay();
     switch (rec) {
-      case '100':
-        if (seen100 && records > 1)
-          fail(
-            line,
-            '100',
-            'a second 100 header record: a file holds exactly one',
-            'RecordIndicator',
-            'one 100 record',
-            'another',
-          );
-        seen100 = true;
-        if (f[1] !== 'NEM12')
-          fail(
-            line,
-            '100',
-            `VersionHeader: expected NEM12, found ${describe(f[1])}`,
-            'VersionHeader',
-            'NEM12',
-            describe(f[1]),
-          );
-        if (!validDateTime(f[2] ?? '', 12))
-          fail(
-            line,
-            '100',
-            `DateTime: expected YYYYMMDDhhmm, found ${describe(f[2])}`,
-            'DateTime',
-            'YYYYMMDDhhmm',
-            describe(f[2]),
-          );
-        break;
       case '200':
-        nmi = read200(f, line, fail, sink, options);
+        nmi = read200(f, line, fail, warn, sink, options);
         break;
       case '300':
         if (nmi === undefined) {
@@ -279,8 +221,25 @@ export function decodeNem12(
             'a 200 record first',
             '300',
           );
-        } else if (nmi.ok && !nmi.skip) {
-          day = read300(f, line, nmi, fail, warn);
+          sink.drop(NEM12_DROP.invalid300, valueCount(f, 0));
+        } else if (nmi.drop !== undefined) {
+          sink.drop(nmi.drop, valueCount(f, nmi.n));
+        } else {
+          day = read300(f, line, nmi, fail, warn, sink);
+          if (day !== undefined) {
+            const key = `${nmi.meterId}\u0000${day.block.nem12!.intervalDate}`;
+            const first = days.get(key);
+            if (first === undefined) days.set(key, line);
+            else
+              warn(
+                line,
+                '300',
+                'IntervalDate',
+                'NEM12_DUPLICATE_DAY',
+                `${nmi.meterId} ${day.block.nem12!.intervalDate} appears again (first at line ${first})`,
+                'both days decoded as written (the VEE rule interval.duplicate sees both)',
+              );
+          }
         }
         break;
       case '400':
@@ -316,9 +275,8 @@ export function decodeNem12(
             'one letter',
             describe(f[1]),
           );
-        break;
-      case '900':
-        seen900 = line;
+        else if (!trailingPadding(f, 5, line, '500', warn))
+          fail(line, '500', `expected 5 fields, found ${f.length}`, undefined, '5 fields', String(f.length));
         break;
       default:
         fail(
@@ -330,47 +288,39 @@ export function decodeNem12(
           describe(rec),
         );
     }
-    prev = rec;
-    return undefined;
-  });
-  closeDay();
-  if (problem !== undefined)
-    sink.fail(problem.message, { line: problem.line }, 'a closing "', 'end of input');
-  if (records === 0) {
-    sink.fail('empty NEM12 file', { line: 1 }, 'a 100 header record', 'nothing');
-    return [];
-  }
-  if (seen900 === 0)
-    sink.fail(
-      'missing 900 end record',
-      { line: lastLine + 1, record: '900' },
-      'a 900 record at the end',
-      'end of file',
-    );
+  };
+  readMdffFile(text, 'NEM12', sink, onRecord, closeDay);
   return blocks;
 }
 
-type Fail = (
-  line: number,
-  record: string,
-  message: string,
-  field?: string,
-  expected?: string,
-  found?: string,
-) => void;
-type Warn = (line: number, record: string, message: string, field: string) => void;
-
-/** Reason codes outside AEMO's table are kept (the quality mapping reports them as Other) but flagged. */
-function warnUnknownReason(reason: number, line: number, record: string, warn: Warn): void {
-  if (reason >= 0 && nem12ReasonText(reason) === undefined)
-    warn(line, record, `ReasonCode ${reason} is not in AEMO's reason code table`, 'ReasonCode');
+/**
+ * Index of the QualityMethod field of a 300 record: after the `n` values where the 200 record
+ * says, else the first field after IntervalDate that starts with a letter (values never do);
+ * -1 when there is none.
+ */
+function qualityIndex(f: string[], n: number): number {
+  if (n > 0 && LETTER_RE.test(f[n + 2] ?? '')) return n + 2;
+  for (let k = 2; k < f.length; k++) if (LETTER_RE.test(f[k]!)) return k;
+  return -1;
 }
 
-function read200(f: string[], line: number, fail: Fail, sink: FailureSink, options: DecodeOptions): NmiState {
+/** How many interval values a 300 record holds, for counting what a dropped record drops. */
+function valueCount(f: string[], n: number): number {
+  const q = qualityIndex(f, n);
+  return Math.max(0, q < 0 ? f.length - 7 : q - 2);
+}
+
+function read200(
+  f: string[],
+  line: number,
+  fail: Fail,
+  warn: Warn,
+  sink: FailureSink,
+  options: DecodeOptions,
+): NmiState {
   const st: NmiState = {
     line,
-    ok: false,
-    skip: false,
+    drop: NEM12_DROP.invalid200,
     details: {
       nmi: '',
       nmiSuffix: '',
@@ -381,12 +331,13 @@ function read200(f: string[], line: number, fail: Fail, sink: FailureSink, optio
       uom: '',
       nextScheduledReadDate: '',
     },
+    meterId: '',
     channel: 'active_import_kwh',
     interval: 30,
     exp: 0,
-    n: 48,
+    n: 0,
   };
-  if (f.length < 9 || f.length > 10) {
+  if (f.length < 9 || !trailingPadding(f, 10, line, '200', warn)) {
     fail(
       line,
       '200',
@@ -402,7 +353,7 @@ function read200(f: string[], line: number, fail: Fail, sink: FailureSink, optio
     ok = false;
     fail(line, '200', `${field}: expected ${expected}, found ${found}`, field, expected, found);
   };
-  const [, nmiId, config, registerId, suffix, stream, serial, uom, len, next] = f as [
+  const [, nmiId, config, registerId, suffix, stream, serial, uomText, len, next] = f as [
     string,
     string,
     string,
@@ -414,15 +365,50 @@ function read200(f: string[], line: number, fail: Fail, sink: FailureSink, optio
     string,
     string?,
   ];
-  if (!NMI_RE.test(nmiId)) bad('NMI', '10 characters A-Z 0-9', describe(nmiId));
+  if (!checkNmi(nmiId, line, '200', warn)) bad('NMI', 'an NMI: 10 characters A-Z 0-9', describe(nmiId));
   if (!SUFFIX_RE.test(suffix)) bad('NMISuffix', 'a letter and a letter or digit, e.g. E1', describe(suffix));
-  const u = UOM[uom.toUpperCase()];
-  if (u === undefined && !OTHER_UOMS.has(uom.toUpperCase()))
-    bad('UOM', 'an MDFF unit of measure (kWh, Wh, MWh, V, kvarh, …)', describe(uom));
   const n = INT_RE.test(len) ? Number(len) : Number.NaN;
-  if (n !== 5 && n !== 15 && n !== 30) bad('IntervalLength', '5, 15 or 30', describe(len));
+  if (INTERVAL_LENGTHS.includes(n)) {
+    st.n = 1440 / n;
+    if (n === 1 || n === 10)
+      warn(
+        line,
+        '200',
+        'IntervalLength',
+        'NEM12_INTERVAL_LENGTH',
+        `IntervalLength ${n} is not one MDFF defines (5, 15, 30)`,
+        `${n}-minute intervals, ${1440 / n} values a day`,
+      );
+  } else bad('IntervalLength', '1, 5, 10, 15 or 30', describe(len));
   if (next !== undefined && next !== '' && Number.isNaN(parseDate8(next)))
     bad('NextScheduledReadDate', 'YYYYMMDD or blank', describe(next));
+  let uom = uomOf(uomText);
+  let drop: string | undefined;
+  if (uomText === '') {
+    // Only active energy has a unit smt dares assume: kWh is what every MDP sends for E and B.
+    if (ok && LETTER_FAMILY[suffix[0]!] === 'active') {
+      uom = uomOf('kWh')!;
+      warn(
+        line,
+        '200',
+        'UOM',
+        'NEM12_BLANK_UOM',
+        `UOM is blank on data stream ${suffix}`,
+        `kWh (suffix ${suffix} is active energy)`,
+      );
+    } else if (ok) {
+      drop = NEM12_DROP.blankUom;
+      warn(
+        line,
+        '200',
+        'UOM',
+        'NEM12_BLANK_UOM',
+        `UOM is blank on data stream ${suffix}, whose unit cannot be told`,
+        'nothing: the stream is dropped',
+      );
+    }
+  } else if (uom === undefined)
+    bad('UOM', 'an MDFF unit of measure (kWh, Wh, MWh, kvarh, kVAh, kW, V, A, PF, …)', describe(uomText));
   st.details = {
     nmi: nmiId,
     nmiSuffix: suffix,
@@ -430,99 +416,75 @@ function read200(f: string[], line: number, fail: Fail, sink: FailureSink, optio
     registerId,
     mdmDataStreamId: stream,
     meterSerial: serial,
-    uom,
+    uom: uomText,
     nextScheduledReadDate: next ?? '',
   };
+  st.meterId = `${nmiId}${suffix}`;
   if (!ok) return st;
-  st.ok = true;
   st.interval = n as IntervalMinutes;
-  st.n = 1440 / n;
-  const channel = nem12Channel(suffix, uom);
-  if (channel === undefined) {
-    st.skip = true;
-    sink.warn(`NMI ${nmiId} suffix ${suffix} (${uom}) has no smt channel; its 300 records are skipped`, {
-      line,
-      record: '200',
-      field: 'NMISuffix',
-    });
-    return st;
+  if (drop === undefined && uom !== undefined) {
+    const channel = nem12StreamChannel(suffix, uom);
+    if (channelIdOf(channel) === channel) {
+      st.channel = channel;
+      st.exp = uom.exp;
+    } else {
+      drop = NEM12_DROP.noChannel;
+      warn(
+        line,
+        '200',
+        'NMISuffix',
+        'NEM12_NO_CHANNEL',
+        `data stream ${suffix} (${uomText}) has no smt channel: ${channel}`,
+        'nothing: the stream is dropped',
+      );
+    }
   }
-  st.channel = channel;
-  st.exp = u!.exp;
   // The file always names its meter (NMI + suffix): the message key can only confirm it. Streams
-  // skipped above produce no blocks, so they are not compared.
+  // dropped above produce no blocks, so they are not compared.
   const key = options.meterId;
-  const meterId = `${nmiId}${suffix}`;
-  if (key !== undefined && key !== '' && key !== meterId) {
-    sink.meterMismatch('NMI + NMISuffix', describe(meterId), { line, record: '200', field: 'NMI' });
-    st.ok = false;
+  if (drop === undefined && key !== undefined && key !== '' && key !== st.meterId) {
+    sink.meterMismatch('NMI + NMISuffix', describe(st.meterId), { line, record: '200', field: 'NMI' });
+    drop = NEM12_DROP.meterMismatch;
   }
+  st.drop = drop;
   return st;
 }
 
-interface QualityMethod {
-  flag: number;
-  method: number;
-}
+/** Names of the 300 fields after the values, for the missing-field warning. */
+const TAIL_300 = ['ReasonCode', 'ReasonDescription', 'UpdateDateTime', 'MSATSLoadDateTime'];
 
-function parseQualityMethod(s: string): QualityMethod | string {
-  const m = QM_RE.exec(s);
-  if (m === null)
-    return 'a quality flag A, E, F, N, S or V with a 2-digit method where required (e.g. A, E52, S53, V)';
-  const flag = m[1]!.charCodeAt(0);
-  const method = m[2] === undefined ? -1 : Number(m[2]);
-  const needsMethod =
-    flag === Nem12QualityFlag.Estimated ||
-    flag === Nem12QualityFlag.Final ||
-    flag === Nem12QualityFlag.Substituted;
-  if (needsMethod && method < 0) return `a method number after ${m[1]} (e.g. ${m[1]}52)`;
-  if (!needsMethod && method >= 0) return `${m[1]} without a method number`;
-  // The method tables (AEMO Metrology Procedure Part B) live with the quality mapping.
-  if (method >= 0 && nem12MethodFlag(method) === undefined)
-    return 'a method flag AEMO defines (11-25, 51-59, 61-69, 71-75)';
-  return { flag, method };
-}
-
-/** Reason code rules shared by 300 and 400: required for S and F, a description required for code 0. */
-function checkReason(
-  qm: QualityMethod,
-  code: string,
-  desc: string,
-): { reason: number } | { field: string; expected: string } {
-  if (code === '') {
-    if (qm.flag === Nem12QualityFlag.Substituted || qm.flag === Nem12QualityFlag.Final)
-      return {
-        field: 'ReasonCode',
-        expected: `a reason code (required for ${String.fromCharCode(qm.flag)})`,
-      };
-    return { reason: -1 };
-  }
-  if (!INT_RE.test(code) || code.length > 3)
-    return { field: 'ReasonCode', expected: 'a reason code 0..999 or blank' };
-  const reason = Number(code);
-  if (reason === 0 && desc === '')
-    return { field: 'ReasonDescription', expected: 'a description (required with reason code 0)' };
-  return { reason };
-}
-
-function read300(f: string[], line: number, nmi: NmiState, fail: Fail, warn: Warn): DayState | undefined {
+function read300(
+  f: string[],
+  line: number,
+  nmi: NmiState,
+  fail: Fail,
+  warn: Warn,
+  sink: FailureSink,
+): DayState | undefined {
   const n = nmi.n;
+  const q = qualityIndex(f, n);
+  if (q !== n + 2) {
+    const values = q < 0 ? Math.max(0, f.length - 7) : q - 2;
+    fail(
+      line,
+      '300',
+      `expected ${n} interval values (1440 / IntervalLength ${nmi.interval} of the 200 record at line ${nmi.line}), found ${values}`,
+      'IntervalValue',
+      `${n} values`,
+      String(values),
+    );
+    sink.drop(NEM12_DROP.invalid300, values);
+    return undefined;
+  }
+  let ok = true;
   const bad = (field: string, expected: string, found: string): void => {
     ok = false;
     fail(line, '300', `${field}: expected ${expected}, found ${found}`, field, expected, found);
   };
-  let ok = true;
-  if (f.length !== n + 7) {
-    const values = f.length - 7;
-    fail(
-      line,
-      '300',
-      `expected ${n} interval values (1440 / IntervalLength ${nmi.interval} of the 200 record at line ${nmi.line}), found ${values < 0 ? f.length - 2 : values}`,
-      'IntervalValue',
-      `${n} values`,
-      String(values < 0 ? f.length - 2 : values),
-    );
-    return undefined;
+  if (f.length < n + 7) {
+    warnMissing(TAIL_300.slice(f.length - n - 3), line, '300', warn);
+  } else if (!trailingPadding(f, n + 7, line, '300', warn)) {
+    bad('RecordIndicator', `${n + 7} fields (${n} values)`, `${f.length} fields`);
   }
   const date = f[1]!;
   const dayUtc = parseDate8(date);
@@ -537,10 +499,10 @@ function read300(f: string[], line: number, nmi: NmiState, fail: Fail, warn: War
     raw[i] = v;
   }
   const qmText = f[n + 2]!;
-  const reasonText = f[n + 3]!;
-  const desc = f[n + 4]!;
-  const update = f[n + 5]!;
-  const msats = f[n + 6]!;
+  const reasonText = f[n + 3] ?? '';
+  const desc = f[n + 4] ?? '';
+  const update = f[n + 5] ?? '';
+  const msats = f[n + 6] ?? '';
   const qm = parseQualityMethod(qmText);
   let reason = -1;
   if (typeof qm === 'string') bad('QualityMethod', qm, describe(qmText));
@@ -552,6 +514,7 @@ function read300(f: string[], line: number, nmi: NmiState, fail: Fail, warn: War
         describe(reasonText || desc),
       );
   } else {
+    warnNoMethod(qm, qmText, line, '300', 'QualityMethod', warn);
     const r = checkReason(qm, reasonText, desc);
     if ('field' in r) bad(r.field, r.expected, describe(r.field === 'ReasonCode' ? reasonText : desc));
     else {
@@ -559,9 +522,7 @@ function read300(f: string[], line: number, nmi: NmiState, fail: Fail, warn: War
       warnUnknownReason(reason, line, '300', warn);
     }
   }
-  if (!validDateTime(update, 14)) bad('UpdateDateTime', 'YYYYMMDDhhmmss', describe(update));
-  if (msats !== '' && !validDateTime(msats, 14))
-    bad('MSATSLoadDateTime', 'YYYYMMDDhhmmss or blank', describe(msats));
+  checkUpdateTimes(update, msats, line, '300', 'NEM12', warn, bad);
 
   const start = dayUtc - NEM_MARKET_OFFSET_MINUTES * MINUTE_MS;
   const stepMs = nmi.interval * MINUTE_MS;
@@ -583,7 +544,7 @@ function read300(f: string[], line: number, nmi: NmiState, fail: Fail, warn: War
     }
   }
   const block: DecodedBlock = {
-    meterId: `${nmi.details.nmi}${nmi.details.nmiSuffix}`,
+    meterId: nmi.meterId,
     channel: nmi.channel,
     intervalMinutes: nmi.interval,
     starts: new Float64Array(n),
@@ -598,6 +559,7 @@ function read300(f: string[], line: number, nmi: NmiState, fail: Fail, warn: War
   return {
     line,
     ok,
+    dropReason: NEM12_DROP.invalid300,
     variable,
     flag300: typeof qm === 'string' ? 0 : qm.flag,
     nextEvent: 1,
@@ -611,18 +573,24 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
   const n = day.rawValues.length;
   // false: the record is rejected and its day dropped
   const reject = (field: string, expected: string, found: string): false => {
+    if (day.ok) day.dropReason = NEM12_DROP.invalid400;
     day.ok = false;
     fail(line, '400', `${field}: expected ${expected}, found ${found}`, field, expected, found);
     return false;
   };
-  if (f.length !== 6) {
+  if (f.length < 4 || !trailingPadding(f, 6, line, '400', warn)) {
     return reject(
       'RecordIndicator',
-      '6 fields (400,StartInterval,EndInterval,QualityMethod,ReasonCode,ReasonDescription)',
+      '4 to 6 fields (400,StartInterval,EndInterval,QualityMethod[,ReasonCode[,ReasonDescription]])',
       `${f.length} fields`,
     );
   }
-  const [, a, z, qmText, reasonText, desc] = f as [string, string, string, string, string, string];
+  if (f.length < 6) {
+    warnMissing(['ReasonCode', 'ReasonDescription'].slice(f.length - 4), line, '400', warn);
+  }
+  const [, a, z, qmText] = f as [string, string, string, string];
+  const reasonText = f[4] ?? '';
+  const desc = f[5] ?? '';
   const from = INT_RE.test(a) ? Number(a) : Number.NaN;
   const to = INT_RE.test(z) ? Number(z) : Number.NaN;
   if (!(from >= 1 && from <= n)) return reject('StartInterval', `1..${n}`, describe(a));
@@ -638,13 +606,16 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
   if (typeof qm === 'string') return reject('QualityMethod', qm, describe(qmText));
   if (qm.flag === Nem12QualityFlag.Variable)
     return reject('QualityMethod', 'a single quality (V is only for the 300 record)', 'V');
-  if (!day.variable && qm.flag !== day.flag300) {
-    return reject(
+  warnNoMethod(qm, qmText, line, '400', 'QualityMethod', warn);
+  if (!day.variable && qm.flag !== day.flag300)
+    warn(
+      line,
+      '400',
       'QualityMethod',
-      `${String.fromCharCode(day.flag300)} as on the 300 record (which is not V)`,
-      describe(qmText),
+      'NEM12_400_QUALITY_DIFFERS',
+      `QualityMethod ${qmText} differs from the 300 record's ${String.fromCharCode(day.flag300)}, which is not V`,
+      `${qmText} for intervals ${from}..${to} (the 400 record is the more specific)`,
     );
-  }
   const r = checkReason(qm, reasonText, desc);
   if ('field' in r)
     return reject(r.field, r.expected, describe(r.field === 'ReasonCode' ? reasonText : desc));
@@ -672,6 +643,8 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
 const DEFAULT_STREAM: Readonly<Record<string, { suffix: string; uom: string }>> = {
   active_import_kwh: { suffix: 'E1', uom: 'kWh' },
   active_export_kwh: { suffix: 'B1', uom: 'kWh' },
+  reactive_import_kvarh: { suffix: 'Q1', uom: 'kvarh' },
+  reactive_export_kvarh: { suffix: 'K1', uom: 'kvarh' },
   voltage_v: { suffix: 'V1', uom: 'V' },
   power_factor: { suffix: 'P1', uom: 'PF' },
 };
@@ -737,10 +710,11 @@ export function encodeNem12(blocks: readonly ReadingBlock[], options: Nem12Encod
         suffix = stream.suffix;
       }
     }
-    if (!NMI_RE.test(nmiId))
+    // an NMI a decode kept as written (short, lower case) is written back as it was
+    if (!(d === undefined ? /^[A-Z0-9]{10}$/ : /^[A-Za-z0-9]{1,11}$/).test(nmiId))
       throw new Error(`meter id ${b.meterId} is not an NMI (10 characters A-Z 0-9, optionally + suffix)`);
     const uom = d?.uom ?? defaultStream(b).uom;
-    const exp = UOM[uom.toUpperCase()]?.exp ?? 0;
+    const exp = uomOf(uom)?.exp ?? 0;
     const key = `${nmiId}${suffix}`;
     let s = streams.get(key);
     if (s === undefined) {

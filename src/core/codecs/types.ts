@@ -5,7 +5,7 @@
  */
 import type { Channel, IntervalMinutes, ReadingBlock } from '../readings/block.js';
 
-export const WIRE_FORMATS = ['json', 'csv', 'dlms', 'nem12', 'dsmr', 'hdlc', 'espi'] as const;
+export const WIRE_FORMATS = ['json', 'csv', 'dlms', 'nem12', 'nem13', 'dsmr', 'hdlc', 'espi'] as const;
 export type WireFormat = (typeof WIRE_FORMATS)[number];
 
 export function isWireFormat(s: string): s is WireFormat {
@@ -30,6 +30,20 @@ export interface DecodeLocation {
  * routing problem, rather than as an undecodable payload).
  */
 export type DecodeFailureCode = 'METER_MISMATCH';
+
+/**
+ * Machine-readable kind of a warning: input that was not as the specification says but was read
+ * anyway, with what was assumed (docs/formats.md lists them per format). Open: formats add theirs.
+ */
+export type DecodeWarningCode = string;
+
+/** Input understood and kept with an assumption, or skipped on purpose: never a silently changed value. */
+export interface DecodeWarning extends Omit<DecodeFailure, 'code'> {
+  /** e.g. `NEM12_BLANK_UPDATE_DATETIME`; absent on warnings of formats that do not name them yet */
+  code?: DecodeWarningCode;
+  /** what the decoder assumed to read the input, e.g. `kWh (the data stream suffix E1 says active energy)` */
+  assumed?: string;
+}
 
 export interface DecodeFailure {
   format: WireFormat;
@@ -75,7 +89,7 @@ export interface DlmsProfileConfig {
   /** capture_objects (attribute 3 of the profile generic), in buffer column order */
   captureObjects: DlmsCaptureObject[];
   /**
-   * capture_period in seconds (attribute 4); must be 300, 900, 1800 or 3600. The buffer does not
+   * capture_period in seconds (attribute 4); must be 60, 300, 600, 900, 1800 or 3600. The buffer does not
    * carry it: when omitted, DecodeOptions.intervalMinutes (`smt validate --interval`, the
    * `smt-format: dlms; interval=15` header) supplies it, and without either the decode is refused
    * rather than re-timed on an assumed period.
@@ -147,14 +161,18 @@ export interface IntervalQuality {
   descriptions: string[];
 }
 
-/** NEM12 200/300 details carried with a decoded block (for round trips and the audit trail). */
-export interface Nem12Details {
+/** The data-stream fields NEM12 200 and NEM13 250 records share, as written. */
+export interface MdffStreamDetails {
   nmi: string;
   nmiSuffix: string;
   nmiConfiguration: string;
   registerId: string;
   mdmDataStreamId: string;
   meterSerial: string;
+}
+
+/** NEM12 200/300 details carried with a decoded block (for round trips and the audit trail). */
+export interface Nem12Details extends MdffStreamDetails {
   /** UOM as written in the file, e.g. `kWh` */
   uom: string;
   /** 300 IntervalDate, YYYYMMDD */
@@ -182,8 +200,63 @@ export interface DecodeResult {
   blocks: DecodedBlock[];
   /** empty when the whole input was valid; a Kafka consumer dead-letters the message otherwise */
   failures: DecodeFailure[];
-  /** input that was understood but skipped on purpose (e.g. NEM12 reactive-energy streams) */
-  warnings: DecodeFailure[];
+  /** input read with an assumption or skipped on purpose, each with where and what was assumed */
+  warnings: DecodeWarning[];
+  /**
+   * Readings the input held that are in no block, counted by reason (a short stable phrase, e.g.
+   * `invalid 300 record`). Formats that do not count them leave it empty.
+   */
+  dropped: Record<string, number>;
+  /** register reads (NEM13 accumulation meters): absent for interval formats */
+  registerReads?: RegisterRead[];
+}
+
+/** One read of one register at one time, as NEM13 (and basic meters generally) report it. */
+export interface RegisterReadValue {
+  /** register value as written, in `RegisterRead.unit` after unit normalisation */
+  value: number;
+  /** read time, UTC epoch ms */
+  at: number;
+  /** quality flag char code (A, E, F, N, S) and method (-1 none), as NEM12's IntervalQuality */
+  flag: number;
+  method: number;
+  reason: number;
+  description: string;
+}
+
+/** A read period of a register: previous and current read and the consumption between them. */
+export interface RegisterRead {
+  /** NMI + NMI suffix, as NEM12 builds meter ids */
+  meterId: string;
+  /** register channel id: register_import_kwh / register_export_kwh, or an OBIS/nem12 id */
+  channel: Channel;
+  /** normalised unit (kWh, kvarh, kVAh) */
+  unit: string;
+  previous: RegisterReadValue;
+  current: RegisterReadValue;
+  /** consumption of the period as the file states it (NEM13 Quantity), in `unit` */
+  quantity: number;
+  /** current − previous (NaN when a read is missing): differs from `quantity` on a register rollover or meter change */
+  derived: number;
+  /** 1-based line of the record */
+  line: number;
+  nem13?: Nem13Details;
+}
+
+export interface Nem13Details extends MdffStreamDetails {
+  /** `I` import / `E` export, from the market's side (E = energy to the customer) */
+  directionIndicator: string;
+  uom: string;
+  nextScheduledReadDate: string;
+  updateDateTime: string;
+  msatsLoadDateTime: string;
+  /** the 550 record after it, when there is one */
+  b2b?: {
+    previousTransCode: string;
+    previousRetServiceOrder: string;
+    currentTransCode: string;
+    currentRetServiceOrder: string;
+  };
 }
 
 export interface EncodeOptions {

@@ -13,7 +13,13 @@
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { decode, encode } from '../codecs/index.js';
-import type { DecodedBlock, DecodeFailure, DecodeOptions, WireFormat } from '../codecs/types.js';
+import type {
+  DecodedBlock,
+  DecodeFailure,
+  DecodeOptions,
+  DecodeWarning,
+  WireFormat,
+} from '../codecs/types.js';
 import { InvalidDataError } from '../errors.js';
 import type { IntervalMinutes, ReadingBlock } from '../readings/block.js';
 import { LocalCalendar } from '../time/calendar.js';
@@ -42,7 +48,7 @@ export interface SplitOptions {
 /** Failures and warnings of one entry, capped so a broken 1 GB file cannot fill memory. */
 export class EntryProblems {
   readonly failures: DecodeFailure[] = [];
-  readonly warnings: DecodeFailure[] = [];
+  readonly warnings: DecodeWarning[] = [];
   failureCount = 0;
   warningCount = 0;
   constructor(private readonly max = 100) {}
@@ -52,7 +58,7 @@ export class EntryProblems {
     if (this.failures.length < this.max) this.failures.push(f);
   }
 
-  warn(f: DecodeFailure): void {
+  warn(f: DecodeWarning): void {
     this.warningCount++;
     if (this.warnings.length < this.max) this.warnings.push(f);
   }
@@ -143,7 +149,7 @@ function checked(
   fileLine: (line: number) => number,
 ): ImportMessage | undefined {
   const r = decode(format, payload, decodeOptions(o));
-  const relocate = (f: DecodeFailure): DecodeFailure =>
+  const relocate = <T extends DecodeFailure | DecodeWarning>(f: T): T =>
     f.location.line === undefined
       ? f
       : { ...f, location: { ...f.location, line: fileLine(f.location.line) } };

@@ -79,6 +79,11 @@ export function precheck(m: RawInput): DecodedMessage['reject'] {
     };
   const parsed = parseFormatHeader(m.format);
   if (!parsed.ok) return { rule: 'message.format', reason: parsed.reason };
+  if (parsed.format === 'nem13')
+    return {
+      rule: 'message.format',
+      reason: 'NEM13 carries register reads, not interval readings: the series has no place for them yet',
+    };
   return null;
 }
 

@@ -9,7 +9,8 @@ import { type ChannelId, parseChannel } from './channel.js';
 /** A channel id: open, typed by its spec (readings/channel.ts). */
 export type Channel = ChannelId;
 
-export const INTERVAL_MINUTES = [5, 15, 30, 60] as const;
+/** Interval lengths a reading block may have (NEM12 files also carry 1- and 10-minute data). */
+export const INTERVAL_MINUTES = [1, 5, 10, 15, 30, 60] as const;
 export type IntervalMinutes = (typeof INTERVAL_MINUTES)[number];
 
 export const NO_SEQUENCE = -1;

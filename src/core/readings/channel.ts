@@ -265,6 +265,7 @@ const OBIS_C: Record<number, [ObisBase, Direction | null, Phase | null]> = {
   8: ['reactive', 'q4', null],
   9: ['apparent', 'import', null],
   10: ['apparent', 'export', null],
+  11: ['current', null, null],
   12: ['voltage', null, null],
   13: ['power_factor', null, null],
   14: ['frequency', null, null],

@@ -2,6 +2,9 @@ import { DateTime, IANAZone } from 'luxon';
 import { splitCsv } from '../codecs/csv-split.js';
 import { isIntervalMinutes } from '../readings/block.js';
 import { parseChannel } from '../readings/channel.js';
+
+const REGISTRY_INTERVALS: readonly number[] = [5, 15, 30, 60];
+
 import { METER_STATUSES, type Meter, type MeterStatus, SEGMENTS, type Segment } from './meter.js';
 
 /**
@@ -144,7 +147,8 @@ export function parseMeterCsv(text: string): ParsedMeterFile {
     const zoneOk = IANAZone.isValidZone(timezone);
     if (!zoneOk) fail('timezone', `expected an IANA time zone such as Europe/Stockholm, found "${timezone}"`);
     const interval = Number(get('interval_minutes'));
-    if (!isIntervalMinutes(interval))
+    // the registry (and its PostgreSQL CHECK) holds the lengths meters are provisioned with
+    if (!isIntervalMinutes(interval) || !REGISTRY_INTERVALS.includes(interval))
       fail('interval_minutes', `expected 5, 15, 30 or 60, found "${get('interval_minutes')}"`);
     const status = get('status').toLowerCase();
     if (!(METER_STATUSES as readonly string[]).includes(status))

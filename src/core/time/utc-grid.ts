@@ -8,14 +8,14 @@ import { InvalidDataError } from '../errors.js';
 import { type IntervalMinutes, isIntervalMinutes } from '../readings/block.js';
 import { MS_PER_MINUTE } from './local-date.js';
 
-/** Interval length in milliseconds; throws for anything but 5, 15, 30 or 60 minutes. */
+/** Interval length in milliseconds; throws for anything but 1, 5, 10, 15, 30 or 60 minutes. */
 export function intervalMs(minutes: IntervalMinutes): number {
   if (!isIntervalMinutes(minutes)) {
     throw new InvalidDataError(
-      `Unsupported interval length: ${String(minutes)} minutes (expected 5, 15, 30 or 60).`,
+      `Unsupported interval length: ${String(minutes)} minutes (expected 1, 5, 10, 15, 30 or 60).`,
       {
         code: 'INVALID_INTERVAL',
-        hint: 'Interval readings must be 5, 15, 30 or 60 minutes long; check the intervalMinutes of the block or the meter registry entry.',
+        hint: 'Interval readings must be 1, 5, 10, 15, 30 or 60 minutes long; check the intervalMinutes of the block or the meter registry entry.',
       },
     );
   }

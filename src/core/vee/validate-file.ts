@@ -10,6 +10,7 @@ import { parseHex } from '../codecs/dlms.js';
 import {
   DecodeError,
   type DecodeFailure,
+  type DecodeWarning,
   DlmsTag,
   decode,
   detectFormat,
@@ -68,6 +69,8 @@ export interface ReadingFailureItem {
   start: string;
   /** interval start on the meter's local clock, with offset */
   startLocal: string;
+  /** interval start in the file's own time zone (NEM12: market time, +10:00); absent when the file has none */
+  startFile?: string;
   ruleId: number;
   rule: string;
   action: RuleAction;
@@ -84,9 +87,62 @@ export interface DecodeFailureItem {
   found?: string;
 }
 
+export interface DecodeWarningItem extends DecodeFailureItem {
+  /** e.g. NEM12_BLANK_UOM (docs/formats.md, Tolerances) */
+  code?: string;
+  /** what the decoder assumed to read on */
+  assumed?: string;
+}
+
+/** The zone a format writes its times in, when it has one of its own (NEM12/NEM13 market time). */
+export interface FileTimezone {
+  /** luxon/IANA-style zone, e.g. UTC+10 */
+  zone: string;
+  label: string;
+}
+
+/** First interval start and last interval end of the decoded readings (or read times, NEM13). */
+export interface Period {
+  from: string;
+  to: string;
+  /** the same instants in the file's zone; absent when the file has none */
+  fromFile?: string;
+  toFile?: string;
+}
+
+/** One NEM13 read period as `smt validate` lists it. */
+export interface RegisterReadItem {
+  line: number;
+  meterId: string;
+  channel: Channel;
+  unit: string;
+  previous: { value: number; at: string; atFile: string; quality: string };
+  current: { value: number; at: string; atFile: string; quality: string };
+  /** consumption as the file states it */
+  quantity: number;
+  /** current − previous */
+  derived: number;
+}
+
 export interface ValidateFileReport {
   file: string;
   format: WireFormat;
+  /** null for formats whose times carry their own offset */
+  fileTimezone: FileTimezone | null;
+  /** null when nothing decoded */
+  period: Period | null;
+  /** readings in decoded blocks (NEM13: register reads) */
+  decoded: number;
+  /** readings the file held that are in no block, by reason (never silently) */
+  dropped: { count: number; reasons: Array<{ reason: string; readings: number }> };
+  /** input read with an assumption: counts per code, then the first `limit` */
+  warnings: {
+    count: number;
+    byCode: Array<{ code: string; count: number }>;
+    items: DecodeWarningItem[];
+  };
+  /** NEM13 only: the first `limit` read periods */
+  registerReads?: { count: number; items: RegisterReadItem[] };
   ruleSet: { name: string; version: number; fingerprint: string; source: string };
   now: string;
   timezone: string;
@@ -148,17 +204,27 @@ export function validateFile(options: ValidateFileOptions): ValidateFileReport {
     ...(options.meterId === undefined ? {} : { meterId: options.meterId }),
     ...(options.intervalMinutes === undefined ? {} : { intervalMinutes: options.intervalMinutes }),
   });
-  if (decoded.blocks.length === 0) {
+  const reads = decoded.registerReads ?? [];
+  if (decoded.blocks.length === 0 && reads.length === 0) {
     if (decoded.failures.length > 0)
       throw new DecodeError(
         decoded.failures,
         `Fix the ${format} file at the place named${format === 'dlms' ? ' (a DLMS buffer needs --meter and --interval)' : ''}, or check --format.`,
       );
-    throw new InvalidDataError(`${options.file} holds no readings`, {
-      code: 'NO_READINGS',
-      hint: `Check that the file is a ${format} payload.`,
-    });
+    const dropped = Object.entries(decoded.dropped).map(([why, n]) => `${n} dropped: ${why}`);
+    throw new InvalidDataError(
+      `${options.file} holds no readings smt can keep${dropped.length > 0 ? ` (${dropped.join('; ')})` : ''}`,
+      {
+        code: 'NO_READINGS',
+        hint: `Check that the file is a ${format} payload; \`smt validate --json\` lists the warnings.`,
+      },
+    );
   }
+  const fileZone = FILE_ZONES[format] ?? null;
+  const inFileZone = (ms: number): string =>
+    fileZone === null || !Number.isFinite(ms)
+      ? iso(ms)
+      : (DateTime.fromMillis(ms, { zone: fileZone.zone }).toISO({ suppressMilliseconds: true }) ?? iso(ms));
 
   const engine = new VeeEngine(ruleSet);
   const ctx: ValidationContext = { now, timezone, registry };
@@ -179,6 +245,7 @@ export function validateFile(options: ValidateFileOptions): ValidateFileReport {
       startLocal: Number.isFinite(s)
         ? (DateTime.fromMillis(s, { zone }).toISO({ suppressMilliseconds: true }) ?? iso(s))
         : iso(s),
+      ...(fileZone === null ? {} : { startFile: inFileZone(s) }),
       ruleId: f.ruleId,
       rule: f.rule,
       action: f.action,
@@ -203,9 +270,74 @@ export function validateFile(options: ValidateFileOptions): ValidateFileReport {
     };
   });
 
+  let decodedReadings = reads.length;
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const b of decoded.blocks) {
+    decodedReadings += b.starts.length;
+    if (b.starts.length === 0) continue;
+    from = Math.min(from, b.starts[0]!);
+    to = Math.max(to, b.starts[b.starts.length - 1]! + b.intervalMinutes * 60_000);
+  }
+  for (const r of reads) {
+    from = Math.min(from, r.previous.at);
+    to = Math.max(to, r.current.at);
+  }
+  const period: Period | null =
+    from > to
+      ? null
+      : {
+          from: iso(from),
+          to: iso(to),
+          ...(fileZone === null ? {} : { fromFile: inFileZone(from), toFile: inFileZone(to) }),
+        };
+  const reasons = Object.entries(decoded.dropped)
+    .map(([reason, readings]) => ({ reason, readings }))
+    .sort((a, b) => b.readings - a.readings || a.reason.localeCompare(b.reason));
+  const byCode = new Map<string, number>();
+  for (const w of decoded.warnings) byCode.set(w.code ?? '', (byCode.get(w.code ?? '') ?? 0) + 1);
+  const quality = (v: { flag: number; method: number }): string =>
+    String.fromCharCode(v.flag) + (v.method >= 0 ? String(v.method).padStart(2, '0') : '');
+
   return {
     file: options.file,
     format,
+    fileTimezone: fileZone,
+    period,
+    decoded: decodedReadings,
+    dropped: { count: reasons.reduce((n, r) => n + r.readings, 0), reasons },
+    warnings: {
+      count: decoded.warnings.length,
+      byCode: [...byCode].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count),
+      items: decoded.warnings.slice(0, limit).map(decodeWarningItem),
+    },
+    ...(decoded.registerReads === undefined
+      ? {}
+      : {
+          registerReads: {
+            count: reads.length,
+            items: reads.slice(0, limit).map((r) => ({
+              line: r.line,
+              meterId: r.meterId,
+              channel: r.channel,
+              unit: r.unit,
+              previous: {
+                value: r.previous.value,
+                at: iso(r.previous.at),
+                atFile: inFileZone(r.previous.at),
+                quality: quality(r.previous),
+              },
+              current: {
+                value: r.current.value,
+                at: iso(r.current.at),
+                atFile: inFileZone(r.current.at),
+                quality: quality(r.current),
+              },
+              quantity: r.quantity,
+              derived: r.derived,
+            })),
+          },
+        }),
     ruleSet: {
       name: ruleSet.name,
       version: ruleSet.version,
@@ -216,7 +348,7 @@ export function validateFile(options: ValidateFileOptions): ValidateFileReport {
     timezone,
     registry: options.metersFile ?? null,
     blocks: decoded.blocks.length,
-    meters: new Set(decoded.blocks.map((b) => b.meterId)).size,
+    meters: new Set([...decoded.blocks, ...reads].map((b) => b.meterId)).size,
     readings: {
       total: columns.length,
       missing: columns.stateCounts[ValidationState.NotValidated]!,
@@ -267,7 +399,21 @@ function pickFirings(mask: Uint32Array, limit: number): [number, RuleId][] {
   return picked.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }
 
-function decodeFailureItem(f: DecodeFailure): DecodeFailureItem {
+/** NEM12 and NEM13 write market time: AEST all year, whatever the NMI's state does with DST. */
+const FILE_ZONES: Partial<Record<WireFormat, FileTimezone>> = {
+  nem12: { zone: 'UTC+10', label: 'AEST, NEM market time (UTC+10, no daylight saving)' },
+  nem13: { zone: 'UTC+10', label: 'AEST, NEM market time (UTC+10, no daylight saving)' },
+};
+
+function decodeWarningItem(w: DecodeWarning): DecodeWarningItem {
+  return {
+    ...decodeFailureItem(w),
+    ...(w.code === undefined ? {} : { code: w.code }),
+    ...(w.assumed === undefined ? {} : { assumed: w.assumed }),
+  };
+}
+
+function decodeFailureItem(f: DecodeFailure | DecodeWarning): DecodeFailureItem {
   return {
     message: f.message,
     ...f.location,
