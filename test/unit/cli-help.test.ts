@@ -55,7 +55,8 @@ describe('usage errors', () => {
     ]) {
       const r = runCli(args);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(/Hint: see `smt /);
+      // the hint on stderr for people, inside the JSON error object on stdout under --json
+      expect(args.includes('--json') ? JSON.parse(r.stdout).error.hint : r.stderr).toMatch(/See `smt /);
     }
   });
 });
