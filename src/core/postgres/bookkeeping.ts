@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { dayKey, type SeriesDayKey } from '../series/day.js';
-import type { Bookkeeping, ClosedDay, LateTouch, MeterDayCount, Watermark } from '../series/ports.js';
+import type { Bookkeeping, ClosedDay, GapState, LateTouch, MeterDayCount, Watermark } from '../series/ports.js';
 import { postgresCall } from './errors.js';
+import { applyGapStates } from './gap-store.js';
 
 /**
  * Ingest's PostgreSQL side: per meter-day received counts and a per-partition watermark of the
@@ -62,6 +63,7 @@ export class PostgresBookkeeping implements Bookkeeping {
   async record(args: {
     counts: readonly MeterDayCount[];
     late: readonly LateTouch[];
+    gaps?: readonly GapState[];
     watermark?: Watermark;
   }): Promise<void> {
     await postgresCall('recording ingest counts', () => this.recordTx(args));
@@ -70,6 +72,7 @@ export class PostgresBookkeeping implements Bookkeeping {
   private async recordTx(args: {
     counts: readonly MeterDayCount[];
     late: readonly LateTouch[];
+    gaps?: readonly GapState[];
     watermark?: Watermark;
   }): Promise<void> {
     const client = await this.pool.connect();
@@ -103,10 +106,17 @@ export class PostgresBookkeeping implements Bookkeeping {
            ON CONFLICT (meter_id, channel, local_date) WHERE status = 'pending' DO NOTHING`,
           [l.map((x) => x.meterId), l.map((x) => x.channel), l.map((x) => x.localDate)],
         );
+        // The billed quantity before is the period's energy determinant; after, with the day's delta
+        // applied. A second late delivery for the same day keeps the first `before`.
         await client.query(
-          `INSERT INTO smt.late_data_alerts AS a (meter_id, channel, local_date, period_id, kind, readings)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::text[], $6::int[])
-           ON CONFLICT (meter_id, channel, local_date, kind) DO UPDATE SET readings = a.readings + EXCLUDED.readings`,
+          `INSERT INTO smt.late_data_alerts AS a (meter_id, channel, local_date, period_id, kind, readings, day_before, day_after, billed_before, billed_after)
+           SELECT t.m, t.ch, t.d, t.p, t.k, t.n, t.b, t.a, bd.value, bd.value + (t.a - t.b)
+             FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::text[], $6::int[], $7::float8[], $8::float8[])
+                  AS t(m, ch, d, p, k, n, b, a)
+             LEFT JOIN smt.billing_determinants bd ON bd.period_id = t.p AND bd.meter_id = t.m AND bd.determinant = 'energy_kwh'
+           ON CONFLICT (meter_id, channel, local_date, kind) DO UPDATE SET readings = a.readings + EXCLUDED.readings,
+             day_after = EXCLUDED.day_after,
+             billed_after = a.billed_before + (EXCLUDED.day_after - COALESCE(a.day_before, EXCLUDED.day_before))`,
           [
             l.map((x) => x.meterId),
             l.map((x) => x.channel),
@@ -114,9 +124,12 @@ export class PostgresBookkeeping implements Bookkeeping {
             l.map((x) => x.periodId),
             l.map((x) => x.kind),
             l.map((x) => x.readings),
+            l.map((x) => x.dayBefore ?? null),
+            l.map((x) => x.dayAfter ?? null),
           ],
         );
       }
+      if (args.gaps && args.gaps.length > 0) await applyGapStates(client, args.gaps);
       const w = args.watermark;
       if (w) {
         await client.query(

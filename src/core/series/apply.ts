@@ -56,6 +56,7 @@ export async function applyPlan(
   await ports.bookkeeping.record({
     counts: plan.counts,
     late: plan.late,
+    gaps: plan.gapStates,
     ...(watermark ? { watermark } : {}),
   });
   hooks.afterStep?.('bookkeeping');

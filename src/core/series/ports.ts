@@ -94,6 +94,22 @@ export interface MeterDayCount {
 /** A stored meter-day that is already aggregated, closed or billed: the late-data event without its envelope. */
 export type LateTouch = Omit<LateDataEvent, 'v' | 'type' | 'detectedAt'>;
 
+/**
+ * What a new day version holds: its runs without a value ([start, end) epoch ms) and its counts.
+ * Bookkeeping shrinks or closes the open gap records of the day with it (smt.gaps).
+ */
+export interface GapState {
+  meterId: string;
+  channel: string;
+  localDate: string;
+  intervalMinutes: number;
+  missing: [number, number][];
+  actual: number;
+  estimated: number;
+  /** status of a gap record the write closed: an actual fills it, an estimate estimates it */
+  resolvedAs: 'filled' | 'estimated';
+}
+
 /** Where a Kafka caller's slice ends: stored in the same transaction as its counts. */
 export interface Watermark {
   group: string;
@@ -105,10 +121,11 @@ export interface Watermark {
 export interface Bookkeeping {
   /** which of these meter-days are aggregated already, or inside a closed or billed period */
   closedDays(keys: readonly SeriesDayKey[]): Promise<Map<string, ClosedDay[]>>;
-  /** counts, late-data follow-ups and (for Kafka callers) the watermark, in one transaction */
+  /** counts, late-data follow-ups, gap state and (for Kafka callers) the watermark, in one transaction */
   record(args: {
     counts: readonly MeterDayCount[];
     late: readonly LateTouch[];
+    gaps?: readonly GapState[];
     watermark?: Watermark;
   }): Promise<void>;
 }
