@@ -29,7 +29,8 @@ export function dayTypes(ref: HolidayCalendarRef): DayTypeOf {
     const year = Number(date.slice(0, 4));
     if (!holidaysLoaded.has(year)) {
       holidaysLoaded.add(year);
-      for (const h of hd.getHolidays(year) ?? []) if (h.type === 'public') c.set(h.date.slice(0, 10), 'sunday_holiday');
+      for (const h of hd.getHolidays(year) ?? [])
+        if (h.type === 'public') c.set(h.date.slice(0, 10), 'sunday_holiday');
       const again = c.get(date);
       if (again) return again;
     }

@@ -13,11 +13,12 @@
  * A clean day holds an actual reading in every interval, none estimated, substituted, corrected or
  * flagged as a power outage: estimates are never built from estimates.
  */
+
+import { inSpans, type MeterFacts } from '../gaps/expected.js';
 import { Method, Origin, originOf, Reason, reasonOf } from '../readings/quality.js';
 import type { SeriesDay } from '../series/day.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import type { DayTypeOf } from './day-types.js';
-import { inSpans, type MeterFacts } from '../gaps/expected.js';
 import type { ChainSettings, EstimationMethodName } from './settings.js';
 import { positionAtWall, wallMinuteOf } from './wall-clock.js';
 
@@ -55,10 +56,14 @@ export const METHOD_CODES: Record<EstimationMethodName, Method> = {
 };
 
 /** One method, or `chain` (the configured fallback order, with linear limited to short gaps). */
-export function estimateRange(method: EstimationMethodName | 'chain', ctx: EstimationContext): Estimate | null {
+export function estimateRange(
+  method: EstimationMethodName | 'chain',
+  ctx: EstimationContext,
+): Estimate | null {
   if (method === 'chain') {
     for (const m of ctx.settings.chain) {
-      if (m === 'linear' && (ctx.to - ctx.from) * ctx.meter.intervalMinutes > ctx.settings.linear.maxMinutes) continue;
+      if (m === 'linear' && (ctx.to - ctx.from) * ctx.meter.intervalMinutes > ctx.settings.linear.maxMinutes)
+        continue;
       const e = estimateRange(m, ctx);
       if (e) return e;
     }
@@ -135,7 +140,8 @@ export function isCleanDay(d: SeriesDay): boolean {
   c = true;
   for (let p = 0; p < d.values.length && c; p++) {
     const q = d.quality[p]!;
-    if (Number.isNaN(d.values[p]!) || originOf(q) !== Origin.Actual || reasonOf(q) === Reason.PowerOutage) c = false;
+    if (Number.isNaN(d.values[p]!) || originOf(q) !== Origin.Actual || reasonOf(q) === Reason.PowerOutage)
+      c = false;
   }
   clean.set(d, c);
   return c;
@@ -155,7 +161,12 @@ export function likeDayAverage(ctx: EstimationContext, date: string, sameType: b
   return result;
 }
 
-function averageOf(ctx: EstimationContext, target: SeriesDay, date: string, sameType: boolean): Float64Array | null {
+function averageOf(
+  ctx: EstimationContext,
+  target: SeriesDay,
+  date: string,
+  sameType: boolean,
+): Float64Array | null {
   const { days: n, lookbackDays } = ctx.settings.likeDay;
   const type = ctx.dayType(date);
   const picked: SeriesDay[] = [];

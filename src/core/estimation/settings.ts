@@ -45,7 +45,12 @@ export function defaultEstimationSettings(): EstimationSettings {
 }
 
 function cloneChain(c: ChainSettings): ChainSettings {
-  return { chain: [...c.chain], linear: { ...c.linear }, likeDay: { ...c.likeDay }, profile: { ...c.profile } };
+  return {
+    chain: [...c.chain],
+    linear: { ...c.linear },
+    likeDay: { ...c.likeDay },
+    profile: { ...c.profile },
+  };
 }
 
 export interface SettingsIssue {
@@ -56,7 +61,10 @@ export interface SettingsIssue {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const NUMBERS: Record<'linear' | 'likeDay' | 'profile', Record<string, { min: number; max: number; integer: boolean }>> = {
+const NUMBERS: Record<
+  'linear' | 'likeDay' | 'profile',
+  Record<string, { min: number; max: number; integer: boolean }>
+> = {
   linear: { maxMinutes: { min: 0, max: 1440, integer: true } },
   likeDay: { days: { min: 1, max: 10, integer: true }, lookbackDays: { min: 7, max: 400, integer: true } },
   profile: {
@@ -71,19 +79,30 @@ export function parseEstimationSettings(node: unknown, issues: SettingsIssue[]):
   const out = defaultEstimationSettings();
   if (node === undefined || node === null) return out;
   if (!isRecord(node)) {
-    issues.push({ path: 'estimation', message: 'expected a mapping with chain, linear, likeDay, profile, holidays, segments' });
+    issues.push({
+      path: 'estimation',
+      message: 'expected a mapping with chain, linear, likeDay, profile, holidays, segments',
+    });
     return out;
   }
   unknownKeys('estimation', node, ['holidays', 'chain', 'linear', 'likeDay', 'profile', 'segments'], issues);
   if (node.holidays !== undefined) {
     const h = node.holidays;
-    if (!isRecord(h)) issues.push({ path: 'estimation.holidays', message: 'expected a mapping with country, state, regions' });
+    if (!isRecord(h))
+      issues.push({
+        path: 'estimation.holidays',
+        message: 'expected a mapping with country, state, regions',
+      });
     else {
       unknownKeys('estimation.holidays', h, ['country', 'state', 'regions'], issues);
       const ref = calendarRef('estimation.holidays', h, issues);
       if (ref) Object.assign(out.holidays, ref);
       if (h.regions !== undefined) {
-        if (!isRecord(h.regions)) issues.push({ path: 'estimation.holidays.regions', message: 'expected a mapping of region id → { country, state }' });
+        if (!isRecord(h.regions))
+          issues.push({
+            path: 'estimation.holidays.regions',
+            message: 'expected a mapping of region id → { country, state }',
+          });
         else
           for (const [region, r] of Object.entries(h.regions)) {
             const p = `estimation.holidays.regions.${region}`;
@@ -107,7 +126,10 @@ export function parseEstimationSettings(node: unknown, issues: SettingsIssue[]):
     const own = segs[s];
     if (own === undefined || own === null) continue;
     if (!isRecord(own)) {
-      issues.push({ path: `estimation.segments.${s}`, message: 'expected a mapping with chain, linear, likeDay, profile' });
+      issues.push({
+        path: `estimation.segments.${s}`,
+        message: 'expected a mapping with chain, linear, likeDay, profile',
+      });
       continue;
     }
     unknownKeys(`estimation.segments.${s}`, own, ['chain', 'linear', 'likeDay', 'profile'], issues);
@@ -116,9 +138,16 @@ export function parseEstimationSettings(node: unknown, issues: SettingsIssue[]):
   return out;
 }
 
-function calendarRef(path: string, r: Record<string, unknown>, issues: SettingsIssue[]): HolidayCalendarRef | null {
+function calendarRef(
+  path: string,
+  r: Record<string, unknown>,
+  issues: SettingsIssue[],
+): HolidayCalendarRef | null {
   if (typeof r.country !== 'string' || !/^[A-Z]{2}$/.test(r.country)) {
-    issues.push({ path: `${path}.country`, message: `expected a two-letter country code (e.g. SE), found ${JSON.stringify(r.country)}` });
+    issues.push({
+      path: `${path}.country`,
+      message: `expected a two-letter country code (e.g. SE), found ${JSON.stringify(r.country)}`,
+    });
     return null;
   }
   if (r.state !== undefined && typeof r.state !== 'string') {
@@ -128,12 +157,25 @@ function calendarRef(path: string, r: Record<string, unknown>, issues: SettingsI
   return r.state === undefined ? { country: r.country } : { country: r.country, state: r.state as string };
 }
 
-function chainLevel(path: string, node: Record<string, unknown>, into: ChainSettings, issues: SettingsIssue[]): void {
+function chainLevel(
+  path: string,
+  node: Record<string, unknown>,
+  into: ChainSettings,
+  issues: SettingsIssue[],
+): void {
   if (node.chain !== undefined) {
     const c = node.chain;
-    if (!Array.isArray(c) || c.length === 0 || !c.every((m) => (METHOD_NAMES as readonly unknown[]).includes(m)))
-      issues.push({ path: `${path}.chain`, message: `expected a non-empty list of ${METHOD_NAMES.join(', ')}, found ${JSON.stringify(c)}` });
-    else if (new Set(c).size !== c.length) issues.push({ path: `${path}.chain`, message: 'a method is listed twice' });
+    if (
+      !Array.isArray(c) ||
+      c.length === 0 ||
+      !c.every((m) => (METHOD_NAMES as readonly unknown[]).includes(m))
+    )
+      issues.push({
+        path: `${path}.chain`,
+        message: `expected a non-empty list of ${METHOD_NAMES.join(', ')}, found ${JSON.stringify(c)}`,
+      });
+    else if (new Set(c).size !== c.length)
+      issues.push({ path: `${path}.chain`, message: 'a method is listed twice' });
     else into.chain = [...(c as EstimationMethodName[])];
   }
   for (const group of ['linear', 'likeDay', 'profile'] as const) {
@@ -141,14 +183,22 @@ function chainLevel(path: string, node: Record<string, unknown>, into: ChainSett
     if (g === undefined || g === null) continue;
     const specs = NUMBERS[group];
     if (!isRecord(g)) {
-      issues.push({ path: `${path}.${group}`, message: `expected a mapping with ${Object.keys(specs).join(', ')}` });
+      issues.push({
+        path: `${path}.${group}`,
+        message: `expected a mapping with ${Object.keys(specs).join(', ')}`,
+      });
       continue;
     }
     unknownKeys(`${path}.${group}`, g, Object.keys(specs), issues);
     for (const [k, spec] of Object.entries(specs)) {
       const v = g[k];
       if (v === undefined) continue;
-      const ok = typeof v === 'number' && Number.isFinite(v) && v >= spec.min && v <= spec.max && (!spec.integer || Number.isInteger(v));
+      const ok =
+        typeof v === 'number' &&
+        Number.isFinite(v) &&
+        v >= spec.min &&
+        v <= spec.max &&
+        (!spec.integer || Number.isInteger(v));
       if (!ok)
         issues.push({
           path: `${path}.${group}.${k}`,
@@ -159,7 +209,16 @@ function chainLevel(path: string, node: Record<string, unknown>, into: ChainSett
   }
 }
 
-function unknownKeys(path: string, obj: Record<string, unknown>, known: readonly string[], issues: SettingsIssue[]): void {
+function unknownKeys(
+  path: string,
+  obj: Record<string, unknown>,
+  known: readonly string[],
+  issues: SettingsIssue[],
+): void {
   for (const k of Object.keys(obj))
-    if (!known.includes(k)) issues.push({ path: `${path}.${k}`, message: `unknown key "${k}"; expected one of ${known.join(', ')}` });
+    if (!known.includes(k))
+      issues.push({
+        path: `${path}.${k}`,
+        message: `unknown key "${k}"; expected one of ${known.join(', ')}`,
+      });
 }

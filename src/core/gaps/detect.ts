@@ -86,5 +86,15 @@ export function detectDay(
         : rejected > 0
           ? 'readings_rejected'
           : 'intervals_missing';
-  return { meterId: meter.meterId, channel, localDate, expected: expected.expected, actual, estimated, missing, gaps, cause };
+  return {
+    meterId: meter.meterId,
+    channel,
+    localDate,
+    expected: expected.expected,
+    actual,
+    estimated,
+    missing,
+    gaps,
+    cause,
+  };
 }

@@ -21,6 +21,7 @@ export interface MeterFacts {
   regionId: string;
   segment: Segment;
   status: 'active' | 'inactive' | 'removed';
+  tariffId?: string;
   installedAt: number;
   removedAt: number | null;
   /** known de-energised periods (smt.deenergised_periods) */
@@ -46,7 +47,8 @@ export function expectedDay(m: MeterFacts, date: string): ExpectedDay {
   const bounds = LocalCalendar.for(m.timezone).dayBounds(date);
   const step = m.intervalMinutes * MS_PER_MINUTE;
   const positions = Math.round((bounds.end - bounds.start) / step);
-  if (m.status === 'inactive') return { dayStart: bounds.start, positions, mask: new Uint8Array(positions), expected: 0 };
+  if (m.status === 'inactive')
+    return { dayStart: bounds.start, positions, mask: new Uint8Array(positions), expected: 0 };
   const cut =
     m.installedAt > bounds.start ||
     (m.removedAt !== null && m.removedAt < bounds.end) ||
@@ -56,7 +58,8 @@ export function expectedDay(m: MeterFacts, date: string): ExpectedDay {
   let expected = 0;
   for (let p = 0; p < positions; p++) {
     const t = bounds.start + p * step;
-    if (t < m.installedAt || (m.removedAt !== null && t >= m.removedAt) || inSpans(m.deenergised, t)) continue;
+    if (t < m.installedAt || (m.removedAt !== null && t >= m.removedAt) || inSpans(m.deenergised, t))
+      continue;
     mask[p] = 1;
     expected++;
   }

@@ -1,6 +1,13 @@
 import type pg from 'pg';
 import { dayKey, type SeriesDayKey } from '../series/day.js';
-import type { Bookkeeping, ClosedDay, GapState, LateTouch, MeterDayCount, Watermark } from '../series/ports.js';
+import type {
+  Bookkeeping,
+  ClosedDay,
+  GapState,
+  LateTouch,
+  MeterDayCount,
+  Watermark,
+} from '../series/ports.js';
 import { postgresCall } from './errors.js';
 import { applyGapStates } from './gap-store.js';
 

@@ -12,7 +12,11 @@ import { postgresCall } from './errors.js';
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /** Pieces of [start, end) that the missing runs still cover. */
-export function stillMissing(start: number, end: number, missing: readonly [number, number][]): [number, number][] {
+export function stillMissing(
+  start: number,
+  end: number,
+  missing: readonly [number, number][],
+): [number, number][] {
   const out: [number, number][] = [];
   for (const [a, b] of missing) {
     const s = Math.max(a, start);
@@ -30,7 +34,14 @@ export function stillMissing(start: number, end: number, missing: readonly [numb
 export async function applyGapStates(client: Queryable, states: readonly GapState[]): Promise<void> {
   if (states.length === 0) return;
   const keys = [states.map((s) => s.meterId), states.map((s) => s.channel), states.map((s) => s.localDate)];
-  const open = await client.query<{ meter_id: string; channel: string; local_date: string; gap_start: Date; gap_end: Date; cause: string | null }>(
+  const open = await client.query<{
+    meter_id: string;
+    channel: string;
+    local_date: string;
+    gap_start: Date;
+    gap_end: Date;
+    cause: string | null;
+  }>(
     `SELECT g.meter_id, g.channel, to_char(g.local_date, 'YYYY-MM-DD') AS local_date, g.gap_start, g.gap_end, g.cause
        FROM smt.gaps g JOIN unnest($1::text[], $2::text[], $3::date[]) AS k(meter_id, channel, local_date)
          ON g.meter_id = k.meter_id AND g.channel = k.channel AND g.local_date = k.local_date
@@ -41,7 +52,15 @@ export async function applyGapStates(client: Queryable, states: readonly GapStat
   if (open.rows.length > 0) {
     const byDay = new Map(states.map((s) => [`${s.meterId}|${s.channel}|${s.localDate}`, s]));
     const closed: { m: string; c: string; start: Date; status: string }[] = [];
-    const pieces: { m: string; c: string; d: string; start: number; end: number; n: number; cause: string | null }[] = [];
+    const pieces: {
+      m: string;
+      c: string;
+      d: string;
+      start: number;
+      end: number;
+      n: number;
+      cause: string | null;
+    }[] = [];
     for (const g of open.rows) {
       const s = byDay.get(`${g.meter_id}|${g.channel}|${g.local_date}`)!;
       const start = g.gap_start.getTime();
@@ -51,14 +70,27 @@ export async function applyGapStates(client: Queryable, states: readonly GapStat
       closed.push({ m: g.meter_id, c: g.channel, start: g.gap_start, status: s.resolvedAs });
       const step = s.intervalMinutes * 60_000;
       for (const [a, b] of left)
-        pieces.push({ m: g.meter_id, c: g.channel, d: g.local_date, start: a, end: b, n: Math.round((b - a) / step), cause: g.cause });
+        pieces.push({
+          m: g.meter_id,
+          c: g.channel,
+          d: g.local_date,
+          start: a,
+          end: b,
+          n: Math.round((b - a) / step),
+          cause: g.cause,
+        });
     }
     if (closed.length > 0)
       await client.query(
         `UPDATE smt.gaps g SET status = t.status, resolved_at = now()
            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS t(meter_id, channel, gap_start, status)
           WHERE g.meter_id = t.meter_id AND g.channel = t.channel AND g.gap_start = t.gap_start`,
-        [closed.map((x) => x.m), closed.map((x) => x.c), closed.map((x) => x.start), closed.map((x) => x.status)],
+        [
+          closed.map((x) => x.m),
+          closed.map((x) => x.c),
+          closed.map((x) => x.start),
+          closed.map((x) => x.status),
+        ],
       );
     if (pieces.length > 0) await upsertOpenGaps(client, pieces);
   }
@@ -74,7 +106,15 @@ export async function applyGapStates(client: Queryable, states: readonly GapStat
 
 async function upsertOpenGaps(
   client: Queryable,
-  rows: readonly { m: string; c: string; d: string; start: number; end: number; n: number; cause: string | null }[],
+  rows: readonly {
+    m: string;
+    c: string;
+    d: string;
+    start: number;
+    end: number;
+    n: number;
+    cause: string | null;
+  }[],
 ): Promise<void> {
   await client.query(
     `INSERT INTO smt.gaps AS g (meter_id, channel, local_date, gap_start, gap_end, intervals, cause, status)
@@ -143,9 +183,10 @@ export class PostgresGapStore {
         status: MeterFacts['status'];
         installed_at: Date;
         removed_at: Date | null;
+        tariff_id: string;
         periods: { s: string; e: string | null }[] | null;
       }>(
-        `SELECT m.meter_id, m.timezone, m.interval_minutes, m.region_id, m.segment, m.status, m.installed_at, m.removed_at,
+        `SELECT m.meter_id, m.tariff_id, m.timezone, m.interval_minutes, m.region_id, m.segment, m.status, m.installed_at, m.removed_at,
                 (SELECT json_agg(json_build_object('s', p.period_start, 'e', p.period_end))
                    FROM smt.deenergised_periods p WHERE p.meter_id = m.meter_id) AS periods
            FROM smt.meters m
@@ -161,6 +202,7 @@ export class PostgresGapStore {
       regionId: x.region_id,
       segment: x.segment,
       status: x.status,
+      tariffId: x.tariff_id,
       installedAt: x.installed_at.getTime(),
       removedAt: x.removed_at?.getTime() ?? null,
       deenergised: (x.periods ?? []).map(
@@ -170,7 +212,12 @@ export class PostgresGapStore {
   }
 
   /** Readings ingest rejected per meter-day (a likely cause of a gap). */
-  async rejectedCounts(meterIds: readonly string[], channel: string, from: string, to: string): Promise<Map<string, number>> {
+  async rejectedCounts(
+    meterIds: readonly string[],
+    channel: string,
+    from: string,
+    to: string,
+  ): Promise<Map<string, number>> {
     const r = await postgresCall('reading ingest counts', () =>
       this.pool.query<{ meter_id: string; d: string; n: number }>(
         `SELECT meter_id, to_char(local_date, 'YYYY-MM-DD') AS d, readings_rejected AS n FROM smt.ingest_meter_days
@@ -193,7 +240,15 @@ export class PostgresGapStore {
       try {
         await client.query('BEGIN');
         const gaps = days.flatMap((d) =>
-          d.gaps.map((g) => ({ m: d.meterId, c: d.channel, d: d.localDate, start: g.start, end: g.end, n: g.intervals, cause: d.cause })),
+          d.gaps.map((g) => ({
+            m: d.meterId,
+            c: d.channel,
+            d: d.localDate,
+            start: g.start,
+            end: g.end,
+            n: g.intervals,
+            cause: d.cause,
+          })),
         );
         await client.query(
           `UPDATE smt.gaps g SET status = CASE WHEN k.estimated > 0 THEN 'estimated' ELSE 'filled' END, resolved_at = now()
@@ -239,9 +294,24 @@ export class PostgresGapStore {
     });
   }
 
-  async list(q: { from: string; to: string; meterIds?: readonly string[] | null; status?: string | null; limit: number }): Promise<GapRecord[]> {
+  async list(q: {
+    from: string;
+    to: string;
+    meterIds?: readonly string[] | null;
+    status?: string | null;
+    limit: number;
+  }): Promise<GapRecord[]> {
     const r = await postgresCall('listing gaps', () =>
-      this.pool.query<{ meter_id: string; channel: string; d: string; gap_start: Date; gap_end: Date; intervals: number; status: GapRecord['status']; cause: string | null }>(
+      this.pool.query<{
+        meter_id: string;
+        channel: string;
+        d: string;
+        gap_start: Date;
+        gap_end: Date;
+        intervals: number;
+        status: GapRecord['status'];
+        cause: string | null;
+      }>(
         `SELECT meter_id, channel, to_char(local_date, 'YYYY-MM-DD') AS d, gap_start, gap_end, intervals, status, cause
            FROM smt.gaps
           WHERE local_date BETWEEN $1 AND $2 AND ($3::text[] IS NULL OR meter_id = ANY($3)) AND ($4::text IS NULL OR status = $4)
@@ -261,7 +331,13 @@ export class PostgresGapStore {
     }));
   }
 
-  async summary(q: { from: string; to: string; by: SummaryBy; meterIds?: readonly string[] | null; prefix?: string | null }): Promise<CompletenessRow[]> {
+  async summary(q: {
+    from: string;
+    to: string;
+    by: SummaryBy;
+    meterIds?: readonly string[] | null;
+    prefix?: string | null;
+  }): Promise<CompletenessRow[]> {
     const key = {
       meter: 'c.meter_id',
       day: `to_char(c.local_date, 'YYYY-MM-DD')`,
@@ -278,13 +354,26 @@ export class PostgresGapStore {
         [q.from, q.to, q.meterIds ?? null, q.prefix ?? null],
       ),
     );
-    return r.rows.map((x) => completenessRow(x.key, Number(x.expected), Number(x.actual), Number(x.estimated), Number(x.missing)));
+    return r.rows.map((x) =>
+      completenessRow(x.key, Number(x.expected), Number(x.actual), Number(x.estimated), Number(x.missing)),
+    );
   }
 
   /** Active meters with no actual reading in the `days` days up to `to`. */
-  async stopped(q: { to: string; days: number; meterIds?: readonly string[] | null; prefix?: string | null }): Promise<StoppedMeter[]> {
+  async stopped(q: {
+    to: string;
+    days: number;
+    meterIds?: readonly string[] | null;
+    prefix?: string | null;
+  }): Promise<StoppedMeter[]> {
     const r = await postgresCall('finding meters that stopped reporting', () =>
-      this.pool.query<{ meter_id: string; region_id: string; segment: Segment; last: string | null; without: number | null }>(
+      this.pool.query<{
+        meter_id: string;
+        region_id: string;
+        segment: Segment;
+        last: string | null;
+        without: number | null;
+      }>(
         `SELECT m.meter_id, m.region_id, m.segment, to_char(l.last, 'YYYY-MM-DD') AS last, ($1::date - l.last) AS without
            FROM smt.meters m
            LEFT JOIN LATERAL (SELECT max(local_date) AS last FROM smt.meter_day_completeness c
@@ -306,7 +395,21 @@ export class PostgresGapStore {
   }
 }
 
-export function completenessRow(key: string, expected: number, actual: number, estimated: number, missing: number): CompletenessRow {
+export function completenessRow(
+  key: string,
+  expected: number,
+  actual: number,
+  estimated: number,
+  missing: number,
+): CompletenessRow {
   const pct = (n: number) => (expected === 0 ? 100 : Math.round((100_000 * n) / expected) / 1000);
-  return { key, expected, actual, estimated, missing, completePct: pct(actual + estimated), actualPct: pct(actual) };
+  return {
+    key,
+    expected,
+    actual,
+    estimated,
+    missing,
+    completePct: pct(actual + estimated),
+    actualPct: pct(actual),
+  };
 }

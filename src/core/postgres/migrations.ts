@@ -290,7 +290,7 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
        FOR EACH ROW EXECUTE FUNCTION smt.meters_record_deletion()`,
     ],
   },
-{
+  {
     version: 8,
     name: 'gaps-completeness-deenergised',
     // Gap records are split at local midnight (one row per meter-day run), so a meter-day's gaps

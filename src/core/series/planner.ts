@@ -337,7 +337,9 @@ export function planWrite(input: PlanInput): WritePlan {
           writer.origin,
           state as ValidationState,
           writer.method,
-          state === ValidationState.Accepted ? Reason.FailedValidation : (writer.qualityReason ?? Reason.None),
+          state === ValidationState.Accepted
+            ? Reason.FailedValidation
+            : (writer.qualityReason ?? Reason.None),
         );
         day.status[pos] = b.status[j]!;
         day.writeIdx[pos] = writeAt;
@@ -377,7 +379,13 @@ export function planWrite(input: PlanInput): WritePlan {
       const closed = input.closed.get(key) ?? [];
       const delta = closed.length > 0 ? { dayBefore: daySum(w.stored), dayAfter: daySum(w.day) } : undefined;
       for (const c of closed) {
-        late.push({ ...keyFields(w.count), kind: c.kind, periodId: c.periodId, readings: w.touched, ...delta });
+        late.push({
+          ...keyFields(w.count),
+          kind: c.kind,
+          periodId: c.periodId,
+          readings: w.touched,
+          ...delta,
+        });
       }
     }
     const recheck = [...w.recheck].filter((p) => !w.positions.has(p));
