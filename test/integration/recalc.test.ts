@@ -14,15 +14,24 @@ const ZONE = 'Europe/Stockholm';
 const DAYS = 30;
 let iso: IsolatedStores;
 
-function recalcProcess(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), 'recalc', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...iso.env, NODE_OPTIONS: '' },
-  });
+function recalcProcess(args: string[]): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; stdout: string }>;
+} {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), 'recalc', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...iso.env, NODE_OPTIONS: '' },
+    },
+  );
   let stdout = '';
   child.stdout!.on('data', (b) => (stdout += b));
   child.stderr!.resume();
-  const done = new Promise<{ code: number | null; stdout: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout })));
+  const done = new Promise<{ code: number | null; stdout: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout })),
+  );
   return { child, done };
 }
 
@@ -68,7 +77,16 @@ afterAll(async () => {
 
 describe('smt recalc: two processes on one queue, one killed', () => {
   it('every item is recalculated once; the killed worker’s claims are taken over after their lease', async () => {
-    const slow = ['--until-empty', '--batch', '4', '--lease-seconds', '3', '--item-delay-ms', '250', '--json'];
+    const slow = [
+      '--until-empty',
+      '--batch',
+      '4',
+      '--lease-seconds',
+      '3',
+      '--item-delay-ms',
+      '250',
+      '--json',
+    ];
     const a = recalcProcess(slow);
     const b = recalcProcess(slow);
     const pool = createPostgresPool(iso.config, { max: 1 });
@@ -86,14 +104,20 @@ describe('smt recalc: two processes on one queue, one killed', () => {
       expect(victim).not.toBeNull();
       a.child.kill('SIGKILL');
       expect((await a.done).code).toBe(null);
-      const held = await pool.query(`SELECT recalc_id FROM smt.recalc_queue WHERE status = 'running' AND claimed_by = $1`, [victim]);
+      const held = await pool.query(
+        `SELECT recalc_id FROM smt.recalc_queue WHERE status = 'running' AND claimed_by = $1`,
+        [victim],
+      );
       expect(held.rows.length).toBeGreaterThan(0);
       const heldIds = held.rows.map((r) => Number(r.recalc_id));
       const finished = await b.done;
       expect(finished.code).toBe(0);
       const summary = JSON.parse(finished.stdout) as { done: number; queue: Record<string, number> };
       expect(summary.queue).toEqual({ pending: 0, running: 0, expired: 0, done: DAYS, failed: 0 });
-      const byA = await pool.query(`SELECT count(*)::int AS n FROM smt.recalc_queue WHERE claimed_by = $1 AND status = 'done'`, [victim]);
+      const byA = await pool.query(
+        `SELECT count(*)::int AS n FROM smt.recalc_queue WHERE claimed_by = $1 AND status = 'done'`,
+        [victim],
+      );
       // each item completed by exactly one worker: the survivor's count + the victim's = all
       expect(summary.done + byA.rows[0].n).toBe(DAYS);
       const taken = await pool.query(

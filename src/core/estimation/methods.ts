@@ -204,45 +204,99 @@ function profile(ctx: EstimationContext): Float64Array | null {
   const full = likeDayAverage(ctx, ctx.localDate, true) ?? likeDayAverage(ctx, ctx.localDate, false);
   const shape = slice(full, ctx.from, ctx.to);
   if (shape === null) return null;
-  let factor: number | null;
   if (ctx.knownTotal !== undefined) {
     const s = shape.reduce((a, b) => a + b, 0);
     if (s <= 0) return shape.fill(ctx.knownTotal / shape.length);
-    factor = ctx.knownTotal / s;
-  } else {
-    factor = levelAroundGap(ctx);
-    if (factor === null) return null;
-    const { minRatio, maxRatio } = ctx.settings.profile;
-    factor = Math.min(maxRatio, Math.max(minRatio, factor));
+    for (let i = 0; i < shape.length; i++) shape[i]! *= ctx.knownTotal / s;
+    return shape;
   }
+  const { minRatio, maxRatio, minReferenceHours } = ctx.settings.profile;
+  // The level of the gap's own day. The levels of neighbouring days do not carry over (in the
+  // backtest, shaping whole days to them made the estimates worse than plain like-day).
+  const own = ratioOver(ctx, ctx.localDate, (p) => p < ctx.from || p >= ctx.to);
+  const minIntervals = (minReferenceHours * 60) / ctx.meter.intervalMinutes;
+  // Without enough of its own day there is nothing to shape to: the chain falls to like_day.
+  if (!own || own.n < minIntervals || own.expected <= 0) return null;
+  const factor = Math.min(maxRatio, Math.max(minRatio, own.actual / own.expected));
   for (let i = 0; i < shape.length; i++) shape[i]! *= factor;
+  // Anchor both ends to the readings beside the gap: their deviation from the shape fades into the
+  // gap as the meter's own deviations fade from one interval to the next (lag-1 autocorrelation).
+  const phi = residualAutocorrelation(ctx, full!, factor);
+  const before = residualBeside(ctx, ctx.from - 1, factor);
+  const after = residualBeside(ctx, ctx.to, factor);
+  const n = shape.length;
+  for (let i = 0; i < n; i++) {
+    const v = shape[i]! + before * phi ** (i + 1) + after * phi ** (n - i);
+    shape[i] = v < 0 ? 0 : v;
+  }
   return shape;
 }
 
-/**
- * Actual energy / like-day energy over the intervals around the gap: the rest of the gap's own
- * day when enough of it is known, else the 24 hours either side of the gap. null when less than
- * `minReferenceHours` of reference is known.
- */
-function levelAroundGap(ctx: EstimationContext): number | null {
-  const minIntervals = (ctx.settings.profile.minReferenceHours * 60) / ctx.meter.intervalMinutes;
-  const day = ctx.days.get(ctx.localDate)!;
-  const own = ratioOver(ctx, ctx.localDate, (p) => p < ctx.from || p >= ctx.to);
-  if (own && own.n >= minIntervals) return own.actual / own.expected;
-  const perDay = Math.round(1440 / ctx.meter.intervalMinutes);
-  let actual = own?.actual ?? 0;
-  let expected = own?.expected ?? 0;
-  let n = own?.n ?? 0;
-  const before = ratioOver(ctx, shiftDate(ctx.localDate, -1), (p, len) => p >= len - (perDay - ctx.from));
-  const after = ratioOver(ctx, shiftDate(ctx.localDate, 1), (p) => p < perDay - (day.values.length - ctx.to));
-  for (const r of [before, after]) {
-    if (!r) continue;
-    actual += r.actual;
-    expected += r.expected;
-    n += r.n;
+/** actual − shape × factor beside the gap (position −1 / length: the neighbouring day); 0 when that is no actual. */
+function residualBeside(ctx: EstimationContext, position: number, factor: number): number {
+  let date = ctx.localDate;
+  let day = ctx.days.get(date)!;
+  let p = position;
+  if (p < 0 || p >= day.values.length) {
+    date = shiftDate(ctx.localDate, p < 0 ? -1 : 1);
+    const d = ctx.days.get(date);
+    if (!d) return 0;
+    p = p < 0 ? d.values.length - 1 : 0;
+    day = d;
   }
-  if (n < minIntervals || expected <= 0) return null;
-  return actual / expected;
+  const v = day.values[p]!;
+  if (Number.isNaN(v) || originOf(day.quality[p]!) !== Origin.Actual) return 0;
+  const like = likeDayAverage(ctx, date, true) ?? likeDayAverage(ctx, date, false);
+  const l = like?.[p];
+  if (!like || l === undefined || Number.isNaN(l)) return 0;
+  if (date === ctx.localDate) return v - l * factor;
+  // another day: only its deviation from its own level fades into the gap, not the level itself
+  let sum = 0;
+  let n = 0;
+  for (let q = 0; q < day.values.length; q++) {
+    const x = day.values[q]!;
+    if (Number.isNaN(x) || Number.isNaN(like[q]!) || originOf(day.quality[q]!) !== Origin.Actual) continue;
+    sum += x - like[q]!;
+    n++;
+  }
+  return v - l - (n > 0 ? sum / n : 0);
+}
+
+/** Lag-1 autocorrelation of the meter's deviations from its like-day shape (the gap's day and the day before), 0..0.99. */
+function residualAutocorrelation(ctx: EstimationContext, full: Float64Array, factor: number): number {
+  let num = 0;
+  let den = 0;
+  const yesterday = shiftDate(ctx.localDate, -1);
+  const pairs: [string, Float64Array | null][] = [
+    [ctx.localDate, full],
+    [yesterday, likeDayAverage(ctx, yesterday, true) ?? likeDayAverage(ctx, yesterday, false)],
+  ];
+  for (const [date, like] of pairs) {
+    const d = ctx.days.get(date);
+    if (!d || !like) continue;
+    // deviations from the day's own mean deviation: a whole day above its like days is a level,
+    // not a deviation that fades, and must not make the anchors reach across the gap
+    const r = new Float64Array(d.values.length);
+    let sum = 0;
+    let count = 0;
+    for (let p = 0; p < d.values.length; p++) {
+      const v = d.values[p]!;
+      const usable = !Number.isNaN(v) && originOf(d.quality[p]!) === Origin.Actual && !Number.isNaN(like[p]!);
+      r[p] = usable ? v - like[p]! * factor : Number.NaN;
+      if (usable) {
+        sum += r[p]!;
+        count++;
+      }
+    }
+    const mean = count > 0 ? sum / count : 0;
+    for (let p = 1; p < r.length; p++) {
+      if (Number.isNaN(r[p]!) || Number.isNaN(r[p - 1]!)) continue;
+      num += (r[p]! - mean) * (r[p - 1]! - mean);
+      den += (r[p - 1]! - mean) ** 2;
+    }
+  }
+  if (den <= 0) return 0;
+  return Math.min(0.99, Math.max(0, num / den));
 }
 
 /** Actual and like-day energy over the positions of a day that `include` selects and that hold an actual. */

@@ -29,7 +29,14 @@ export class PostgresRecalcQueue {
 
   async claim(worker: string, limit: number, leaseSeconds: number): Promise<RecalcItem[]> {
     const r = await postgresCall('claiming recalculation items', () =>
-      this.pool.query<{ recalc_id: string; meter_id: string; channel: string; d: string; reason: string; attempts: number }>(
+      this.pool.query<{
+        recalc_id: string;
+        meter_id: string;
+        channel: string;
+        d: string;
+        reason: string;
+        attempts: number;
+      }>(
         `UPDATE smt.recalc_queue q
             SET status = 'running', claimed_by = $1, started_at = now(), attempts = q.attempts + 1,
                 lease_until = now() + make_interval(secs => $3)

@@ -68,7 +68,11 @@ export async function runRecalc(config: SmtConfig, o: RecalcOptions): Promise<Re
       }
       done += await queue.complete(worker, ok);
       const c = await queue.counts();
-      o.onProgress?.({ done, remaining: c.pending + c.expired + c.running, seconds: (performance.now() - t0) / 1000 });
+      o.onProgress?.({
+        done,
+        remaining: c.pending + c.expired + c.running,
+        seconds: (performance.now() - t0) / 1000,
+      });
     }
     const seconds = (performance.now() - t0) / 1000;
     return {
@@ -88,9 +92,13 @@ export async function runRecalc(config: SmtConfig, o: RecalcOptions): Promise<Re
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
