@@ -265,7 +265,8 @@ export function runBacktest(
   const common = table(classNames);
   for (const s of samples) {
     const seg = s.meter.facts.segment;
-    const segTable = (bySegment[seg] ??= table(classNames));
+    const segTable = bySegment[seg] ?? table(classNames);
+    bySegment[seg] = segTable;
     const truth = s.runs.map(([date, from, to]) =>
       s.meter.days.find((d) => d.day === date)!.values.slice(from, to),
     );

@@ -226,8 +226,7 @@ function profile(ctx: EstimationContext): Float64Array | null {
   const after = residualBeside(ctx, ctx.to, factor);
   const n = shape.length;
   for (let i = 0; i < n; i++) {
-    const v = shape[i]! + before * phi ** (i + 1) + after * phi ** (n - i);
-    shape[i] = v < 0 ? 0 : v;
+    shape[i] = Math.max(0, shape[i]! + before * phi ** (i + 1) + after * phi ** (n - i));
   }
   return shape;
 }
