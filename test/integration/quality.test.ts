@@ -441,3 +441,50 @@ describe('smt estimate', () => {
     expect(like[0]).toBeCloseTo(load('2026-10-18', 8, 96), 10);
   }, 60_000);
 });
+
+describe('late data on an aggregated and billed day', () => {
+  it('queues the day for recalculation and raises an alert with the before/after delta of the billed energy', async () => {
+    const p = await stores.pool.query<{ period_id: string }>(
+      `INSERT INTO smt.billing_periods (account_id, meter_id, period_start, period_end, status)
+       VALUES ('A-Q1', 'Q1', '2026-02-01', '2026-03-01', 'billed') RETURNING period_id`,
+    );
+    const period = p.rows[0]!.period_id;
+    await stores.pool.query(
+      `INSERT INTO smt.billing_determinants (period_id, meter_id, tariff_id, determinant, value, unit) VALUES ($1, 'Q1', 'T1', 'energy_kwh', 100, 'kWh')`,
+      [period],
+    );
+    await stores.pool.query(
+      `INSERT INTO smt.daily_aggregates (meter_id, channel, local_date, intervals_expected, intervals_actual, intervals_missing)
+       VALUES ('Q1', 'active_import_kwh', '2026-02-10', 96, 96, 0)`,
+    );
+    const [before] = await stores.reader.days({
+      meterId: 'Q1',
+      channel: 'active_import_kwh',
+      from: '2026-02-10',
+      to: '2026-02-10',
+    });
+    const late = meterDay('Q1', '2026-02-10', ZONE, () => Number.NaN);
+    late.values[5] = before!.values[5]! + 0.5;
+    await writeActual([late], 'late/0/2');
+    const q = await stores.pool.query(
+      `SELECT reason, status FROM smt.recalc_queue WHERE meter_id = 'Q1' AND local_date = '2026-02-10'`,
+    );
+    expect(q.rows).toEqual([{ reason: 'late_data', status: 'pending' }]);
+    const a = await stores.pool.query<{
+      kind: string;
+      readings: number;
+      delta: number;
+      billed_before: string;
+      billed_after: string;
+    }>(
+      `SELECT kind, readings, day_after - day_before AS delta, billed_before::text, billed_after::text
+         FROM smt.late_data_alerts WHERE meter_id = 'Q1' AND local_date = '2026-02-10' ORDER BY kind`,
+    );
+    expect(a.rows.map((r) => r.kind)).toEqual(['aggregated_day', 'billed_period']);
+    const billed = a.rows[1]!;
+    expect(billed.readings).toBe(1);
+    expect(billed.delta).toBeCloseTo(0.5, 9);
+    expect(billed.billed_before).toBe('100.000000');
+    expect(billed.billed_after).toBe('100.500000');
+  }, 60_000);
+});
