@@ -10,7 +10,8 @@ export default class Demo extends BaseCommand {
   static override summary = 'Run the main job end to end on simulated meters against the local stack';
   static override description =
     `Brings the local stack up (installing it on first use), migrates the schemas, registers a simulated fleet, produces a few days of readings with faults to Kafka, ingests them until idle and compares every store with the simulator's ground truth. Each run uses fresh meter ids (DEMO<timestamp>-…).
-Exit codes: 0 every check matched; 3 a store's count differs from the ground truth; 4/5 the stack could not be started.`;
+Afterwards it detects gaps, estimates them and prints the completeness (target ≥ 99.8 % of expected intervals hold an actual or an estimate).
+Exit codes: 0 every check matched; 3 a store's count differs from the ground truth or completeness is below the target; 4/5 the stack could not be started.`;
   static override examples = [
     '<%= config.bin %> demo',
     '<%= config.bin %> demo --meters 200 --days 2 --faults heavy',
@@ -102,9 +103,23 @@ Exit codes: 0 every check matched; 3 a store's count differs from the ground tru
           summary.checks.map((c) => [c.what, c.expected, c.actual, c.ok ? 'ok' : 'MISMATCH']),
         ),
       );
+      const c = summary.completeness;
+      writeResult('\nCompleteness after gap detection and estimation');
+      writeResult(
+        renderKeyValues([
+          ['expected intervals', c.expected],
+          ['holding an actual', `${c.actualPct} %`],
+          ['estimated (smt estimate)', c.estimated],
+          ['unfilled', c.unfilled],
+          [
+            'holding an actual or an estimate',
+            `${c.afterEstimationPct} % (target ≥ ${c.targetPct} %: ${c.met ? 'met' : 'MISSED'})`,
+          ],
+        ]),
+      );
       writeResult(`\nWhat to run next:\n${summary.next.map((l) => `  ${l}`).join('\n')}`);
     }
-    if (summary.checks.some((c) => !c.ok)) process.exitCode = 3;
+    if (summary.checks.some((c) => !c.ok) || !summary.completeness.met) process.exitCode = 3;
     return summary;
   }
 }

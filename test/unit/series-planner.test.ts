@@ -225,6 +225,9 @@ describe('series planner', () => {
         kind: 'billed_period',
         periodId: 7,
         readings: 96,
+        // the day's energy in the series before and after: the delta an alert shows to re-bill
+        dayBefore: 0,
+        dayAfter: expect.closeTo(9.6, 9),
       },
     ]);
     expect(p.messages.events).toHaveLength(1);

@@ -4,6 +4,8 @@ import { createClickHouseClient } from '../clickhouse/client.js';
 import { chString } from '../clickhouse/sql.js';
 import { forEachBounded } from '../concurrency.js';
 import type { SmtConfig } from '../config/config.js';
+import { runEstimation } from '../estimation/service.js';
+import { detectGaps } from '../gaps/service.js';
 import { type IngestSummary, runIngest } from '../ingest/daemon.js';
 import type { Logger } from '../log.js';
 import { migrateStores } from '../migrations/service.js';
@@ -71,8 +73,23 @@ export interface DemoSummary {
   rejectedByReason: Record<string, number>;
   days: DemoDay[];
   checks: DemoCheck[];
+  /** expected intervals holding an actual or an estimate, before and after `smt estimate` */
+  completeness: DemoCompleteness;
   next: string[];
 }
+
+export interface DemoCompleteness {
+  expected: number;
+  actualPct: number;
+  afterEstimationPct: number;
+  estimated: number;
+  unfilled: number;
+  targetPct: number;
+  met: boolean;
+}
+
+/** The completeness the platform commits to after validation and estimation. */
+export const COMPLETENESS_TARGET_PCT = 99.8;
 
 /**
  * The whole main job on one machine: stack up, migrate, register and simulate a fleet with
@@ -146,6 +163,21 @@ export async function runDemo(config: SmtConfig, options: DemoOptions): Promise<
       actual: postgresReceived,
     },
   ].map((c) => ({ ...c, ok: c.expected === c.actual }));
+
+  step('detecting gaps and estimating them…');
+  const selection = { meters: null, prefix: idPrefix, channel: 'active_import_kwh', from: start, to: end };
+  const before = await detectGaps(config, selection);
+  const est = await runEstimation(config, { ...selection, dryRun: false });
+  const after = await detectGaps(config, selection);
+  const completeness: DemoCompleteness = {
+    expected: after.expected,
+    actualPct: before.completePct,
+    afterEstimationPct: after.completePct,
+    estimated: est.filled - est.keptActuals,
+    unfilled: est.unfilled,
+    targetPct: COMPLETENESS_TARGET_PCT,
+    met: after.completePct >= COMPLETENESS_TARGET_PCT,
+  };
   return {
     idPrefix,
     stackSeconds: round(stackSeconds),
@@ -165,9 +197,12 @@ export async function runDemo(config: SmtConfig, options: DemoOptions): Promise<
     rejectedByReason: ingest.rejectsByReason,
     days,
     checks,
+    completeness,
     next: [
       'smt status                       # every component, its version and schema',
       'smt ingest status                # consumer lag per partition',
+      `smt gaps summary --from ${start} --to ${end} --prefix ${idPrefix} --by day   # completeness`,
+      `smt estimate backtest --dataset simulator   # how accurate the estimates are`,
       `smt meters list --prefix ${idPrefix}  # the simulated fleet`,
       'smt validate samples/json/meter-day-dst-2026-03-29.json   # dry-run the VEE rules on a file',
       'smt ingest                       # run the daemon; metrics on http://127.0.0.1:9464/metrics',

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { dayKey, type SeriesDayKey } from '../series/day.js';
-import type { Bookkeeping, ClosedDay, LateTouch, MeterDayCount } from '../series/ports.js';
+import type { Bookkeeping, ClosedDay, GapState, LateTouch, MeterDayCount } from '../series/ports.js';
 import { postgresCall } from './errors.js';
+import { applyGapStates } from './gap-store.js';
 
 /**
  * Ingest's PostgreSQL side: per meter-day received counts and, for the Kafka caller, a per-partition
@@ -83,7 +84,7 @@ export class PostgresBookkeeping implements Bookkeeping {
    * Counts, late-data follow-ups and the watermark in one transaction. Recalculation items are
    * de-duplicated by the pending-unique index; alerts by their unique key.
    */
-  async record(args: { counts: readonly MeterDayCount[]; late: readonly LateTouch[] }): Promise<void> {
+  async record(args: RecordArgs): Promise<void> {
     await postgresCall('recording ingest counts', async () => {
       const client = await this.pool.connect();
       try {
@@ -100,11 +101,14 @@ export class PostgresBookkeeping implements Bookkeeping {
   }
 }
 
-/** Counts and late-data follow-ups, inside the caller's transaction. */
-async function writeCounts(
-  client: pg.PoolClient,
-  args: { counts: readonly MeterDayCount[]; late: readonly LateTouch[] },
-): Promise<void> {
+type RecordArgs = {
+  counts: readonly MeterDayCount[];
+  late: readonly LateTouch[];
+  gaps?: readonly GapState[];
+};
+
+/** Counts, late-data follow-ups and gap state, inside the caller's transaction. */
+async function writeCounts(client: pg.PoolClient, args: RecordArgs): Promise<void> {
   const c = args.counts;
   if (c.length > 0) {
     await client.query(
@@ -133,10 +137,17 @@ async function writeCounts(
            ON CONFLICT (meter_id, channel, local_date) WHERE status = 'pending' DO NOTHING`,
       [l.map((x) => x.meterId), l.map((x) => x.channel), l.map((x) => x.localDate)],
     );
+    // The billed quantity before is the period's energy determinant; after, with the day's delta
+    // applied. A second late delivery for the same day keeps the first `before`.
     await client.query(
-      `INSERT INTO smt.late_data_alerts AS a (meter_id, channel, local_date, period_id, kind, readings)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::text[], $6::int[])
-           ON CONFLICT (meter_id, channel, local_date, kind) DO UPDATE SET readings = a.readings + EXCLUDED.readings`,
+      `INSERT INTO smt.late_data_alerts AS a (meter_id, channel, local_date, period_id, kind, readings, day_before, day_after, billed_before, billed_after)
+       SELECT t.m, t.ch, t.d, t.p, t.k, t.n, t.b, t.a, bd.value, bd.value + (t.a - t.b)
+         FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::text[], $6::int[], $7::float8[], $8::float8[])
+              AS t(m, ch, d, p, k, n, b, a)
+         LEFT JOIN smt.billing_determinants bd ON bd.period_id = t.p AND bd.meter_id = t.m AND bd.determinant = 'energy_kwh'
+       ON CONFLICT (meter_id, channel, local_date, kind) DO UPDATE SET readings = a.readings + EXCLUDED.readings,
+         day_after = EXCLUDED.day_after,
+         billed_after = a.billed_before + (EXCLUDED.day_after - COALESCE(a.day_before, EXCLUDED.day_before))`,
       [
         l.map((x) => x.meterId),
         l.map((x) => x.channel),
@@ -144,9 +155,12 @@ async function writeCounts(
         l.map((x) => x.periodId),
         l.map((x) => x.kind),
         l.map((x) => x.readings),
+        l.map((x) => x.dayBefore ?? null),
+        l.map((x) => x.dayAfter ?? null),
       ],
     );
   }
+  if (args.gaps && args.gaps.length > 0) await applyGapStates(client, args.gaps);
 }
 
 /** Which partition of which topic incarnation on which cluster a watermark counts. */
@@ -179,7 +193,7 @@ export class PartitionLease implements Bookkeeping {
     return this.owner.closedDays(keys);
   }
 
-  async record(args: { counts: readonly MeterDayCount[]; late: readonly LateTouch[] }): Promise<void> {
+  async record(args: RecordArgs): Promise<void> {
     if (!this.open) throw new Error('the partition lease was released before its counts were recorded');
     await postgresCall('recording ingest counts', async () => {
       await writeCounts(this.client, args);

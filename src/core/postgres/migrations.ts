@@ -318,6 +318,55 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
     statements: () => [`ALTER TABLE smt.meters ADD COLUMN IF NOT EXISTS channels text[]`],
   },
   {
+    version: 8,
+    name: 'gaps-completeness-deenergised',
+    // Gap records are split at local midnight (one row per meter-day run), so a meter-day's gaps
+    // are replaced as a unit by `smt gaps detect` and closed by the writers that fill them.
+    statements: () => [
+      `ALTER TABLE smt.gaps ADD COLUMN IF NOT EXISTS local_date date`,
+      `ALTER TABLE smt.gaps ADD COLUMN IF NOT EXISTS cause text`,
+      `CREATE INDEX IF NOT EXISTS gaps_meter_day_idx ON smt.gaps (meter_id, channel, local_date)`,
+      // What `smt gaps detect` found per meter-day: the completeness report reads it.
+      `CREATE TABLE IF NOT EXISTS smt.meter_day_completeness (
+        meter_id     text NOT NULL,
+        channel      text NOT NULL,
+        local_date   date NOT NULL,
+        expected     smallint NOT NULL,
+        actual       smallint NOT NULL,
+        estimated    smallint NOT NULL,
+        missing      smallint NOT NULL,
+        detected_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (meter_id, channel, local_date)
+      )`,
+      `CREATE INDEX IF NOT EXISTS meter_day_completeness_date_idx ON smt.meter_day_completeness (local_date)`,
+      // Periods a meter is known to be switched off: no interval is expected, zero is a valid estimate.
+      `CREATE TABLE IF NOT EXISTS smt.deenergised_periods (
+        meter_id      text NOT NULL,
+        period_start  timestamptz NOT NULL,
+        period_end    timestamptz,
+        reason        text NOT NULL DEFAULT '',
+        PRIMARY KEY (meter_id, period_start),
+        CHECK (period_end IS NULL OR period_end > period_start)
+      )`,
+    ],
+  },
+  {
+    version: 9,
+    name: 'recalc-leases-late-deltas',
+    statements: () => [
+      // A claimed item carries its worker and a lease; an expired lease (the worker died) frees it.
+      `ALTER TABLE smt.recalc_queue ADD COLUMN IF NOT EXISTS claimed_by text`,
+      `ALTER TABLE smt.recalc_queue ADD COLUMN IF NOT EXISTS lease_until timestamptz`,
+      `CREATE INDEX IF NOT EXISTS recalc_queue_claim_idx ON smt.recalc_queue (status, recalc_id)`,
+      // The day's quantity in the series before and after the late readings, and the billed
+      // quantity of the period with that delta applied.
+      `ALTER TABLE smt.late_data_alerts ADD COLUMN IF NOT EXISTS day_before double precision`,
+      `ALTER TABLE smt.late_data_alerts ADD COLUMN IF NOT EXISTS day_after double precision`,
+      `ALTER TABLE smt.late_data_alerts ADD COLUMN IF NOT EXISTS billed_before numeric(18, 6)`,
+      `ALTER TABLE smt.late_data_alerts ADD COLUMN IF NOT EXISTS billed_after numeric(18, 6)`,
+    ],
+  },
+  {
     version: 10,
     name: 'correction-sets-and-audit-chain',
     // A correction set is one `smt correct` (or undo): the range, operation and reason, with one row

@@ -55,5 +55,7 @@ export async function applyPlan(
   await step('validated', () => ports.topics.send(ports.topicNames.validated, plan.messages.validated));
   await step('rejected', () => ports.topics.send(ports.topicNames.rejected, plan.messages.rejected));
   await step('events', () => ports.topics.send(ports.topicNames.events, plan.messages.events));
-  await step('bookkeeping', () => ports.bookkeeping.record({ counts: plan.counts, late: plan.late }));
+  await step('bookkeeping', () =>
+    ports.bookkeeping.record({ counts: plan.counts, late: plan.late, gaps: plan.gapStates }),
+  );
 }

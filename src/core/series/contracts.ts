@@ -73,6 +73,9 @@ export interface LateDataEvent {
   kind: LateKind;
   periodId: number | null;
   readings: number;
+  /** energy of the meter-day in the series before and after these readings (the delta to re-bill) */
+  dayBefore?: number;
+  dayAfter?: number;
   detectedAt: string;
 }
 

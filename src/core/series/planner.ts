@@ -6,7 +6,7 @@
  */
 
 import type { ReadingBlock } from '../readings/block.js';
-import { Method, Origin, packFields, Reason, ValidationState } from '../readings/quality.js';
+import { Method, Origin, originOf, packFields, Reason, ValidationState } from '../readings/quality.js';
 import { LocalCalendar } from '../time/calendar.js';
 import type { ValidationColumns } from '../vee/engine.js';
 import { ruleKey, rulesInMask } from '../vee/rules.js';
@@ -32,6 +32,7 @@ import {
 import type {
   ClosedDay,
   DayChange,
+  GapState,
   LateTouch,
   MeterDayCount,
   MeterLookup,
@@ -74,6 +75,10 @@ export interface Writer {
   /** what the writer's values are: Actual for ingest, Estimated for estimation … */
   origin: Origin;
   method: Method;
+  /** the quality reason code of the values it writes (Reason.None when omitted) */
+  qualityReason?: Reason;
+  /** estimates: a position that holds an actual reading is left alone (counted in `keptActuals`) */
+  keepActuals?: boolean;
 }
 
 export interface WriteOutcome {
@@ -90,6 +95,8 @@ export interface WriteOutcome {
   newVersions: number;
   late: number;
   lateTouches: number;
+  /** values of a `keepActuals` writer not written because the position holds an actual reading */
+  keptActuals: number;
   rejectsByReason: Record<string, number>;
 }
 
@@ -120,6 +127,8 @@ export interface WritePlan {
   messages: TopicMessages;
   counts: MeterDayCount[];
   late: LateTouch[];
+  /** what each new day version holds now, so the writer's bookkeeping closes the gaps it filled */
+  gapStates: GapState[];
   outcome: WriteOutcome;
   lastVersion: number;
 }
@@ -139,6 +148,7 @@ export function emptyWriteOutcome(): WriteOutcome {
     newVersions: 0,
     late: 0,
     lateTouches: 0,
+    keptActuals: 0,
     rejectsByReason: {},
   };
 }
@@ -311,7 +321,13 @@ export function planWrite(input: PlanInput): WritePlan {
           out.missing++;
           continue;
         }
-        if (had && !alreadyWritten && day.values[pos] === value) {
+        const storedOrigin = had ? originOf(day.quality[pos]!) : Origin.Missing;
+        if (had && !alreadyWritten && writer.keepActuals && storedOrigin === Origin.Actual) {
+          out.keptActuals++;
+          continue;
+        }
+        // the same value with another origin (an actual equal to the estimate it replaces) is a new version
+        if (had && !alreadyWritten && day.values[pos] === value && storedOrigin === writer.origin) {
           out.duplicates++;
           continue;
         }
@@ -339,7 +355,9 @@ export function planWrite(input: PlanInput): WritePlan {
             writer.origin,
             state as ValidationState,
             writer.method,
-            state === ValidationState.Accepted ? Reason.FailedValidation : Reason.None,
+            state === ValidationState.Accepted
+              ? Reason.FailedValidation
+              : (writer.qualityReason ?? Reason.None),
           );
         day.status[pos] = b.status[j]!;
         day.writeIdx[pos] = writeAt;
@@ -372,11 +390,20 @@ export function planWrite(input: PlanInput): WritePlan {
   const rechecks: DayChange[] = [];
   const counts: MeterDayCount[] = [];
   const late: LateTouch[] = [];
+  const gapStates: GapState[] = [];
   for (const [key, w] of work) {
     counts.push(w.count);
     if (w.touched > 0) {
-      for (const c of input.closed.get(key) ?? []) {
-        late.push({ ...keyFields(w.count), kind: c.kind, periodId: c.periodId, readings: w.touched });
+      const closed = input.closed.get(key) ?? [];
+      const delta = closed.length > 0 ? { dayBefore: daySum(w.stored), dayAfter: daySum(w.day) } : undefined;
+      for (const c of closed) {
+        late.push({
+          ...keyFields(w.count),
+          kind: c.kind,
+          periodId: c.periodId,
+          readings: w.touched,
+          ...delta,
+        });
       }
     }
     const recheck = [...w.recheck].filter((p) => !w.positions.has(p));
@@ -402,6 +429,7 @@ export function planWrite(input: PlanInput): WritePlan {
     const before = w.stored?.values;
     const replaces = before ? positions.filter((p) => !Number.isNaN(before[p]!)) : [];
     changes.push({ day, positions, meter: w.meter, ...(replaces.length > 0 ? { replaces } : {}) });
+    gapStates.push(gapStateOf(day, writer.origin));
   }
   out.lateTouches = late.length;
   for (const t of late) {
@@ -410,7 +438,46 @@ export function planWrite(input: PlanInput): WritePlan {
       value: { v: 2, type: 'late_data', ...t, detectedAt: rejectedAt },
     });
   }
-  return { raw, days, changes, rechecks, messages, counts, late, outcome: out, lastVersion: last };
+  return { raw, days, changes, rechecks, messages, counts, late, gapStates, outcome: out, lastVersion: last };
+}
+
+/** Energy of a day version (the sum of its values); 0 for a day never written. */
+function daySum(d: SeriesDay | undefined): number {
+  if (!d) return 0;
+  let s = 0;
+  for (let i = 0; i < d.values.length; i++) if (!Number.isNaN(d.values[i]!)) s += d.values[i]!;
+  return s;
+}
+
+/** The runs of a day version without a value, and its counts per origin. */
+export function gapStateOf(day: SeriesDay, writerOrigin: Origin): GapState {
+  const step = day.intervalMinutes * 60_000;
+  const missing: [number, number][] = [];
+  let actual = 0;
+  let estimated = 0;
+  let run = -1;
+  for (let p = 0; p <= day.values.length; p++) {
+    const has = p < day.values.length && !Number.isNaN(day.values[p]!);
+    if (has) {
+      if (originOf(day.quality[p]!) === Origin.Actual) actual++;
+      else estimated++;
+    }
+    if (!has && p < day.values.length && run < 0) run = p;
+    if ((has || p === day.values.length) && run >= 0) {
+      missing.push([day.dayStart + run * step, day.dayStart + p * step]);
+      run = -1;
+    }
+  }
+  return {
+    meterId: day.meterId,
+    channel: day.channel,
+    localDate: day.day,
+    intervalMinutes: day.intervalMinutes,
+    missing,
+    actual,
+    estimated,
+    resolvedAs: writerOrigin === Origin.Actual ? 'filled' : 'estimated',
+  };
 }
 
 /** Payloads up to this size travel inside their dead letter; larger ones by reference to the raw archive. */

@@ -101,14 +101,34 @@ export interface MeterDayCount {
 /** A stored meter-day that is already aggregated, closed or billed: the late-data event without its envelope. */
 export type LateTouch = Omit<LateDataEvent, 'v' | 'type' | 'detectedAt'>;
 
+/**
+ * What a new day version holds: its runs without a value ([start, end) epoch ms) and its counts.
+ * Bookkeeping shrinks or closes the open gap records of the day with it (smt.gaps).
+ */
+export interface GapState {
+  meterId: string;
+  channel: string;
+  localDate: string;
+  intervalMinutes: number;
+  missing: [number, number][];
+  actual: number;
+  estimated: number;
+  /** status of a gap record the write closed: an actual fills it, an estimate estimates it */
+  resolvedAs: 'filled' | 'estimated';
+}
+
 export interface Bookkeeping {
   /** which of these meter-days are aggregated already, or inside a closed or billed period */
   closedDays(keys: readonly SeriesDayKey[]): Promise<Map<string, ClosedDay[]>>;
   /**
-   * counts and late-data follow-ups, in one transaction (the Kafka caller passes a bookkeeping whose
-   * transaction also moves its partition's watermark)
+   * counts, late-data follow-ups and gap state, in one transaction (the Kafka caller passes a
+   * bookkeeping whose transaction also moves its partition's watermark)
    */
-  record(args: { counts: readonly MeterDayCount[]; late: readonly LateTouch[] }): Promise<void>;
+  record(args: {
+    counts: readonly MeterDayCount[];
+    late: readonly LateTouch[];
+    gaps?: readonly GapState[];
+  }): Promise<void>;
 }
 
 export interface TopicSink {

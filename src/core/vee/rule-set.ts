@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { InvalidDataError } from '../errors.js';
+import { type EstimationSettings, parseEstimationSettings } from '../estimation/settings.js';
 import { SEGMENTS, type Segment } from '../registry/meter.js';
 import {
   LATE_DEFAULT_AFTER_HOURS,
@@ -47,6 +48,8 @@ export interface RuleSetDefinition {
   rules: RuleSettingsByKey;
   /** per segment: every rule, resolved (segment override → rules level → default) */
   segments: Record<Segment, RuleSettingsByKey>;
+  /** the `estimation:` section (src/core/estimation/settings.ts); not part of the fingerprint */
+  estimation: EstimationSettings;
 }
 
 export interface RuleSetIssue {
@@ -140,7 +143,7 @@ export function parseRuleSet(text: string, file: string): RuleSetDefinition {
     checker.issue([], 'a mapping with version, name and rules', root);
     throw new RuleSetError(file, issues);
   }
-  checker.keys([], root, ['version', 'name', 'description', 'late', 'rules', 'segments']);
+  checker.keys([], root, ['version', 'name', 'description', 'late', 'rules', 'segments', 'estimation']);
 
   const version = root.version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
@@ -181,6 +184,10 @@ export function parseRuleSet(text: string, file: string): RuleSetDefinition {
     checker.crossCheck(['segments', seg], segments[seg], isRecord(own) ? Object.keys(own) : []);
   }
 
+  const estimationIssues: { path: string; message: string }[] = [];
+  const estimation = parseEstimationSettings(root.estimation, estimationIssues);
+  for (const i of estimationIssues) issues.push({ ...i, ...checker.at(i.path.split('.')) });
+
   if (issues.length > 0) throw new RuleSetError(file, issues);
   const settled = {
     version: version as number,
@@ -198,6 +205,7 @@ export function parseRuleSet(text: string, file: string): RuleSetDefinition {
     lateAfterHours,
     rules: base,
     segments,
+    estimation,
   };
 }
 
@@ -303,6 +311,11 @@ class Checker {
         });
       }
     }
+  }
+
+  /** Line and column of the value at a path (or its nearest existing ancestor). */
+  at(path: string[]): { line?: number; column?: number } {
+    return this.position(path, false);
   }
 
   /** Line and column of the value (or key) at a path; the nearest existing ancestor otherwise. */

@@ -1,0 +1,225 @@
+/**
+ * npm run bench:quality [-- --meters 100000]
+ *
+ * Gap detection and estimation of one local day × N meters (default 100,000), in process: the
+ * detection core over in-memory days (2 % of them with a 15 min–4 h gap, 0.5 % missing entirely),
+ * the PostgreSQL write of the gap records and completeness of those meter-days (a throwaway
+ * database on the local stack), estimation throughput per method (4-hour gaps and whole days, 28
+ * days of history per meter), and the backtest's runtime on the simulator and the OpenDSM data.
+ * Reading the days from Cassandra is not included (bench:series measures the read API).
+ * Prints a table and writes bench/results/quality.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runBacktest } from '../src/core/estimation/backtest.js';
+import { OPENDSM_REGION, opendsmMeters, simulatorMeters } from '../src/core/estimation/datasets.js';
+import { dayTypes } from '../src/core/estimation/day-types.js';
+import { estimateRange } from '../src/core/estimation/methods.js';
+import {
+  DEFAULT_CHAIN,
+  defaultEstimationSettings,
+  type EstimationMethodName,
+} from '../src/core/estimation/settings.js';
+import { type DayGaps, detectDay } from '../src/core/gaps/detect.js';
+import type { MeterFacts } from '../src/core/gaps/expected.js';
+import { migrateStores } from '../src/core/migrations/service.js';
+import { createPostgresPool } from '../src/core/postgres/client.js';
+import { PostgresGapStore } from '../src/core/postgres/gap-store.js';
+import { emptyDay, type SeriesDay } from '../src/core/series/day.js';
+import { Rng } from '../src/core/simulate/rng.js';
+import { formatLocalDate, parseLocalDate } from '../src/core/time/local-date.js';
+import { isolatedStores } from '../test/helpers/isolated-stores.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const METERS = arg('meters', 100_000);
+const ZONE = 'Europe/Stockholm';
+const DAY = '2026-03-11';
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+const mib = (b: number) => Math.round(b / 1048576);
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+function facts(i: number): MeterFacts {
+  return {
+    meterId: `B${i}`,
+    timezone: ZONE,
+    intervalMinutes: 15,
+    regionId: 'SE3',
+    segment: 'residential',
+    status: 'active',
+    installedAt: 0,
+    removedAt: null,
+    deenergised: [],
+  };
+}
+
+function day(meterId: string, date: string, rng: Rng): SeriesDay {
+  const d = emptyDay({ meterId, channel: 'active_import_kwh', day: date }, ZONE, 15);
+  for (let p = 0; p < d.values.length; p++)
+    d.values[p] = 0.1 + 0.2 * Math.sin((p / 96) * Math.PI) + 0.05 * rng.next();
+  d.version = 1;
+  return d;
+}
+
+async function main(): Promise<void> {
+  const rng = new Rng(42);
+  // ---- gap detection -------------------------------------------------------------------------
+  const heap0 = process.memoryUsage();
+  const days: (SeriesDay | undefined)[] = [];
+  const meters: MeterFacts[] = [];
+  for (let i = 0; i < METERS; i++) {
+    meters.push(facts(i));
+    const u = rng.next();
+    if (u < 0.005) {
+      days.push(undefined);
+      continue;
+    }
+    const d = day(`B${i}`, DAY, rng);
+    if (u < 0.025) {
+      const len = 1 + rng.int(16);
+      const from = rng.int(96 - len);
+      for (let p = from; p < from + len; p++) d.values[p] = Number.NaN;
+    }
+    days.push(d);
+  }
+  const heldBytes = process.memoryUsage().heapUsed - heap0.heapUsed;
+  log(`detecting gaps in ${METERS} meter-days…`);
+  const c0 = cpu();
+  const t0 = performance.now();
+  const found: DayGaps[] = [];
+  for (let i = 0; i < METERS; i++) found.push(detectDay(meters[i]!, 'active_import_kwh', DAY, days[i]));
+  const detectSeconds = (performance.now() - t0) / 1000;
+  const detectCpu = cpu() - c0;
+  const gaps = found.reduce((n, d) => n + d.gaps.length, 0);
+
+  log('writing gap records and completeness to PostgreSQL…');
+  const iso = await isolatedStores('benchq', { postgres: true });
+  let writeSeconds = 0;
+  try {
+    await migrateStores(iso.config, ['postgres']);
+    const pool = createPostgresPool(iso.config);
+    try {
+      const store = new PostgresGapStore(pool);
+      const t1 = performance.now();
+      for (let i = 0; i < found.length; i += 5_000) await store.replaceDays(found.slice(i, i + 5_000));
+      writeSeconds = (performance.now() - t1) / 1000;
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await iso.drop();
+  }
+
+  // ---- estimation per method ----------------------------------------------------------------
+  const HISTORY = 28;
+  const distinct = 1_000;
+  const histories: Map<string, SeriesDay>[] = [];
+  const target = parseLocalDate(DAY);
+  for (let m = 0; m < distinct; m++) {
+    const map = new Map<string, SeriesDay>();
+    for (let k = -HISTORY; k <= 1; k++) {
+      const date = formatLocalDate(target + k);
+      const d = day(`E${m}`, date, rng);
+      if (k === 0) for (let p = 40; p < 56; p++) d.values[p] = Number.NaN;
+      map.set(date, d);
+    }
+    histories.push(map);
+  }
+  const dayType = dayTypes({ country: 'SE' });
+  const estimation: Record<
+    string,
+    { gap: string; estimatesPerSecond: number; cpuMicrosPerEstimate: number }
+  > = {};
+  const cases: [EstimationMethodName | 'chain', number, number, string][] = [
+    ['linear', 40, 56, '4 h'],
+    ['profile', 40, 56, '4 h'],
+    ['like_day', 40, 56, '4 h'],
+    ['average_day', 40, 56, '4 h'],
+    ['chain', 40, 56, '4 h'],
+    ['like_day', 0, 96, '1 day'],
+  ];
+  for (const [method, from, to, label] of cases) {
+    const n = METERS;
+    const e0 = cpu();
+    const s0 = performance.now();
+    let ok = 0;
+    for (let i = 0; i < n; i++) {
+      const m = facts(i);
+      const e = estimateRange(method, {
+        meter: m,
+        channel: '',
+        days: histories[i % distinct]!,
+        localDate: DAY,
+        from,
+        to,
+        settings: DEFAULT_CHAIN,
+        dayType,
+        cache: new Map(),
+      });
+      if (e) ok++;
+    }
+    const sec = (performance.now() - s0) / 1000;
+    if (ok !== n) throw new Error(`${method}: ${n - ok} of ${n} estimates not applicable`);
+    estimation[`${method} (${label})`] = {
+      gap: label,
+      estimatesPerSecond: Math.round(n / sec),
+      cpuMicrosPerEstimate: Math.round((((cpu() - e0) * 1e6) / n) * 100) / 100,
+    };
+    log(`${method} ${label}: ${estimation[`${method} (${label})`]!.estimatesPerSecond}/s`);
+  }
+  const rssAfterEstimation = process.memoryUsage().rss;
+
+  // ---- backtest runtime ---------------------------------------------------------------------
+  const settings = defaultEstimationSettings();
+  settings.holidays.regions[OPENDSM_REGION] = { country: 'GB', state: 'ENG' };
+  const b0 = performance.now();
+  const sim = simulatorMeters({ seed: 7, meters: 120, days: 84, start: '2026-01-05', timezone: ZONE });
+  const simLoad = (performance.now() - b0) / 1000;
+  const simRun = runBacktest('simulator', sim, { seed: 1, samplesPerClass: 3, settings });
+  const uk = runBacktest('opendsm-uk', opendsmMeters(), { seed: 1, samplesPerClass: 60, settings });
+
+  const result = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      node: process.version,
+      loaded: 'shared with ~8 concurrent sessions',
+    },
+    meters: METERS,
+    gapDetection: {
+      meterDays: METERS,
+      gapsFound: gaps,
+      meterDaysPerSecond: Math.round(METERS / detectSeconds),
+      cpuMicrosPerMeterDay: Math.round(((detectCpu * 1e6) / METERS) * 100) / 100,
+      daysHeldMiB: mib(heldBytes),
+      recordWriteSeconds: Math.round(writeSeconds * 100) / 100,
+      recordWriteMeterDaysPerSecond: Math.round(METERS / writeSeconds),
+    },
+    estimation,
+    rssMiB: mib(rssAfterEstimation),
+    backtest: {
+      simulator: {
+        meters: 120,
+        days: 84,
+        samples: simRun.samples,
+        generateSeconds: Math.round(simLoad * 100) / 100,
+        seconds: simRun.seconds,
+      },
+      opendsmUk: { meters: 2, samples: uk.samples, seconds: uk.seconds },
+    },
+  };
+  mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench/results/quality.json'), `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+await main();

@@ -1,0 +1,323 @@
+/**
+ * The estimation methods and the fallback chain, pure: a context holds the meter's current days
+ * around the gap (NaN = missing) and the settings; a method returns the values for positions
+ * [from, to) of one local day, or null when it cannot estimate them.
+ *
+ *   linear       straight line between the readings before and after the gap
+ *   like_day     average of the N nearest like days (same day type; clean days only)
+ *   profile      the like-day shape scaled to a known quantity: a register read over the gap when
+ *                there is one, else the level of the meter's actual readings around the gap
+ *   average_day  average of the N nearest clean days of any type (little history, e.g. a new meter)
+ *   zero         only where the meter is flagged de-energised
+ *
+ * A clean day holds an actual reading in every interval, none estimated, substituted, corrected or
+ * flagged as a power outage: estimates are never built from estimates.
+ */
+
+import { inSpans, type MeterFacts } from '../gaps/expected.js';
+import { Method, Origin, originOf, Reason, reasonOf } from '../readings/quality.js';
+import type { SeriesDay } from '../series/day.js';
+import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
+import type { DayTypeOf } from './day-types.js';
+import type { ChainSettings, EstimationMethodName } from './settings.js';
+import { positionAtWall, wallMinuteOf } from './wall-clock.js';
+
+export interface EstimationContext {
+  meter: MeterFacts;
+  channel: string;
+  /** current versions of the meter's days around the gap, by local date; estimates of this run included */
+  days: ReadonlyMap<string, SeriesDay>;
+  /** the day to fill, and its positions [from, to) */
+  localDate: string;
+  from: number;
+  to: number;
+  settings: ChainSettings;
+  dayType: DayTypeOf;
+  /** energy over the gap known from a register read, when there is one */
+  knownTotal?: number;
+  /** like-day averages already computed in this run (shared across gaps of one meter) */
+  cache?: Map<string, Float64Array | null>;
+}
+
+export interface Estimate {
+  method: EstimationMethodName;
+  /** the series quality method code written with the values */
+  code: Method;
+  reason: Reason;
+  values: Float64Array;
+}
+
+export const METHOD_CODES: Record<EstimationMethodName, Method> = {
+  linear: Method.LinearInterpolation,
+  like_day: Method.AverageLikeDay,
+  profile: Method.DataScaling,
+  average_day: Method.AverageDailyLoad,
+  zero: Method.Zero,
+};
+
+/** One method, or `chain` (the configured fallback order, with linear limited to short gaps). */
+export function estimateRange(
+  method: EstimationMethodName | 'chain',
+  ctx: EstimationContext,
+): Estimate | null {
+  if (method === 'chain') {
+    for (const m of ctx.settings.chain) {
+      if (m === 'linear' && (ctx.to - ctx.from) * ctx.meter.intervalMinutes > ctx.settings.linear.maxMinutes)
+        continue;
+      const e = estimateRange(m, ctx);
+      if (e) return e;
+    }
+    return null;
+  }
+  const values = METHODS[method](ctx);
+  if (values === null) return null;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!) || values[i]! < 0) return null;
+  return {
+    method,
+    code: METHOD_CODES[method],
+    reason: method === 'zero' ? Reason.DeEnergised : Reason.NoDataReceived,
+    values,
+  };
+}
+
+const METHODS: Record<EstimationMethodName, (ctx: EstimationContext) => Float64Array | null> = {
+  linear,
+  like_day: (ctx) => slice(likeDayAverage(ctx, ctx.localDate, true), ctx.from, ctx.to),
+  average_day: (ctx) => slice(likeDayAverage(ctx, ctx.localDate, false), ctx.from, ctx.to),
+  profile,
+  zero,
+};
+
+function slice(full: Float64Array | null, from: number, to: number): Float64Array | null {
+  if (full === null) return null;
+  const out = full.slice(from, to);
+  return out.some(Number.isNaN) ? null : out;
+}
+
+function shiftDate(date: string, days: number): string {
+  return formatLocalDate(parseLocalDate(date) + days);
+}
+
+/** The reading before position p of a day (crossing into the previous day), or NaN. */
+function readingBefore(ctx: EstimationContext, p: number): number {
+  const day = ctx.days.get(ctx.localDate)!;
+  if (p > 0) return day.values[p - 1]!;
+  const prev = ctx.days.get(shiftDate(ctx.localDate, -1));
+  return prev ? prev.values[prev.values.length - 1]! : Number.NaN;
+}
+
+function readingAfter(ctx: EstimationContext, p: number): number {
+  const day = ctx.days.get(ctx.localDate)!;
+  if (p < day.values.length) return day.values[p]!;
+  const next = ctx.days.get(shiftDate(ctx.localDate, 1));
+  return next ? next.values[0]! : Number.NaN;
+}
+
+function linear(ctx: EstimationContext): Float64Array | null {
+  const a = readingBefore(ctx, ctx.from);
+  const b = readingAfter(ctx, ctx.to);
+  if (Number.isNaN(a) || Number.isNaN(b)) return null;
+  const n = ctx.to - ctx.from;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = a + ((b - a) * (i + 1)) / (n + 1);
+  return out;
+}
+
+function zero(ctx: EstimationContext): Float64Array | null {
+  const day = ctx.days.get(ctx.localDate)!;
+  const step = day.intervalMinutes * 60_000;
+  for (let p = ctx.from; p < ctx.to; p++)
+    if (!inSpans(ctx.meter.deenergised, day.dayStart + p * step)) return null;
+  return new Float64Array(ctx.to - ctx.from);
+}
+
+const clean = new WeakMap<SeriesDay, boolean>();
+
+/** Every interval an actual reading, none flagged as an outage. */
+export function isCleanDay(d: SeriesDay): boolean {
+  let c = clean.get(d);
+  if (c !== undefined) return c;
+  c = true;
+  for (let p = 0; p < d.values.length && c; p++) {
+    const q = d.quality[p]!;
+    if (Number.isNaN(d.values[p]!) || originOf(q) !== Origin.Actual || reasonOf(q) === Reason.PowerOutage)
+      c = false;
+  }
+  clean.set(d, c);
+  return c;
+}
+
+/**
+ * The average of the N nearest clean days (of the same day type when `sameType`) over the whole of
+ * `date`, by wall-clock time; NaN where no candidate has the interval. null when there is no candidate.
+ */
+export function likeDayAverage(ctx: EstimationContext, date: string, sameType: boolean): Float64Array | null {
+  const key = `${date}|${sameType ? 't' : 'a'}`;
+  const cached = ctx.cache?.get(key);
+  if (cached !== undefined) return cached;
+  const target = ctx.days.get(date);
+  const result = target ? averageOf(ctx, target, date, sameType) : null;
+  ctx.cache?.set(key, result);
+  return result;
+}
+
+function averageOf(
+  ctx: EstimationContext,
+  target: SeriesDay,
+  date: string,
+  sameType: boolean,
+): Float64Array | null {
+  const { days: n, lookbackDays } = ctx.settings.likeDay;
+  const type = ctx.dayType(date);
+  const picked: SeriesDay[] = [];
+  const base = parseLocalDate(date);
+  // nearest first; at equal distance the earlier day
+  for (let k = 1; k <= lookbackDays && picked.length < n; k++) {
+    for (const dir of [-1, 1]) {
+      if (picked.length >= n) break;
+      const d = formatLocalDate(base + dir * k);
+      const day = ctx.days.get(d);
+      if (!day || day.intervalMinutes !== target.intervalMinutes || !isCleanDay(day)) continue;
+      if (sameType && ctx.dayType(d) !== type) continue;
+      picked.push(day);
+    }
+  }
+  if (picked.length === 0) return null;
+  const zone = ctx.meter.timezone;
+  const out = new Float64Array(target.values.length);
+  for (let p = 0; p < out.length; p++) {
+    const w = wallMinuteOf(target, p, zone);
+    let sum = 0;
+    let count = 0;
+    for (const c of picked) {
+      const q = positionAtWall(c, w, zone);
+      if (q < 0) continue;
+      sum += c.values[q]!;
+      count++;
+    }
+    out[p] = count === 0 ? Number.NaN : sum / count;
+  }
+  return out;
+}
+
+function profile(ctx: EstimationContext): Float64Array | null {
+  const full = likeDayAverage(ctx, ctx.localDate, true) ?? likeDayAverage(ctx, ctx.localDate, false);
+  const shape = slice(full, ctx.from, ctx.to);
+  if (shape === null) return null;
+  if (ctx.knownTotal !== undefined) {
+    const s = shape.reduce((a, b) => a + b, 0);
+    if (s <= 0) return shape.fill(ctx.knownTotal / shape.length);
+    for (let i = 0; i < shape.length; i++) shape[i]! *= ctx.knownTotal / s;
+    return shape;
+  }
+  const { minRatio, maxRatio, minReferenceHours } = ctx.settings.profile;
+  // The level of the gap's own day. The levels of neighbouring days do not carry over (in the
+  // backtest, shaping whole days to them made the estimates worse than plain like-day).
+  const own = ratioOver(ctx, ctx.localDate, (p) => p < ctx.from || p >= ctx.to);
+  const minIntervals = (minReferenceHours * 60) / ctx.meter.intervalMinutes;
+  // Without enough of its own day there is nothing to shape to: the chain falls to like_day.
+  if (!own || own.n < minIntervals || own.expected <= 0) return null;
+  const factor = Math.min(maxRatio, Math.max(minRatio, own.actual / own.expected));
+  for (let i = 0; i < shape.length; i++) shape[i]! *= factor;
+  // Anchor both ends to the readings beside the gap: their deviation from the shape fades into the
+  // gap as the meter's own deviations fade from one interval to the next (lag-1 autocorrelation).
+  const phi = residualAutocorrelation(ctx, full!, factor);
+  const before = residualBeside(ctx, ctx.from - 1, factor);
+  const after = residualBeside(ctx, ctx.to, factor);
+  const n = shape.length;
+  for (let i = 0; i < n; i++) {
+    shape[i] = Math.max(0, shape[i]! + before * phi ** (i + 1) + after * phi ** (n - i));
+  }
+  return shape;
+}
+
+/** actual − shape × factor beside the gap (position −1 / length: the neighbouring day); 0 when that is no actual. */
+function residualBeside(ctx: EstimationContext, position: number, factor: number): number {
+  let date = ctx.localDate;
+  let day = ctx.days.get(date)!;
+  let p = position;
+  if (p < 0 || p >= day.values.length) {
+    date = shiftDate(ctx.localDate, p < 0 ? -1 : 1);
+    const d = ctx.days.get(date);
+    if (!d) return 0;
+    p = p < 0 ? d.values.length - 1 : 0;
+    day = d;
+  }
+  const v = day.values[p]!;
+  if (Number.isNaN(v) || originOf(day.quality[p]!) !== Origin.Actual) return 0;
+  const like = likeDayAverage(ctx, date, true) ?? likeDayAverage(ctx, date, false);
+  const l = like?.[p];
+  if (!like || l === undefined || Number.isNaN(l)) return 0;
+  if (date === ctx.localDate) return v - l * factor;
+  // another day: only its deviation from its own level fades into the gap, not the level itself
+  let sum = 0;
+  let n = 0;
+  for (let q = 0; q < day.values.length; q++) {
+    const x = day.values[q]!;
+    if (Number.isNaN(x) || Number.isNaN(like[q]!) || originOf(day.quality[q]!) !== Origin.Actual) continue;
+    sum += x - like[q]!;
+    n++;
+  }
+  return v - l - (n > 0 ? sum / n : 0);
+}
+
+/** Lag-1 autocorrelation of the meter's deviations from its like-day shape (the gap's day and the day before), 0..0.99. */
+function residualAutocorrelation(ctx: EstimationContext, full: Float64Array, factor: number): number {
+  let num = 0;
+  let den = 0;
+  const yesterday = shiftDate(ctx.localDate, -1);
+  const pairs: [string, Float64Array | null][] = [
+    [ctx.localDate, full],
+    [yesterday, likeDayAverage(ctx, yesterday, true) ?? likeDayAverage(ctx, yesterday, false)],
+  ];
+  for (const [date, like] of pairs) {
+    const d = ctx.days.get(date);
+    if (!d || !like) continue;
+    // deviations from the day's own mean deviation: a whole day above its like days is a level,
+    // not a deviation that fades, and must not make the anchors reach across the gap
+    const r = new Float64Array(d.values.length);
+    let sum = 0;
+    let count = 0;
+    for (let p = 0; p < d.values.length; p++) {
+      const v = d.values[p]!;
+      const usable = !Number.isNaN(v) && originOf(d.quality[p]!) === Origin.Actual && !Number.isNaN(like[p]!);
+      r[p] = usable ? v - like[p]! * factor : Number.NaN;
+      if (usable) {
+        sum += r[p]!;
+        count++;
+      }
+    }
+    const mean = count > 0 ? sum / count : 0;
+    for (let p = 1; p < r.length; p++) {
+      if (Number.isNaN(r[p]!) || Number.isNaN(r[p - 1]!)) continue;
+      num += (r[p]! - mean) * (r[p - 1]! - mean);
+      den += (r[p - 1]! - mean) ** 2;
+    }
+  }
+  if (den <= 0) return 0;
+  return Math.min(0.99, Math.max(0, num / den));
+}
+
+/** Actual and like-day energy over the positions of a day that `include` selects and that hold an actual. */
+function ratioOver(
+  ctx: EstimationContext,
+  date: string,
+  include: (p: number, len: number) => boolean,
+): { actual: number; expected: number; n: number } | null {
+  const d = ctx.days.get(date);
+  if (!d) return null;
+  const like = likeDayAverage(ctx, date, true) ?? likeDayAverage(ctx, date, false);
+  if (!like) return null;
+  let actual = 0;
+  let expected = 0;
+  let n = 0;
+  for (let p = 0; p < d.values.length; p++) {
+    if (!include(p, d.values.length)) continue;
+    const v = d.values[p]!;
+    if (Number.isNaN(v) || originOf(d.quality[p]!) !== Origin.Actual || Number.isNaN(like[p]!)) continue;
+    actual += v;
+    expected += like[p]!;
+    n++;
+  }
+  return { actual, expected, n };
+}
