@@ -174,7 +174,7 @@ describe('reference 3: SAM Utilityrate5, residential TOU, 8760 hourly load', () 
     unrounded.forEach((v, i) => expect(Math.abs(v - sam[i]!)).toBeLessThan(1e-9));
   });
 
-  it('annual bill $553.54: SAM's 553.5311 with each of the 48 lines rounded to the cent', () => {
+  it('annual bill $553.54: SAM 553.5311 with each of the 48 lines rounded to the cent', () => {
     const cents = bills.reduce((a, b) => a + Math.round(b.c.total * 100), 0);
     expect(cents).toBe(55354);
     expect(bills.reduce((a, b) => a + b.c.lines.length, 0)).toBe(48);
