@@ -24,11 +24,16 @@ export interface PeriodCharges {
 
 /** Round to the cent, half away from zero, after dropping binary noise (0.285 × 100 = 28.499999…). */
 export function roundCents(x: number): number {
-  const clean = Number(Math.abs(x).toPrecision(15));
-  return (Math.sign(x) * Math.round(clean * 100)) / 100 || 0;
+  const cents = Number((Math.abs(x) * 100).toPrecision(15));
+  return (Math.sign(x) * Math.round(cents)) / 100 || 0;
 }
 
-function tierLines(kind: 'energy' | 'demand', period: string, unit: string, tiers: TierQuantity[]): BillLine[] {
+function tierLines(
+  kind: 'energy' | 'demand',
+  period: string,
+  unit: string,
+  tiers: TierQuantity[],
+): BillLine[] {
   return tiers
     .filter((t) => t.quantity !== 0 || tiers.length === 1)
     .map((t) => ({

@@ -86,7 +86,11 @@ function dayTypeOf(date: string, tariff: Tariff): DayType {
 }
 
 /** Tier split of a quantity (micro-units) against bounds scaled by `scale` (micro-units per unit of max). */
-function splitTiers(totalMicro: number, tiers: readonly Tier[], boundOf: (t: Tier) => number | null): TierQuantity[] {
+function splitTiers(
+  totalMicro: number,
+  tiers: readonly Tier[],
+  boundOf: (t: Tier) => number | null,
+): TierQuantity[] {
   const out: TierQuantity[] = [];
   let below = 0;
   tiers.forEach((t, i) => {

@@ -37,7 +37,9 @@ export function publicHolidays(c: HolidayCalendar, year: number): Set<string> {
   let days = memo.get(key);
   if (!days) {
     days = new Set(
-      (calendarOf(c).getHolidays(year) || []).filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)),
+      (calendarOf(c).getHolidays(year) || [])
+        .filter((h) => h.type === 'public')
+        .map((h) => h.date.slice(0, 10)),
     );
     memo.set(key, days);
   }

@@ -19,7 +19,10 @@ function cycleStart(year: number, month: number, cycleDay: number): number {
 
 export function assertCycleDay(cycleDay: number): void {
   if (!Number.isInteger(cycleDay) || cycleDay < 1 || cycleDay > 28)
-    throw new UsageError(`billing cycle day ${cycleDay} is not 1..28`, 'Cycles start on day 1..28 so that every month has the day.');
+    throw new UsageError(
+      `billing cycle day ${cycleDay} is not 1..28`,
+      'Cycles start on day 1..28 so that every month has the day.',
+    );
 }
 
 /** The period of the cycle that starts in a month: YYYY-MM-cycleDay .. the day before the next start. */
@@ -36,7 +39,8 @@ export function periodsBetween(from: string, to: string, cycleDay = 1): BillingP
   assertCycleDay(cycleDay);
   const a = parseLocalDate(from);
   const z = parseLocalDate(to);
-  if (z < a) throw new UsageError(`--to ${to} is before --from ${from}`, 'Give --from before --to (both inclusive).');
+  if (z < a)
+    throw new UsageError(`--to ${to} is before --from ${from}`, 'Give --from before --to (both inclusive).');
   const out: BillingPeriod[] = [];
   let start = a;
   while (start <= z) {

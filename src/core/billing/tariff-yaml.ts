@@ -34,8 +34,8 @@ import {
   type Schedule,
   type Tariff,
   type TariffDefinition,
-  tariffKind,
   type Tier,
+  tariffKind,
 } from './tariff.js';
 
 type Json = Record<string, unknown>;
@@ -48,7 +48,8 @@ function fail(source: string, field: string, message: string): never {
 }
 
 function num(v: unknown, source: string, field: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(source, field, `expected a number, found ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail(source, field, `expected a number, found ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -65,7 +66,8 @@ function periodsOf(v: unknown, source: string, field: string): RatePeriod[] {
     const at = `${field}.${name}`;
     const p = m[name];
     if (typeof p === 'number') return { name, tiers: [{ max: null, rate: num(p, source, at) }] };
-    if (!Array.isArray(p) || p.length === 0) fail(source, at, 'expected a rate or a list of tiers { upTo?, rate }');
+    if (!Array.isArray(p) || p.length === 0)
+      fail(source, at, 'expected a rate or a list of tiers { upTo?, rate }');
     const tiers: Tier[] = p.map((t, j) => {
       const x = obj(t, source, `${at}[${j}]`);
       return {
@@ -82,7 +84,8 @@ function dayHours(v: unknown, index: Map<string, number>, source: string, field:
   const out = new Array<number>(24).fill(-1);
   const periodIndex = (name: unknown, at: string): number => {
     const i = typeof name === 'string' ? index.get(name) : undefined;
-    if (i === undefined) fail(source, at, `unknown period ${JSON.stringify(name)} (known: ${[...index.keys()].join(', ')})`);
+    if (i === undefined)
+      fail(source, at, `unknown period ${JSON.stringify(name)} (known: ${[...index.keys()].join(', ')})`);
     return i;
   };
   if (typeof v === 'string') return out.fill(periodIndex(v, field));
@@ -118,12 +121,14 @@ function scheduleOf(v: unknown, periods: RatePeriod[], source: string, field: st
     const at = `${field}[${i}]`;
     const x = obj(s, source, at);
     const months = x.months === 'all' ? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] : x.months;
-    if (!Array.isArray(months) || months.length === 0) fail(source, `${at}.months`, 'expected month numbers 1..12 or "all"');
+    if (!Array.isArray(months) || months.length === 0)
+      fail(source, `${at}.months`, 'expected month numbers 1..12 or "all"');
     const wd = dayHours(x.weekday, index, source, `${at}.weekday`);
     const we = x.weekend === undefined ? wd : dayHours(x.weekend, index, source, `${at}.weekend`);
     const ho = x.holiday === undefined ? we : dayHours(x.holiday, index, source, `${at}.holiday`);
     for (const m of months) {
-      if (!Number.isInteger(m) || m < 1 || m > 12) fail(source, `${at}.months`, `expected 1..12, found ${JSON.stringify(m)}`);
+      if (!Number.isInteger(m) || m < 1 || m > 12)
+        fail(source, `${at}.months`, `expected 1..12, found ${JSON.stringify(m)}`);
       if (weekday[m - 1] !== null) fail(source, `${at}.months`, `month ${m} is in two seasons`);
       weekday[m - 1] = wd;
       weekend[m - 1] = we;
@@ -140,7 +145,8 @@ function scheduleOf(v: unknown, periods: RatePeriod[], source: string, field: st
 }
 
 function allDay(periods: RatePeriod[], source: string, field: string): Schedule {
-  if (periods.length !== 1) fail(source, `${field}.seasons`, 'more than one period needs seasons saying when each applies');
+  if (periods.length !== 1)
+    fail(source, `${field}.seasons`, 'more than one period needs seasons saying when each applies');
   const m = (): MonthHourMatrix => Array.from({ length: 12 }, () => new Array<number>(24).fill(0));
   return { weekday: m(), weekend: m(), holiday: m() };
 }
@@ -148,7 +154,10 @@ function allDay(periods: RatePeriod[], source: string, field: string): Schedule 
 function timeOfUse(v: unknown, source: string, field: string): { periods: RatePeriod[]; schedule: Schedule } {
   const x = obj(v, source, field);
   const periods = periodsOf(x.periods, source, `${field}.periods`);
-  const schedule = x.seasons === undefined ? allDay(periods, source, field) : scheduleOf(x.seasons, periods, source, `${field}.seasons`);
+  const schedule =
+    x.seasons === undefined
+      ? allDay(periods, source, field)
+      : scheduleOf(x.seasons, periods, source, `${field}.seasons`);
   return { periods, schedule };
 }
 
@@ -189,7 +198,8 @@ export function tariffFromYaml(text: string, source: string): Tariff {
       if (periods.length !== 1) fail(source, 'flatDemand.months', 'name the period of each month (12 names)');
       months = new Array<number>(12).fill(0);
     } else {
-      if (!Array.isArray(f.months) || f.months.length !== 12) fail(source, 'flatDemand.months', 'expected 12 period names (January..December)');
+      if (!Array.isArray(f.months) || f.months.length !== 12)
+        fail(source, 'flatDemand.months', 'expected 12 period names (January..December)');
       months = f.months.map((n, i) => {
         const p = index.get(String(n));
         if (p === undefined) fail(source, `flatDemand.months[${i}]`, `unknown period ${JSON.stringify(n)}`);
@@ -210,7 +220,10 @@ export function tariffFromYaml(text: string, source: string): Tariff {
     minimumMonthly: x.minimumMonthly === undefined ? 0 : num(x.minimumMonthly, source, 'minimumMonthly'),
     energy:
       typeof x.energy === 'number'
-        ? { periods: [{ name: 'energy', tiers: [{ max: null, rate: x.energy }] }], schedule: allDay([{ name: 'energy', tiers: [] }], source, 'energy') }
+        ? {
+            periods: [{ name: 'energy', tiers: [{ max: null, rate: x.energy }] }],
+            schedule: allDay([{ name: 'energy', tiers: [] }], source, 'energy'),
+          }
         : timeOfUse(x.energy, source, 'energy'),
     demand: x.demand === undefined ? null : timeOfUse(x.demand, source, 'demand'),
     flatDemand,

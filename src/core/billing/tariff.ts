@@ -83,7 +83,8 @@ export function constantMatrix(period = 0): MonthHourMatrix {
 /** What is wrong with a definition, where, in words; empty when it is valid. */
 export function definitionProblems(d: TariffDefinition): string[] {
   const out: string[] = [];
-  if (!/^[A-Z]{3}$/.test(d.currency)) out.push(`currency: expected a 3-letter ISO code, found ${JSON.stringify(d.currency)}`);
+  if (!/^[A-Z]{3}$/.test(d.currency))
+    out.push(`currency: expected a 3-letter ISO code, found ${JSON.stringify(d.currency)}`);
   const money = (v: number, where: string): void => {
     if (!Number.isFinite(v)) out.push(`${where}: expected a number, found ${v}`);
   };
@@ -110,12 +111,12 @@ export function definitionProblems(d: TariffDefinition): string[] {
       out.push(`${where}: expected 12 rows (months) of 24 hours`);
       return;
     }
-    m.forEach((row, mi) =>
+    m.forEach((row, mi) => {
       row.forEach((p, h) => {
         if (!Number.isInteger(p) || p < 0 || p >= n)
           out.push(`${where}[${mi}][${h}]: period ${p} does not exist (0..${n - 1})`);
-      }),
-    );
+      });
+    });
   };
   periods(d.energy.periods, 'energy');
   for (const k of ['weekday', 'weekend', 'holiday'] as const)
@@ -139,9 +140,12 @@ export function definitionProblems(d: TariffDefinition): string[] {
 export function assertDefinition(d: TariffDefinition, source: string): void {
   const problems = definitionProblems(d);
   if (problems.length > 0)
-    throw new InvalidDataError(`${source}: invalid tariff: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`, {
-      code: 'INVALID_TARIFF',
-      hint: 'Fix the tariff file at the place named; `smt tariffs import --help` describes both formats.',
-      details: { problems },
-    });
+    throw new InvalidDataError(
+      `${source}: invalid tariff: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+      {
+        code: 'INVALID_TARIFF',
+        hint: 'Fix the tariff file at the place named; `smt tariffs import --help` describes both formats.',
+        details: { problems },
+      },
+    );
 }

@@ -24,8 +24,8 @@ import {
   type RatePeriod,
   type Tariff,
   type TariffDefinition,
-  tariffKind,
   type Tier,
+  tariffKind,
 } from './tariff.js';
 
 type Json = Record<string, unknown>;
@@ -41,7 +41,8 @@ function fail(source: string, field: string, message: string): never {
 }
 
 function num(v: unknown, source: string, field: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(source, field, `expected a number, found ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail(source, field, `expected a number, found ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -52,17 +53,24 @@ function matrix(v: unknown, source: string, field: string): MonthHourMatrix {
 }
 
 function tiers(period: unknown, source: string, field: string, kind: 'energy' | 'demand'): Tier[] {
-  if (!Array.isArray(period) || period.length === 0) fail(source, field, 'expected a non-empty list of tiers');
+  if (!Array.isArray(period) || period.length === 0)
+    fail(source, field, 'expected a non-empty list of tiers');
   return period.map((t: Json, j) => {
     const at = `${field}[${j}]`;
-    if (typeof t !== 'object' || t === null) fail(source, at, 'expected an object { max?, rate, adj?, unit? }');
+    if (typeof t !== 'object' || t === null)
+      fail(source, at, 'expected an object { max?, rate, adj?, unit? }');
     const rate = num(t.rate ?? 0, source, `${at}.rate`) + num(t.adj ?? 0, source, `${at}.adj`);
     const unit = t.unit === undefined ? (kind === 'energy' ? 'kwh' : 'kw') : String(t.unit).toLowerCase();
     const max = t.max === undefined || t.max === null ? null : num(t.max, source, `${at}.max`);
-    if (kind === 'demand' && unit !== 'kw') fail(source, `${at}.unit`, `demand in ${t.unit} is not supported (only kW)`);
+    if (kind === 'demand' && unit !== 'kw')
+      fail(source, `${at}.unit`, `demand in ${t.unit} is not supported (only kW)`);
     if (kind === 'energy' && unit !== 'kwh' && unit !== 'kwh daily')
       fail(source, `${at}.unit`, `tier unit ${t.unit} is not supported (kWh and kWh daily are)`);
-    return { max: max === null || max >= UNBOUNDED ? null : max, rate, ...(unit === 'kwh daily' ? { daily: true } : {}) };
+    return {
+      max: max === null || max >= UNBOUNDED ? null : max,
+      rate,
+      ...(unit === 'kwh daily' ? { daily: true } : {}),
+    };
   });
 }
 
@@ -81,7 +89,8 @@ function fixedCharges(r: Json, source: string): { monthly: number; daily: number
     if (units === '$/year') return { monthly: v / 12, daily: 0 };
     fail(source, 'fixedchargeunits', `expected $/month, $/day or $/year, found ${JSON.stringify(units)}`);
   }
-  if (r.fixedmonthlycharge !== undefined) return { monthly: num(r.fixedmonthlycharge, source, 'fixedmonthlycharge'), daily: 0 };
+  if (r.fixedmonthlycharge !== undefined)
+    return { monthly: num(r.fixedmonthlycharge, source, 'fixedmonthlycharge'), daily: 0 };
   return { monthly: 0, daily: 0 };
 }
 
@@ -112,7 +121,11 @@ export function tariffFromUrdb(
   if (r.energyratestructure !== undefined) {
     const periods = structure(r.energyratestructure, source, 'energyratestructure', 'energy');
     const weekday = matrix(r.energyweekdayschedule, source, 'energyweekdayschedule');
-    const weekend = matrix(r.energyweekendschedule ?? r.energyweekdayschedule, source, 'energyweekendschedule');
+    const weekend = matrix(
+      r.energyweekendschedule ?? r.energyweekdayschedule,
+      source,
+      'energyweekendschedule',
+    );
     energy = { periods, schedule: { weekday, weekend, holiday: weekend } };
   } else {
     energy = { periods: [{ name: 'period 0', tiers: [{ max: null, rate: 0 }] }], schedule: flatSchedule() };
@@ -121,14 +134,20 @@ export function tariffFromUrdb(
   if (r.demandratestructure !== undefined) {
     const periods = structure(r.demandratestructure, source, 'demandratestructure', 'demand');
     const weekday = matrix(r.demandweekdayschedule, source, 'demandweekdayschedule');
-    const weekend = matrix(r.demandweekendschedule ?? r.demandweekdayschedule, source, 'demandweekendschedule');
+    const weekend = matrix(
+      r.demandweekendschedule ?? r.demandweekdayschedule,
+      source,
+      'demandweekendschedule',
+    );
     demand = { periods, schedule: { weekday, weekend, holiday: weekend } };
   }
   let flatDemand: TariffDefinition['flatDemand'] = null;
   if (r.flatdemandstructure !== undefined) {
     const periods = structure(r.flatdemandstructure, source, 'flatdemandstructure', 'demand');
-    const months = r.flatdemandmonths === undefined ? new Array<number>(12).fill(0) : (r.flatdemandmonths as unknown[]);
-    if (!Array.isArray(months) || months.length !== 12) fail(source, 'flatdemandmonths', 'expected 12 period numbers');
+    const months =
+      r.flatdemandmonths === undefined ? new Array<number>(12).fill(0) : (r.flatdemandmonths as unknown[]);
+    if (!Array.isArray(months) || months.length !== 12)
+      fail(source, 'flatdemandmonths', 'expected 12 period numbers');
     flatDemand = { periods, months: months.map((p, i) => num(p, source, `flatdemandmonths[${i}]`)) };
   }
   const definition: TariffDefinition = {
@@ -175,7 +194,11 @@ export function tariffsFromUrdbJson(
   } catch (err) {
     throw new InvalidDataError(`${source}: not JSON: ${errorMessage(err)}`, { code: 'INVALID_TARIFF' });
   }
-  const items = Array.isArray(doc) ? doc : Array.isArray((doc as Json)?.items) ? ((doc as Json).items as unknown[]) : [doc];
+  const items = Array.isArray(doc)
+    ? doc
+    : Array.isArray((doc as Json)?.items)
+      ? ((doc as Json).items as unknown[])
+      : [doc];
   if (items.length === 0) fail(source, 'items', 'no rates in the file');
   if (options.tariffId !== undefined && items.length > 1)
     fail(source, 'items', `${items.length} rates in the file; --id names one tariff`);
