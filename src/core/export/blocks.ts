@@ -3,11 +3,10 @@
  * reason), so the existing encoders write exports. Values pass through untouched.
  */
 import type { DecodedBlock, IntervalQuality } from '../codecs/types.js';
-import { InvalidDataError, errorMessage } from '../errors.js';
-import { NO_SEQUENCE } from '../readings/block.js';
-import { isIntervalMinutes } from '../readings/block.js';
-import { toNem12 } from '../readings/quality-nem12.js';
+import { errorMessage, InvalidDataError } from '../errors.js';
+import { isIntervalMinutes, NO_SEQUENCE } from '../readings/block.js';
 import { unpackQuality } from '../readings/quality.js';
+import { toNem12 } from '../readings/quality-nem12.js';
 import type { SeriesDay } from '../series/day.js';
 import { intervalStartAt } from '../series/day.js';
 
@@ -52,7 +51,10 @@ function nem12Quality(d: SeriesDay): IntervalQuality {
     } catch (err) {
       throw new InvalidDataError(
         `${d.meterId} ${d.channel} ${new Date(intervalStartAt(d, i)).toISOString()}: the quality cannot be written in NEM12 (${errorMessage(err)})`,
-        { code: 'NOT_EXPRESSIBLE', hint: 'Export this meter as csv or greenbutton, which carry every quality smt holds.' },
+        {
+          code: 'NOT_EXPRESSIBLE',
+          hint: 'Export this meter as csv or greenbutton, which carry every quality smt holds.',
+        },
       );
     }
     const qm = nem.qualityMethod;

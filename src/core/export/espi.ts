@@ -14,8 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidDataError } from '../errors.js';
-import { toEspi } from '../readings/quality-espi.js';
 import { unpackQuality } from '../readings/quality.js';
+import { toEspi } from '../readings/quality-espi.js';
 import type { SeriesDay } from '../series/day.js';
 import { intervalStartAt } from '../series/day.js';
 
@@ -54,10 +54,13 @@ export function multiplierFor(values: Iterable<number>): number {
   let decimals = 0;
   for (const v of values) decimals = Math.max(decimals, decimalParts(v).scale);
   for (const p of [3, 0, -3, -6]) if (3 - p >= decimals) return p;
-  throw new InvalidDataError(`a value has ${decimals} decimals of kWh; ESPI integers reach µWh (9 decimals)`, {
-    code: 'NOT_EXPRESSIBLE',
-    hint: 'Export it as csv, which keeps every digit.',
-  });
+  throw new InvalidDataError(
+    `a value has ${decimals} decimals of kWh; ESPI integers reach µWh (9 decimals)`,
+    {
+      code: 'NOT_EXPRESSIBLE',
+      hint: 'Export it as csv, which keeps every digit.',
+    },
+  );
 }
 
 function xml(s: string): string {
@@ -73,7 +76,14 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-function entry(id: string, self: string, related: string[], title: string, updated: string, content: string): string {
+function entry(
+  id: string,
+  self: string,
+  related: string[],
+  title: string,
+  updated: string,
+  content: string,
+): string {
   return [
     '  <entry>',
     `    <id>${id}</id>`,
@@ -110,8 +120,14 @@ export function encodeGreenButton(meters: readonly EspiMeter[]): EspiResult {
   meters.forEach((m, mi) => {
     const up = `RetailCustomer/1/UsagePoint/${mi + 1}`;
     entries.push(
-      entry(uuid('UsagePoint', m.meterId), up, [`${up}/MeterReading`], m.meterId, updated,
-        `<UsagePoint xmlns="${ESPI}"><ServiceCategory><kind>0</kind></ServiceCategory></UsagePoint>`),
+      entry(
+        uuid('UsagePoint', m.meterId),
+        up,
+        [`${up}/MeterReading`],
+        m.meterId,
+        updated,
+        `<UsagePoint xmlns="${ESPI}"><ServiceCategory><kind>0</kind></ServiceCategory></UsagePoint>`,
+      ),
     );
     const channels = [...new Set(m.days.map((d) => d.channel))].sort();
     channels.forEach((channel, ci) => {
@@ -128,15 +144,27 @@ export function encodeGreenButton(meters: readonly EspiMeter[]): EspiResult {
       const mr = `${up}/MeterReading/${ci + 1}`;
       const rtRef = `ReadingType/${mi + 1}-${ci + 1}`;
       entries.push(
-        entry(uuid('MeterReading', m.meterId, channel), mr, [`${mr}/IntervalBlock`, rtRef], `${m.meterId} ${channel}`, updated,
-          `<MeterReading xmlns="${ESPI}"/>`),
+        entry(
+          uuid('MeterReading', m.meterId, channel),
+          mr,
+          [`${mr}/IntervalBlock`, rtRef],
+          `${m.meterId} ${channel}`,
+          updated,
+          `<MeterReading xmlns="${ESPI}"/>`,
+        ),
       );
       entries.push(
-        entry(uuid('ReadingType', m.meterId, channel), rtRef, [], rt.title, updated,
+        entry(
+          uuid('ReadingType', m.meterId, channel),
+          rtRef,
+          [],
+          rt.title,
+          updated,
           `<ReadingType xmlns="${ESPI}"><accumulationBehaviour>4</accumulationBehaviour><commodity>1</commodity>` +
             `<dataQualifier>12</dataQualifier><flowDirection>${rt.flowDirection}</flowDirection>` +
             `<intervalLength>${interval}</intervalLength><kind>12</kind><phase>769</phase>` +
-            `<powerOfTenMultiplier>${p}</powerOfTenMultiplier><timeAttribute>0</timeAttribute><uom>72</uom></ReadingType>`),
+            `<powerOfTenMultiplier>${p}</powerOfTenMultiplier><timeAttribute>0</timeAttribute><uom>72</uom></ReadingType>`,
+        ),
       );
       const blocks: string[] = [];
       for (const d of days) {
@@ -159,7 +187,16 @@ export function encodeGreenButton(meters: readonly EspiMeter[]): EspiResult {
         );
       }
       blocks.forEach((b, bi) => {
-        entries.push(entry(uuid('IntervalBlock', m.meterId, channel, String(bi)), `${mr}/IntervalBlock/${bi + 1}`, [], `${m.meterId} ${channel} day ${bi + 1}`, updated, b));
+        entries.push(
+          entry(
+            uuid('IntervalBlock', m.meterId, channel, String(bi)),
+            `${mr}/IntervalBlock/${bi + 1}`,
+            [],
+            `${m.meterId} ${channel} day ${bi + 1}`,
+            updated,
+            b,
+          ),
+        );
       });
     });
   });
