@@ -5,7 +5,7 @@
 import type { DecodedBlock, IntervalQuality } from '../codecs/types.js';
 import { errorMessage, InvalidDataError } from '../errors.js';
 import { isIntervalMinutes, NO_SEQUENCE } from '../readings/block.js';
-import { unpackQuality } from '../readings/quality.js';
+import { Origin, unpackQuality } from '../readings/quality.js';
 import { toNem12 } from '../readings/quality-nem12.js';
 import type { SeriesDay } from '../series/day.js';
 import { intervalStartAt } from '../series/day.js';
@@ -39,15 +39,12 @@ function nem12Quality(d: SeriesDay): IntervalQuality {
     descriptions: [],
   };
   for (let i = 0; i < n; i++) {
-    if (Number.isNaN(d.values[i]!)) {
-      q.flag[i] = 78; // N
-      q.method[i] = -1;
-      q.reason[i] = -1;
-      continue;
-    }
     let nem: ReturnType<typeof toNem12>;
     try {
-      nem = toNem12(unpackQuality(d.quality[i]!));
+      const quality = unpackQuality(d.quality[i]!);
+      // NaN is missing whatever the stored origin says: N keeps the reason
+      if (Number.isNaN(d.values[i]!)) quality.origin = Origin.Missing;
+      nem = toNem12(quality);
     } catch (err) {
       throw new InvalidDataError(
         `${d.meterId} ${d.channel} ${new Date(intervalStartAt(d, i)).toISOString()}: the quality cannot be written in NEM12 (${errorMessage(err)})`,
