@@ -2,7 +2,7 @@
  * Tariffs, bills, readiness and closing against the real stores (own PostgreSQL database and
  * Cassandra keyspace), through the CLI as an operator runs it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type cassandra from 'cassandra-driver';
@@ -12,6 +12,8 @@ import type { BillResult, CheckResult, CloseResult } from '../../src/core/billin
 import { billedDelta } from '../../src/core/billing/service.js';
 import { createCassandraClient } from '../../src/core/cassandra/client.js';
 import { CassandraSeriesStore } from '../../src/core/cassandra/series-store.js';
+import { decode } from '../../src/core/codecs/index.js';
+import type { ExportResult } from '../../src/core/export/service.js';
 import { migrateStores } from '../../src/core/migrations/service.js';
 import { createPostgresPool } from '../../src/core/postgres/client.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
@@ -71,12 +73,13 @@ function days(
   kwh: number,
   version: number,
   skip: string[] = [],
+  zone = ZONE,
 ): SeriesDay[] {
   const out: SeriesDay[] = [];
   for (let e = parseLocalDate(from); e <= parseLocalDate(to); e++) {
     const date = formatLocalDate(e);
     if (skip.includes(date)) continue;
-    const d = emptyDay({ meterId, channel: CH, day: date }, ZONE, 15);
+    const d = emptyDay({ meterId, channel: CH, day: date }, zone, 15);
     d.values.fill(kwh);
     d.writes.push({ version, source: `test/${version}` });
     d.writeIdx.fill(0);
@@ -94,7 +97,12 @@ beforeAll(async () => {
   await migrateStores(stores.config, ['postgres', 'cassandra']);
   const pool = createPostgresPool(stores.config, { max: 1 });
   try {
-    await new MeterRepository(pool).upsert([meter('M1', 'A1'), meter('M2', 'A1'), meter('M3', 'A2')]);
+    await new MeterRepository(pool).upsert([
+      meter('M1', 'A1'),
+      meter('M2', 'A1'),
+      meter('M3', 'A2'),
+      { ...meter('NMI0000042E1', 'A3'), timezone: 'Australia/Brisbane' },
+    ]);
   } finally {
     await pool.end();
   }
@@ -110,11 +118,15 @@ beforeAll(async () => {
     Reason.CommunicationFailure,
   );
   for (let i = 0; i < 8; i++) m1[4]!.quality[i] = est;
+  // NMI0000042E1 (Brisbane, UTC+10 like NEM12 market time): two days, one interval missing
+  const nmi = days('NMI0000042E1', '2026-10-01', '2026-10-02', 0.125, v, [], 'Australia/Brisbane');
+  nmi[0]!.values[5] = Number.NaN;
   // M2: 2026-10-10 never arrived; M3: complete
   await series.write([
     ...m1,
     ...days('M2', '2026-10-01', '2026-10-31', 0.5, v, ['2026-10-10']),
     ...days('M3', '2026-10-01', '2026-10-31', 0.1, v),
+    ...nmi,
   ]);
 }, 120_000);
 
@@ -142,7 +154,7 @@ describe('smt tariffs', () => {
         source: 'yaml',
         validFrom: null,
         validTo: null,
-        meters: 3,
+        meters: 4,
       },
     ]);
     const show = runCli(['tariffs', 'show', 'SE-TOU'], stores.env);
@@ -201,10 +213,11 @@ describe('smt billing check and close', () => {
     const r = runCli(['billing', 'check', '--period', '2026-10', '--json'], stores.env);
     expect(r.status).toBe(3);
     const c = json<CheckResult>(r);
-    expect(c.meters).toBe(3);
+    expect(c.meters).toBe(4);
     expect(c.ready).toBe(2);
     expect(c.problems.map((p) => [p.meterId, p.intervalsMissing, p.reasons])).toEqual([
       ['M2', 96, ['incomplete']],
+      ['NMI0000042E1', 29 * 96 + 1, ['incomplete']],
     ]);
     const strict = json<CheckResult>(
       runCli(
@@ -284,5 +297,81 @@ describe('smt billing check and close', () => {
     expect(by.get('estimated_kwh')!.delta).toBe(-2);
     expect(cmp.totalDelta).toBe(14 * 1.25 + 10 * 0.5);
     expect(cmp.current.determinants.seriesVersions.find((x) => x.day === '2026-10-05')!.version).toBe(v2);
+  });
+});
+
+describe('smt export', () => {
+  const file = (name: string) => path.join(dir, name);
+  it('csv: the series of an account, read back by smt’s CSV decoder value for value', () => {
+    const r = runCli(
+      [
+        'export',
+        '--format',
+        'csv',
+        'A1',
+        '--from',
+        '2026-10-24',
+        '--to',
+        '2026-10-25',
+        '--output',
+        file('a1.csv'),
+        '--json',
+      ],
+      stores.env,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const res = json<ExportResult>(r);
+    expect(res).toMatchObject({ meters: ['M1', 'M2'], readings: 2 * (96 + 100), output: file('a1.csv') });
+    const back = decode('csv', readFileSync(file('a1.csv'), 'utf8'));
+    expect(back.failures).toEqual([]);
+    const m1 = back.blocks.filter((b) => b.meterId === 'M1').flatMap((b) => [...b.values]);
+    expect(m1).toEqual(new Array(196).fill(0.25));
+  });
+
+  it('nem12: an NMI meter (null kept as N); a non-NMI meter exits 3 naming the reason', () => {
+    const r = runCli(
+      ['export', '--format', 'nem12', 'NMI0000042E1', '--from', '2026-10-01', '--to', '2026-10-02'],
+      stores.env,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const back = decode('nem12', r.stdout);
+    expect(back.failures).toEqual([]);
+    const values = back.blocks.flatMap((b) => [...b.values]);
+    expect(values.filter((v) => Number.isNaN(v))).toHaveLength(1);
+    expect(values.filter((v) => v === 0.125)).toHaveLength(191);
+    const bad = runCli(
+      ['export', '--format', 'nem12', 'M1', '--from', '2026-10-01', '--to', '2026-10-02'],
+      stores.env,
+    );
+    expect(bad.status).toBe(3);
+    expect(bad.stderr).toContain('meter M1 is not an NMI');
+  });
+
+  it('greenbutton: one feed, --json without --output is a usage error', () => {
+    const r = runCli(
+      [
+        'export',
+        '--format',
+        'greenbutton',
+        'M1',
+        '--from',
+        '2026-10-25',
+        '--to',
+        '2026-10-25',
+        '--output',
+        file('m1.xml'),
+      ],
+      stores.env,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const xml = readFileSync(file('m1.xml'), 'utf8');
+    expect(xml.match(/<IntervalReading>/g)).toHaveLength(100);
+    expect(xml).toContain('<interval><duration>90000</duration>');
+    expect(
+      runCli(
+        ['export', '--format', 'greenbutton', 'M1', '--from', '2026-10-25', '--to', '2026-10-25', '--json'],
+        stores.env,
+      ).status,
+    ).toBe(2);
   });
 });
