@@ -23,6 +23,8 @@ import type { Tariff } from './tariff.js';
 /** The channel billed: imported active energy. */
 export const BILLED_CHANNEL = 'active_import_kwh';
 const READ_CONCURRENCY = 16;
+/** meters billed and closed per PostgreSQL transaction */
+const CLOSE_CHUNK = 500;
 
 export type PeriodSelection = { period: string } | { from: string; to: string };
 
@@ -206,35 +208,41 @@ export async function checkPeriod(
 ): Promise<CheckResult> {
   if (!(req.maxEstimatedShare >= 0 && req.maxEstimatedShare <= 1))
     throw new UsageError(
-      `--max-estimated-share ${req.maxEstimatedShare} is not between 0 and 1`,
-      'Give a share, e.g. 0.1 for 10 %.',
+      `the largest estimated share ${req.maxEstimatedShare} is not between 0 and 1`,
+      'Give --max-estimated-percent 0..100.',
     );
   return withBillingStores(config, async (stores) => {
     const meters = await fleet(stores, req.subject);
-    const bills = await billMeters(stores, meters, { period: req.period }, undefined);
     const problems: ReadinessProblem[] = [];
-    for (const b of bills) {
-      const d = b.determinants;
-      const reasons: ReadinessProblem['reasons'] = [];
-      if (d.intervals.missing > 0) reasons.push('incomplete');
-      if (d.estimatedShare > req.maxEstimatedShare) reasons.push('estimated');
-      if (reasons.length > 0)
-        problems.push({
-          meterId: b.meterId,
-          accountId: b.accountId,
-          from: b.from,
-          to: b.to,
-          intervalsExpected: d.intervals.expected,
-          intervalsMissing: d.intervals.missing,
-          estimatedShare: d.estimatedShare,
-          reasons,
-        });
+    for (let i = 0; i < meters.length; i += CLOSE_CHUNK) {
+      for (const b of await billMeters(
+        stores,
+        meters.slice(i, i + CLOSE_CHUNK),
+        { period: req.period },
+        undefined,
+      )) {
+        const d = b.determinants;
+        const reasons: ReadinessProblem['reasons'] = [];
+        if (d.intervals.missing > 0) reasons.push('incomplete');
+        if (d.estimatedShare > req.maxEstimatedShare) reasons.push('estimated');
+        if (reasons.length > 0)
+          problems.push({
+            meterId: b.meterId,
+            accountId: b.accountId,
+            from: b.from,
+            to: b.to,
+            intervalsExpected: d.intervals.expected,
+            intervalsMissing: d.intervals.missing,
+            estimatedShare: d.estimatedShare,
+            reasons,
+          });
+      }
     }
     return {
       period: req.period,
       maxEstimatedShare: req.maxEstimatedShare,
-      meters: bills.length,
-      ready: bills.length - problems.length,
+      meters: meters.length,
+      ready: meters.length - problems.length,
       problems,
     };
   });
