@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type cassandra from 'cassandra-driver';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BillResult, CheckResult, CloseResult } from '../../src/core/billing/service.js';
 import { billedDelta } from '../../src/core/billing/service.js';
 import { createCassandraClient } from '../../src/core/cassandra/client.js';
@@ -24,6 +24,9 @@ import { emptyDay, type SeriesDay } from '../../src/core/series/day.js';
 import { formatLocalDate, parseLocalDate } from '../../src/core/time/local-date.js';
 import { json, runCli } from '../helpers/cli.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+
+// several CLI runs per test: each starts a Node process (seconds on a loaded 2-core machine)
+vi.setConfig({ testTimeout: 300_000 });
 
 const ZONE = 'Europe/Stockholm';
 const CH = 'active_import_kwh';

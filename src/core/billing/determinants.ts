@@ -18,7 +18,7 @@ import { LocalCalendar } from '../time/calendar.js';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../time/local-date.js';
 import { publicHolidays } from './holidays.js';
 import { type BillingPeriod, datesOf, daysIn, monthFraction } from './period.js';
-import type { RatePeriod, Schedule, Tariff, Tier } from './tariff.js';
+import type { RatePeriod, Tariff, Tier } from './tariff.js';
 
 export const MICRO = 1_000_000;
 
@@ -103,6 +103,26 @@ function splitTiers(
   return out;
 }
 
+/**
+ * The UTC offset of a day's intervals: one offset until `changeAt`, another from there. Zone rules
+ * (Intl, tens of µs a call) are asked a few times per DST day and never on a 24-hour day, whose
+ * offset is the one that puts its start at local midnight.
+ */
+function dayOffsets(cal: LocalCalendar, dayStart: number, step: number, n: number, date: string) {
+  const atMidnight = Date.parse(`${date}T00:00:00Z`) - dayStart;
+  if (n * step === MS_PER_DAY) return { before: atMidnight, after: atMidnight, changeAt: n };
+  const before = cal.offsetMsAt(dayStart);
+  const after = cal.offsetMsAt(dayStart + (n - 1) * step);
+  let lo = 0;
+  let hi = n - 1; // first index with the `after` offset lies in (lo, hi]
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (cal.offsetMsAt(dayStart + mid * step) === before) lo = mid;
+    else hi = mid;
+  }
+  return { before, after, changeAt: before === after ? n : hi };
+}
+
 interface Peak {
   micro: number;
   at: number;
@@ -124,7 +144,6 @@ export function computeDeterminants(input: DeterminantInput): Determinants {
   const intervals = { expected: 0, actual: 0, estimated: 0, missing: 0 };
   const versions: { day: string; version: number }[] = [];
 
-  const pick = (s: Schedule, type: DayType, month: number, hour: number): number => s[type][month]![hour]!;
   for (const date of dates) {
     const expected = cal.intervalsInDay(date, input.intervalMinutes);
     intervals.expected += expected;
@@ -138,24 +157,28 @@ export function computeDeterminants(input: DeterminantInput): Determinants {
     const month = Number(date.slice(5, 7)) - 1;
     const step = day.intervalMinutes * MS_PER_MINUTE;
     const toKw = 60 / day.intervalMinutes;
+    // the day's 24-hour rows of the schedules
+    const energyRow = def.energy.schedule[type][month]!;
+    const demandRow = def.demand ? def.demand.schedule[type][month]! : null;
     let present = 0;
+    const offsets = dayOffsets(cal, day.dayStart, step, day.values.length, date);
     for (let i = 0; i < day.values.length; i++) {
       const v = day.values[i]!;
       if (Number.isNaN(v)) continue;
       present++;
       const start = day.dayStart + i * step;
-      const local = start + cal.offsetMsAt(start);
-      const hour = Math.floor((((local % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY) / MS_PER_HOUR);
+      const local = start + (i < offsets.changeAt ? offsets.before : offsets.after);
+      const hour = Math.floor((local - Math.floor(local / MS_PER_DAY) * MS_PER_DAY) / MS_PER_HOUR);
       const micro = Math.round(v * MICRO);
       const estimated = originOf(day.quality[i]!) !== Origin.Actual;
       if (estimated) {
         intervals.estimated++;
         estimatedMicro += micro;
       } else intervals.actual++;
-      energyMicro[pick(def.energy.schedule, type, month, hour)]! += micro;
+      energyMicro[energyRow[hour]!]! += micro;
       const kwMicro = micro * toKw;
-      if (def.demand) {
-        const p = pick(def.demand.schedule, type, month, hour);
+      if (demandRow) {
+        const p = demandRow[hour]!;
         const peak = demandPeaks[p];
         if (!peak || kwMicro > peak.micro) demandPeaks[p] = { micro: kwMicro, at: start };
       }
