@@ -30,27 +30,26 @@ import {
   assertDefinition,
   type HolidayCalendar,
   type MonthHourMatrix,
+  numberField,
   type RatePeriod,
   type Schedule,
   type Tariff,
   type TariffDefinition,
   type Tier,
+  tariffFieldError,
   tariffKind,
 } from './tariff.js';
 
 type Json = Record<string, unknown>;
 
+const HINT = 'docs/billing.md describes the tariff YAML format, with an example.';
+
 function fail(source: string, field: string, message: string): never {
-  throw new InvalidDataError(`${source}: ${field}: ${message}`, {
-    code: 'INVALID_TARIFF',
-    hint: 'docs/billing.md describes the tariff YAML format, with an example.',
-  });
+  throw tariffFieldError(source, field, message, HINT);
 }
 
 function num(v: unknown, source: string, field: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v))
-    fail(source, field, `expected a number, found ${JSON.stringify(v)}`);
-  return v;
+  return numberField(v, source, field, HINT);
 }
 
 function obj(v: unknown, source: string, field: string): Json {

@@ -149,3 +149,20 @@ export function assertDefinition(d: TariffDefinition, source: string): void {
       },
     );
 }
+
+/** A tariff file's field is wrong: where, what, and where its format is described. */
+export function tariffFieldError(
+  source: string,
+  field: string,
+  message: string,
+  hint: string,
+): InvalidDataError {
+  return new InvalidDataError(`${source}: ${field}: ${message}`, { code: 'INVALID_TARIFF', hint });
+}
+
+/** A finite number, or the error naming the field. */
+export function numberField(v: unknown, source: string, field: string, hint: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw tariffFieldError(source, field, `expected a number, found ${JSON.stringify(v)}`, hint);
+  return v;
+}

@@ -21,10 +21,12 @@ import {
   constantMatrix,
   type HolidayCalendar,
   type MonthHourMatrix,
+  numberField,
   type RatePeriod,
   type Tariff,
   type TariffDefinition,
   type Tier,
+  tariffFieldError,
   tariffKind,
 } from './tariff.js';
 
@@ -33,17 +35,15 @@ type Json = Record<string, unknown>;
 /** URDB's "no upper bound" sentinel (1e38 in SAM, 9.9999996802856925e+37 as a float32). */
 const UNBOUNDED = 1e37;
 
+const HINT =
+  'The URDB export format is described at the URDB API documentation (version 7/8); docs/billing.md lists what smt supports.';
+
 function fail(source: string, field: string, message: string): never {
-  throw new InvalidDataError(`${source}: ${field}: ${message}`, {
-    code: 'INVALID_TARIFF',
-    hint: 'The URDB export format is described at the URDB API documentation (version 7/8); docs/billing.md lists what smt supports.',
-  });
+  throw tariffFieldError(source, field, message, HINT);
 }
 
 function num(v: unknown, source: string, field: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v))
-    fail(source, field, `expected a number, found ${JSON.stringify(v)}`);
-  return v;
+  return numberField(v, source, field, HINT);
 }
 
 function matrix(v: unknown, source: string, field: string): MonthHourMatrix {
