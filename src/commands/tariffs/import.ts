@@ -18,7 +18,7 @@ Importing the same file again changes nothing; a changed tariff replaces the sto
   static override flags = {
     format: Flags.string({ description: 'file format (default: by extension)', options: ['yaml', 'urdb'] }),
     id: Flags.string({ description: 'URDB: tariff id for the rate (default: its label)' }),
-    currency: Flags.string({ description: 'URDB: currency of the rates', default: undefined }),
+    currency: Flags.string({ description: 'URDB: currency of the rates (default USD)' }),
     holidays: Flags.string({
       description: 'URDB: public-holiday calendar, COUNTRY[-STATE[-REGION]] (date-holidays codes)',
     }),
