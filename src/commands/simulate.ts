@@ -57,7 +57,7 @@ Faults are injected at the rates of a preset (--faults) with per-fault overrides
     }),
     'registry-csv': Flags.string({
       description:
-        'write the meters to this registry CSV instead of PostgreSQL (import it with `smt meters import`)',
+        'write the meters to this registry CSV instead of PostgreSQL (import it with `smt meters import --add-references`)',
       exclusive: ['register'],
     }),
     register: Flags.boolean({

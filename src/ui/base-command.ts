@@ -1,7 +1,13 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { loadConfig, type SmtConfig } from '../core/config/config.js';
 import type { ConfigKey } from '../core/config/keys.js';
-import { ExitCode, isConnectionError, ServiceUnavailableError, SmtError } from '../core/errors.js';
+import {
+  ExitCode,
+  isConnectionError,
+  ServiceUnavailableError,
+  SmtError,
+  UsageError,
+} from '../core/errors.js';
 import { writeInfo } from './output.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -49,14 +55,7 @@ export abstract class BaseCommand extends Command {
     err: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
     if (err instanceof SmtError) {
-      if (this.jsonEnabled()) {
-        process.stdout.write(
-          `${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode, details: err.details ?? null } }, null, 2)}\n`,
-        );
-      } else {
-        writeInfo(`Error: ${err.message}`);
-        if (err.hint) writeInfo(`Hint: ${err.hint}`);
-      }
+      this.report(err);
       if (process.env.DEBUG && err.stack) writeInfo(err.stack);
       return this.exit(err.exitCode);
     }
@@ -66,8 +65,8 @@ export abstract class BaseCommand extends Command {
     if (oclifExit === 0) throw err;
     if (err.name === 'ExitError') throw err;
     if (typeof oclifExit === 'number') {
-      writeInfo(`Error: ${err.message}`);
-      writeInfo(`Hint: see \`smt ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`);
+      const usage = new UsageError(err.message, `See \`smt ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`);
+      this.report(usage);
       return this.exit(ExitCode.usage);
     }
     if (isConnectionError(err)) {
@@ -84,5 +83,17 @@ export abstract class BaseCommand extends Command {
       'Hint: this is a bug in smt; report it with the command line you used and the stack trace above.',
     );
     return this.exit(ExitCode.bug);
+  }
+
+  /** The one rendering of an expected error: the JSON error object on stdout under --json, else text on stderr. */
+  private report(err: SmtError): void {
+    if (this.jsonEnabled()) {
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode, details: err.details ?? null } }, null, 2)}\n`,
+      );
+    } else {
+      writeInfo(`Error: ${err.message}`);
+      if (err.hint) writeInfo(`Hint: ${err.hint}`);
+    }
   }
 }

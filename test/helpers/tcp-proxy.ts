@@ -7,6 +7,7 @@ import net from 'node:net';
 export class TcpProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private paused = false;
   port = 0;
 
   constructor(
@@ -27,9 +28,27 @@ export class TcpProxy {
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
       client.pipe(upstream).pipe(client);
+      if (this.paused) {
+        client.pause();
+        upstream.pause();
+      }
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', () => resolve()));
     this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  /**
+   * Stop forwarding in both directions while keeping every connection open, like a server frozen
+   * with SIGSTOP: requests hang instead of failing.
+   */
+  pause(): void {
+    this.paused = true;
+    for (const s of this.sockets) s.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const s of this.sockets) s.resume();
   }
 
   /** Refuse new connections and cut the open ones, like a crashed server. */

@@ -168,7 +168,7 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
 
     const db = config.string('clickhouse.database');
     expect(await count(`SELECT count() AS n FROM ${db}.readings FINAL`)).toBe(stored);
-    expect(await count(`SELECT countMerge(readings) AS n FROM ${db}.rollup_meter_daily`)).toBe(stored);
+    expect(await count(`SELECT sumMerge(readings) AS n FROM ${db}.rollup_meter_daily`)).toBe(stored);
     expect(await seriesReadingCount(config)).toBe(stored);
     expect(await cassandraCount('raw_messages')).toBe(12); // every delivery with a key, malformed and re-delivered included
     const pg = await pgSum();
@@ -213,7 +213,7 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
     expect(again.stored).toBe(0);
     const db = config.string('clickhouse.database');
     expect(await count(`SELECT count() AS n FROM ${db}.readings`)).toBe(first.stored);
-    expect(await count(`SELECT countMerge(readings) AS n FROM ${db}.rollup_dims_daily`)).toBe(first.stored);
+    expect(await count(`SELECT sumMerge(readings) AS n FROM ${db}.rollup_dims_daily`)).toBe(first.stored);
     expect(await seriesReadingCount(config)).toBe(first.stored);
     expect(await cassandraCount('raw_messages')).toBe(12);
     expect((await pgSum()).received).toBe(goodReadings + 96 + 86);
@@ -244,6 +244,18 @@ describe('smt ingest end to end (Kafka → Cassandra, ClickHouse, PostgreSQL, to
       });
       const [row] = await rs.json<{ v: number }>();
       expect(row!.v).toBeCloseTo(0.77, 9);
+      // the provisional rollups count the reading once, with its new value (the old one cancelled)
+      expect(await count(`SELECT sumMerge(readings) AS n FROM ${db}.rollup_dims_daily`)).toBe(first.stored);
+      const kwh = async (sql: string) =>
+        (await (await ch.query({ query: sql, format: 'JSONEachRow' })).json<{ kwh: number }>())[0]!.kwh;
+      const fromReadings = await kwh(
+        `SELECT sum(value) AS kwh FROM ${db}.readings FINAL WHERE meter_id = 'IT-3' AND local_date = '2026-03-28'`,
+      );
+      const fromRollup = await kwh(
+        `SELECT sumMerge(value_sum) AS kwh FROM ${db}.rollup_meter_daily WHERE meter_id = 'IT-3' AND local_date = '2026-03-28'`,
+      );
+      expect(fromRollup).toBeCloseTo(fromReadings, 9);
+      expect(await count(`SELECT count() AS n FROM ${db}.readings_cancels WHERE meter_id = 'IT-3'`)).toBe(1);
     } finally {
       await ch.close();
     }

@@ -44,7 +44,7 @@ describe('smt meters (CLI against PostgreSQL)', () => {
         'M9999,ACC,T,SE3,residential,Europe/Stockholm,20,active,,2024-01-01,',
       ].join('\n'),
     );
-    const r = runCli(['meters', 'import', bad], stores.env);
+    const r = runCli(['meters', 'import', bad, '--add-references'], stores.env);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/line 7/);
     expect(r.stderr).toMatch(/interval_minutes/);
@@ -62,7 +62,7 @@ describe('smt meters (CLI against PostgreSQL)', () => {
       ].join('\n'),
     );
     const r = json<MeterImportResult>(
-      runCli(['meters', 'import', bad, '--skip-invalid', '--json'], stores.env),
+      runCli(['meters', 'import', bad, '--skip-invalid', '--add-references', '--json'], stores.env),
     );
     expect(r.inserted).toBe(5);
     expect(r.skipped).toBe(1);
@@ -71,7 +71,9 @@ describe('smt meters (CLI against PostgreSQL)', () => {
 
   it('imports a file, and re-importing it changes nothing', () => {
     const good = file('good.csv', [HEADER, ...rows].join('\n'));
-    const first = json<MeterImportResult>(runCli(['meters', 'import', good, '--json'], stores.env));
+    const first = json<MeterImportResult>(
+      runCli(['meters', 'import', good, '--add-references', '--json'], stores.env),
+    );
     expect(first.inserted + first.unchanged).toBe(120);
     expect(first.inserted).toBe(115);
     const again = json<MeterImportResult>(runCli(['meters', 'import', good, '--json'], stores.env));
@@ -80,9 +82,90 @@ describe('smt meters (CLI against PostgreSQL)', () => {
       'changed.csv',
       [HEADER, ...rows.slice(0, 119), rows[119]!.replace('T-FLAT', 'T-TOU')].join('\n'),
     );
+    // T-TOU is a tariff the registry does not know yet: refused with the line, until added.
+    const refused = runCli(['meters', 'import', changed, '--json'], stores.env);
+    expect(refused.status).toBe(3);
+    expect(JSON.parse(refused.stdout).error.details.problems).toEqual([
+      {
+        line: 121,
+        field: 'tariff_id',
+        message: 'unknown tariff "T-TOU" (not in smt.tariffs); pass --add-references to create it',
+      },
+    ]);
     expect(
-      json<MeterImportResult>(runCli(['meters', 'import', changed, '--json'], stores.env)),
+      json<MeterImportResult>(
+        runCli(['meters', 'import', changed, '--add-references', '--json'], stores.env),
+      ),
     ).toMatchObject({ updated: 1, unchanged: 119 });
+  });
+
+  it('refuses unknown tariffs and regions with their lines, and imports nothing', () => {
+    const f = file(
+      'unknown-refs.csv',
+      [
+        HEADER,
+        'N1,ACC,T-FLAT,SE3,residential,Europe/Stockholm,15,active,,2024-01-01,',
+        'N2,ACC,T-NOPE,SE3,residential,Europe/Stockholm,15,active,,2024-01-01,',
+        'N3,ACC,T-FLAT,XX9,residential,Europe/Stockholm,15,active,,2024-01-01,',
+      ].join('\n'),
+    );
+    const r = runCli(['meters', 'import', f, '--json'], stores.env);
+    expect(r.status).toBe(3);
+    expect(JSON.parse(r.stdout).error.details.problems).toEqual([
+      {
+        line: 3,
+        field: 'tariff_id',
+        message: 'unknown tariff "T-NOPE" (not in smt.tariffs); pass --add-references to create it',
+      },
+      {
+        line: 4,
+        field: 'region_id',
+        message: 'unknown region "XX9" (not in smt.regions); pass --add-references to create it',
+      },
+    ]);
+    const list = json<MeterPage>(runCli(['meters', 'list', '--prefix', 'N', '--json'], stores.env));
+    expect(list.total).toBe(0);
+  });
+
+  it('a rated_kw of 10 GW or more is an invalid row (exit 3), and with --skip-invalid a skipped one', () => {
+    const f = file(
+      'huge-kw.csv',
+      [
+        HEADER,
+        'K1,ACC,T-FLAT,SE3,industrial,Europe/Stockholm,15,active,9999999.999,2024-01-01,',
+        'K2,ACC,T-FLAT,SE3,industrial,Europe/Stockholm,15,active,10000000,2024-01-01,',
+      ].join('\n'),
+    );
+    const strict = runCli(['meters', 'import', f], stores.env);
+    expect(strict.status).toBe(3);
+    expect(strict.stderr).toMatch(/line 3, rated_kw: "10000000" kW is 10 GW or more/);
+    expect(strict.stderr).not.toMatch(/bug in smt|\n\s+at /);
+    const skipping = runCli(['meters', 'import', f, '--skip-invalid', '--json'], stores.env);
+    expect(skipping.status).toBe(0);
+    expect(JSON.parse(skipping.stdout)).toMatchObject({
+      inserted: 1,
+      skipped: 1,
+      problems: [{ line: 3, field: 'rated_kw' }],
+    });
+    expect(JSON.parse(runCli(['meters', 'show', 'K1', '--json'], stores.env).stdout).ratedKw).toBe(
+      9999999.999,
+    );
+  });
+
+  it('a wrong PostgreSQL password is a refused service (exit 4) with a hint, not a bug', () => {
+    const url = new URL(stores.env.SMT_POSTGRES_URL!);
+    url.password = 'not-the-password';
+    for (const args of [
+      ['meters', 'list'],
+      ['db', 'status'],
+    ]) {
+      const r = runCli(args, { ...stores.env, SMT_POSTGRES_URL: url.toString() });
+      expect(r.status).toBe(4);
+      expect(r.stderr).toMatch(/^Error: postgres: refused the connection: password authentication failed/m);
+      expect(r.stderr).toMatch(/Hint: Check the user and password in postgres.url/);
+      expect(r.stderr).not.toMatch(/bug in smt|\n\s+at /);
+      expect(r.stderr).not.toContain('not-the-password');
+    }
   });
 
   it('lists with filters and pages, and shows one meter', () => {

@@ -49,6 +49,8 @@ describe('smt db migrate against the real stores', () => {
         'billing_periods',
         'billing_determinants',
         'corrections',
+        'correction_sets',
+        'correction_alerts',
         'audit_log',
         'gaps',
         'recalc_queue',
@@ -59,8 +61,15 @@ describe('smt db migrate against the real stores', () => {
       }
       // The audit trail is append-only: an UPDATE must fail.
       await pool.query(
-        "INSERT INTO smt.audit_log (actor, action, entity, entity_id) VALUES ('test', 'create', 'meter', 'M1')",
+        "INSERT INTO smt.audit_log (actor, action, entity, entity_id, prev_hash, entry_hash) VALUES ('test', 'create', 'meter', 'M1', repeat('0', 64), repeat('0', 64))",
       );
+      // … and chained (migration 10): an entry without its hashes is refused
+      await expect(
+        pool.query(
+          "INSERT INTO smt.audit_log (actor, action, entity, entity_id) VALUES ('t', 'c', 'm', 'M2')",
+        ),
+      ).rejects.toThrow(/audit_log_chained/);
+      await expect(pool.query('TRUNCATE smt.audit_log CASCADE')).rejects.toThrow(/append-only/);
       await expect(pool.query("UPDATE smt.audit_log SET actor = 'someone else'")).rejects.toThrow(
         /append-only/,
       );
@@ -111,7 +120,7 @@ describe('smt db migrate against the real stores', () => {
                        ('M1', 'active_import_kwh', toDateTime('2026-03-29 00:15:00', 'UTC'), toDate('2026-03-29'), 15, 0.5, 0, 0, 0, 1, 0, 0, 'SE3', 'residential', 'T1', 1, now())`,
       });
       const agg = await ch.query({
-        query: `SELECT sumMerge(value_sum) AS kwh, countMerge(readings) AS n, uniqMerge(meters) AS meters FROM ${db}.rollup_dims_daily WHERE region = 'SE3'`,
+        query: `SELECT sumMerge(value_sum) AS kwh, sumMerge(readings) AS n, uniqMerge(meters) AS meters FROM ${db}.rollup_dims_daily WHERE region = 'SE3'`,
         format: 'JSONEachRow',
       });
       const [row] = await agg.json<{ kwh: number; n: string | number; meters: string | number }>();

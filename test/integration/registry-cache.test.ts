@@ -32,6 +32,8 @@ function meter(i: number, over: Partial<Meter> = {}): Meter {
     ratedKw: i % 4 === 0 ? null : 3.5 + (i % 9),
     installedAt: new Date(Date.UTC(2023, 0, 1 + (i % 28), 23, 15, 0, 123)),
     removedAt: null,
+    // every seventh meter declares the channels it reports
+    ...(i % 7 === 3 ? { channels: ['active_import_kwh', 'obis:1-0:3.8.0'] } : {}),
     ...over,
   };
 }
@@ -40,6 +42,8 @@ const expected = (m: Meter): RegistryEntry => ({
   ...meterSnapshot(m),
   regionId: m.regionId,
   tariffId: m.tariffId,
+  channelList: m.channels ? m.channels.join(',') : null,
+  channelSet: m.channels ? new Set(m.channels) : null,
 });
 const fleet = Array.from({ length: 200 }, (_, i) => meter(i));
 

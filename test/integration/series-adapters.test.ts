@@ -84,6 +84,66 @@ describe('ClickHouse analytics adapter', () => {
     }
   });
 
+  it('a new version of a reading cancels the older one in the rollups; retries and old double inserts stay exact', async () => {
+    const ch = createClickHouseClient(stores.config);
+    const db = stores.config.string('clickhouse.database');
+    const at = (v: number, p: number, value: number, replaces = false): DayChange => {
+      const c = change(v, [p]);
+      c.day.meterId = 'V1';
+      c.day.values[p] = value;
+      c.day.rules.clear();
+      return replaces ? { ...c, replaces: [p] } : c;
+    };
+    const rollup = async () => {
+      const rs = await ch.query({
+        query: `SELECT sumMerge(readings) AS n, sumMerge(value_sum) AS kwh, sumMerge(estimated) AS e
+                FROM ${db}.rollup_meter_daily WHERE meter_id = 'V1'`,
+        format: 'JSONEachRow',
+      });
+      const [r] = await rs.json<{ n: string; kwh: number; e: string }>();
+      return { n: Number(r!.n), kwh: Math.round(r!.kwh * 1e9) / 1e9, e: Number(r!.e) };
+    };
+    try {
+      const store = new ClickHouseReadingStore(ch, db);
+      await store.insert([at(100, 3, 0.5)], 0);
+      // before this version of smt, a re-sent reading could reach ClickHouse twice
+      await store.insert([at(100, 7, 0.25), at(100, 7, 0.25)], 0);
+      expect(await rollup()).toEqual({ n: 3, kwh: 1, e: 0 });
+      const v2 = [at(200, 3, 2), at(200, 7, 4, true)];
+      v2[0] = { ...v2[0]!, replaces: [3] };
+      await store.insert(v2, 0);
+      expect(await rollup()).toEqual({ n: 2, kwh: 6, e: 0 });
+      // a retry after the cancels landed but the readings did not: cancels are not written twice
+      await store.insert([at(300, 3, 1, true)], 0);
+      await ch.command({
+        query: `ALTER TABLE ${db}.readings DELETE WHERE meter_id = 'V1' AND version = 300`,
+      });
+      for (let i = 0; i < 50; i++) {
+        const rs = await ch.query({
+          query: `SELECT count() AS n FROM ${db}.readings WHERE meter_id = 'V1' AND version = 300`,
+          format: 'JSONEachRow',
+        });
+        if (Number((await rs.json<{ n: string }>())[0]!.n) === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const lacking = await store.missing([at(300, 3, 1, true)]);
+      expect(lacking.map((c) => c.positions)).toEqual([[3]]);
+      await store.insert(lacking, 0);
+      const cancels = await ch.query({
+        query: `SELECT toString(version) AS v, toString(superseded_by) AS by, value FROM ${db}.readings_cancels WHERE meter_id = 'V1' ORDER BY superseded_by, version`,
+        format: 'JSONEachRow',
+      });
+      expect(await cancels.json()).toEqual([
+        { v: '100', by: '200', value: 0.5 },
+        { v: '100', by: '200', value: 0.25 },
+        { v: '100', by: '200', value: 0.25 },
+        { v: '200', by: '300', value: 2 },
+      ]);
+    } finally {
+      await ch.close();
+    }
+  });
+
   it('a server that does not answer is ServiceUnavailableError (a retry may help)', async () => {
     const config = loadConfig({
       env: { ...process.env, ...stores.env, SMT_CLICKHOUSE_URL: 'http://127.0.0.1:1' },
@@ -104,7 +164,7 @@ describe('ClickHouse analytics adapter', () => {
 
 describe('PostgreSQL bookkeeping adapter', () => {
   it('adds counts, keeps the highest watermark, and names closed and billed days', async () => {
-    const pool = createPostgresPool(stores.config, { max: 2 });
+    const pool = createPostgresPool(stores.config, { max: 3 });
     try {
       const b = new PostgresBookkeeping(pool);
       const counts = [
@@ -117,19 +177,31 @@ describe('PostgreSQL bookkeeping adapter', () => {
           late: 0,
         },
       ];
-      await b.record({
-        counts,
-        late: [],
-        watermark: { group: 'g', topic: 't', partition: 0, nextOffset: 10n },
-      });
-      await b.record({
-        counts,
-        late: [],
-        watermark: { group: 'g', topic: 't', partition: 0, nextOffset: 5n },
-      });
+      const key = { clusterId: 'c', topic: 't', topicId: 'ab'.repeat(16), partition: 0 };
+      const first = await b.lease(key, 5_000);
+      expect(first.nextOffset).toBe(-1n);
+      first.advanceTo = 10n;
+      // a second member of the same partition waits for the first slice: fenced, not interleaved
+      const second = b.lease(key, 5_000);
+      await first.record({ counts, late: [] });
+      await first.release();
+      const again = await second;
+      expect(again.nextOffset).toBe(10n);
+      again.advanceTo = 5n;
+      await again.record({ counts, late: [] });
+      await again.release();
+      // an uncommitted lease (a failed slice) leaves nothing behind
+      const failed = await b.lease(key, 5_000);
+      failed.advanceTo = 20n;
+      await failed.release();
       const r = await pool.query('SELECT readings_received, readings_rejected FROM smt.ingest_meter_days');
       expect(r.rows).toEqual([{ readings_received: 192, readings_rejected: 4 }]);
-      expect(await b.watermarks('g', 't')).toEqual(new Map([[0, 10n]]));
+      const w = await pool.query('SELECT next_offset FROM smt.ingest_watermarks');
+      expect(w.rows).toEqual([{ next_offset: '10' }]);
+      // a lease held elsewhere longer than the lock timeout fails the slice (a retry follows)
+      const holder = await b.lease(key, 5_000);
+      await expect(b.lease(key, 200)).rejects.toBeInstanceOf(ServiceUnavailableError);
+      await holder.release();
       await pool.query(
         "INSERT INTO smt.billing_periods (account_id, meter_id, period_start, period_end, status) VALUES ('AC', 'A1', '2026-03-01', '2026-04-01', 'billed')",
       );

@@ -4,7 +4,7 @@
  * other test files is never touched.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,21 @@ describe('a private stack from an empty directory', () => {
       probes.every((p) => p.reachable),
       JSON.stringify(probes),
     ).toBe(true);
+  });
+
+  it('keeps the PostgreSQL data private: a mkdtemp directory under /var/tmp when the checkout is not reachable, 700, no password file left', () => {
+    const link = path.join(env.SMT_STACK_DIR, 'postgres', 'data');
+    const real = realpathSync(link);
+    const st = lstatSync(real);
+    expect(st.isDirectory()).toBe(true);
+    expect((st.mode & 0o777).toString(8)).toBe('700');
+    // as root the test's temporary directory is root's 0700: the postgres account cannot traverse it
+    if (process.getuid?.() === 0) expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    if (lstatSync(link).isSymbolicLink()) {
+      expect(real).toMatch(/^\/var\/tmp\/smt-postgres-[A-Za-z0-9]{6}$/);
+      expect(readdirSync('/var/tmp').filter((n) => n.startsWith('.smt-pw-'))).toEqual([]);
+    }
+    expect(readdirSync(path.dirname(real)).filter((n) => n.startsWith('.smt-pw-'))).toEqual([]);
   });
 
   it('refuses a wrong PostgreSQL password (md5 auth, not trust)', async () => {

@@ -215,6 +215,18 @@ describe('CSV: failures carry line numbers and column names', () => {
       'value: expected a decimal number or empty (missing), found "abc"',
     ],
     [
+      'a value beyond a double',
+      { value: '1e999' },
+      'value',
+      'value: expected a finite decimal number or empty (missing), found "1e999" (Infinity)',
+    ],
+    [
+      'a negative value beyond a double',
+      { value: '-1e999' },
+      'value',
+      'value: expected a finite decimal number or empty (missing), found "-1e999" (-Infinity)',
+    ],
+    [
       'hex is not a value',
       { value: '0x10' },
       'value',

@@ -257,6 +257,24 @@ describe('JSON block: every failure names its field, expected and found', () => 
     ]);
   });
 
+  it('numbers beyond a double (1e999, -1e999) are refused by name, not stored as null or Infinity', () => {
+    const text = JSON.stringify({ ...base, values: [1, 2, 3] }).replace('[1,2,3]', '[1e999,0.5,-1e999]');
+    const r = one(text);
+    expect(r.blocks).toEqual([]);
+    expect(r.failures.map((f) => [f.location.field, f.found, f.message])).toEqual([
+      [
+        'values[0]',
+        'Infinity',
+        'values[0]: expected a finite number or null, found Infinity (a number beyond the range of a double)',
+      ],
+      [
+        'values[2]',
+        '-Infinity',
+        'values[2]: expected a finite number or null, found -Infinity (a number beyond the range of a double)',
+      ],
+    ]);
+  });
+
   it('lists every bad value, not just the first', () => {
     const r = one(JSON.stringify({ ...base, values: [true, 1, {}] }));
     expect(r.failures.map((f) => f.location.field)).toEqual(['values[0]', 'values[2]']);

@@ -321,6 +321,17 @@ describe('NEM12: invalid files are rejected with line numbers', () => {
       'IntervalValue5: expected a decimal number, found "abc"',
     ],
     [
+      'a value beyond a double',
+      [
+        H100,
+        E1_30,
+        v48.replace('300,20260301,0.5,0.5,0.5,0.5,0.5,', '300,20260301,0.5,0.5,0.5,0.5,1e999,'),
+        '900',
+      ],
+      { line: 3, record: '300', field: 'IntervalValue5' },
+      'IntervalValue5: expected a finite decimal number, found "1e999" (Infinity)',
+    ],
+    [
       'interval length 60',
       [H100, E1_30.replace(',30,', ',60,'), '900'],
       { line: 2, record: '200', field: 'IntervalLength' },

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, maskedValue } from '../../src/core/config/config.js';
+import { type ConfigEntry, loadConfig, maskCredentials, maskedValue } from '../../src/core/config/config.js';
 import { CONFIG_KEYS } from '../../src/core/config/keys.js';
 import { InvalidDataError, UsageError } from '../../src/core/errors.js';
 
@@ -92,5 +92,51 @@ describe('settings out of range are usage errors, not crashes', () => {
     expect(refuse({ SMT_INGEST_METRICS_PORT: '0', SMT_INGEST_WORKERS: '0' })).toBe('accepted');
     for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, { type: string; min?: number }][])
       if (spec.type === 'int') expect(spec.min, key).toBeTypeOf('number');
+  });
+});
+
+describe('every credential is masked for display', () => {
+  const entry = (key: string, value: string, secret = false) =>
+    ({ key, value, source: 'env', env: 'X', secret }) as unknown as ConfigEntry;
+  const cases: Array<[string, string, boolean, string]> = [
+    ['clickhouse.url', 'http://default:hunter2@ch:8123', false, 'http://default:****@ch:8123/'],
+    ['clickhouse.url', 'http://ch:8123', false, 'http://ch:8123'],
+    ['postgres.url', 'postgres://u:p@ss@db/x', true, 'postgres://u:****@db/x'],
+    [
+      'postgres.url',
+      'postgres://db/x?sslmode=require&password=hunter2',
+      true,
+      'postgres://db/x?sslmode=require&password=****',
+    ],
+    [
+      'postgres.url',
+      'postgres://u:hunter2@db:5432/x?sslpassword=hunter2',
+      true,
+      'postgres://u:****@db:5432/x?sslpassword=****',
+    ],
+    ['postgres.url', 'host=db user=u password=hunter2 dbname=x', true, '****'],
+    ['postgres.url', 'postgres://u:hunter2@db:99999/x', true, '****'],
+    [
+      'kafka.brokers',
+      'https://u:hunter2@h1:9000,kafka-2:9092',
+      false,
+      'https://u:****@h1:9000/,kafka-2:9092',
+    ],
+    ['kafka.brokers', 'sasl://u:hun/ter2@h1:9092', false, 'sasl://u:****@h1:9092'],
+    ['kafka.clientId', 'x password=hunter2', false, 'x password=****'],
+    ['cassandra.password', 'hunter2', true, '****'],
+    ['some.apiToken', 'hunter2', false, '****'],
+    ['some.secretKey', 'hunter2', false, '****'],
+    ['timezone', 'Europe/Stockholm', false, 'Europe/Stockholm'],
+  ];
+  for (const [key, value, secret, shown] of cases) {
+    it(`${key} = ${JSON.stringify(value).replaceAll('hunter2', '…')}`, () => {
+      expect(maskedValue(entry(key, value, secret))).toBe(shown);
+    });
+  }
+
+  it('maskCredentials leaves text without credentials as it was (not re-serialised)', () => {
+    expect(maskCredentials('http://127.0.0.1:18123')).toBe('http://127.0.0.1:18123');
+    expect(maskCredentials('127.0.0.1:19092,127.0.0.2:19092')).toBe('127.0.0.1:19092,127.0.0.2:19092');
   });
 });

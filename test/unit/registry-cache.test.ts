@@ -21,6 +21,9 @@ function entry(i: number, over: Partial<RegistryEntry> = {}): RegistryEntry {
     intervalMinutes: i % 4 === 0 ? 60 : 15,
     regionId: `R${i % 4}`,
     tariffId: `T${i % 6}`,
+    // every tenth meter declares its channels; the table keeps one shared set per distinct list
+    channelList: i % 10 === 1 ? 'active_import_kwh,reactive_q1_kvarh' : null,
+    channelSet: i % 10 === 1 ? new Set(['active_import_kwh', 'reactive_q1_kvarh']) : null,
     ...over,
   };
 }

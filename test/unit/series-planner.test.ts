@@ -20,7 +20,7 @@ import { meterDay } from '../helpers/blocks.js';
 const ZONE = 'Europe/Stockholm';
 const NOW = Date.UTC(2026, 9, 30, 12);
 const meters = new Map<string, RegisteredMeter>(
-  ['M1', 'M2'].map((id) => [
+  ['M1', 'M2', 'M3'].map((id) => [
     id,
     {
       meterId: id,
@@ -29,6 +29,8 @@ const meters = new Map<string, RegisteredMeter>(
       regionId: 'SE3',
       segment: 'residential',
       tariffId: 'T1',
+      // M3's registry entry declares its channels
+      ...(id === 'M3' ? { channelSet: new Set(['active_import_kwh', 'reactive_q1_kvarh']) } : {}),
     },
   ]),
 );
@@ -72,6 +74,26 @@ function plan(units: WriteUnit[], stored: SeriesDay[] = [], closed: [string, Clo
 }
 
 describe('series planner', () => {
+  it('rejects readings of a channel the registry does not declare for the meter, as registry.channel', () => {
+    const own = { ...meterDay('M3', '2026-10-20', ZONE, () => 0.5), channel: 'reactive_q1_kvarh' };
+    const other = { ...meterDay('M3', '2026-10-20', ZONE, () => 0.5), channel: 'reactive_q2_kvarh' };
+    const undeclaredElsewhere = {
+      ...meterDay('M1', '2026-10-20', ZONE, () => 0.5),
+      channel: 'reactive_q2_kvarh',
+    };
+    const p = plan([unit('t/0/1', [own, other]), unit('t/0/2', [undeclaredElsewhere])]);
+    expect(p.outcome.stored).toBe(96 + 96);
+    expect(p.outcome.rejected).toBe(96);
+    expect(p.outcome.rejectsByReason).toEqual({ 'registry.channel': 96 });
+    expect(p.days.map((d) => [d.meterId, d.channel])).toEqual([
+      ['M3', 'reactive_q1_kvarh'],
+      ['M1', 'reactive_q2_kvarh'],
+    ]);
+    const letter = p.messages.rejected[0]!.value as { channel: string; readings: { rules: string[] }[] };
+    expect(letter.channel).toBe('reactive_q2_kvarh');
+    expect(letter.readings[0]!.rules).toEqual(['registry.channel']);
+  });
+
   it('lays a DST day out in 92 and 100 positions and stores every reading once', () => {
     const spring = meterDay('M1', '2026-03-29', ZONE, (i) => i / 100);
     const fall = meterDay('M1', '2026-10-25', ZONE, (i) => i / 100);

@@ -96,7 +96,7 @@ describe('runSimulation', () => {
     expect(summary.interrupted).toBe(false);
     for (const m of all) {
       expect(m.format).toBe('json');
-      const r = decode('json', m.value, { meterId: m.key });
+      const r = decode('json', m.value, { meterId: m.key ?? undefined });
       if (r.failures.length === 0) expect(r.blocks[0]!.meterId).toBe(m.key);
     }
   });

@@ -8,17 +8,23 @@ import { renderKeyValues, renderTable, writeInfo, writeResult } from '../../ui/o
 export default class MetersImport extends BaseCommand {
   static override summary = 'Import or update meters from a registry CSV file';
   static override description =
-    `Columns (header required, any order): meter_id, account_id, tariff_id, region_id, segment (residential|commercial|industrial), timezone (IANA), interval_minutes (5|15|30|60), status (active|inactive|removed), rated_kw (optional), installed_at, removed_at (optional; ISO-8601 date or date-time, dates are local midnight).
+    `Columns (header required, any order): meter_id, account_id, tariff_id, region_id, segment (residential|commercial|industrial), timezone (IANA), interval_minutes (5|15|30|60), status (active|inactive|removed), rated_kw (optional), installed_at, removed_at (optional; ISO-8601 date or date-time, dates are local midnight), channels (optional; channel ids or OBIS codes separated by ";" — readings of other channels are then rejected as registry.channel).
+Ids are kept exactly as written: an id with whitespace around it is an invalid row. rated_kw has at most 3 decimals and is below 10,000,000; dates lie in 1970 … 2099; tariff_id and region_id must already exist unless --add-references is given.
 Nothing is imported if any row is invalid, unless --skip-invalid is given; bad rows are listed with line number and reason (exit 3). Re-importing the same file changes nothing.`;
   static override examples = [
     '<%= config.bin %> meters import registry.csv',
     '<%= config.bin %> meters import registry.csv --skip-invalid --json',
     '<%= config.bin %> meters import registry.csv --dry-run',
+    '<%= config.bin %> meters import first-registry.csv --add-references',
   ];
   static override args = { file: Args.string({ description: 'registry CSV file', required: true }) };
   static override flags = {
     'skip-invalid': Flags.boolean({ description: 'import the valid rows and report the invalid ones' }),
-    'dry-run': Flags.boolean({ description: 'check the file, write nothing' }),
+    'dry-run': Flags.boolean({ description: 'check the file (and its tariffs and regions), write nothing' }),
+    'add-references': Flags.boolean({
+      description:
+        'create the tariffs and regions the file names for the first time (placeholder names); without it an unknown tariff_id or region_id is an invalid row',
+    }),
   };
 
   async run(): Promise<MeterImportResult> {
@@ -28,6 +34,7 @@ Nothing is imported if any row is invalid, unless --skip-invalid is given; bad r
       result = await importMeters(await this.smtConfig(), args.file, {
         skipInvalid: flags['skip-invalid'],
         dryRun: flags['dry-run'],
+        addReferences: flags['add-references'],
       });
     } catch (err) {
       const problems =

@@ -20,7 +20,8 @@ export default class MetersList extends BaseCommand {
     account: Flags.string({ description: 'customer account id' }),
     prefix: Flags.string({ description: 'meter ids starting with this' }),
     limit: Flags.integer({ description: 'rows per page', default: 50, min: 1, max: 10_000 }),
-    offset: Flags.integer({ description: 'rows to skip', default: 0, min: 0 }),
+    // an offset beyond 2^53 cannot be represented exactly: refused as a usage error, not sent to PostgreSQL
+    offset: Flags.integer({ description: 'rows to skip', default: 0, min: 0, max: Number.MAX_SAFE_INTEGER }),
   };
 
   async run(): Promise<MeterPage> {

@@ -27,6 +27,7 @@ export default class MetersShow extends BaseCommand {
           ['interval length', `${m.intervalMinutes} min`],
           ['status', m.status],
           ['rated power', m.ratedKw === null ? 'unknown' : `${m.ratedKw} kW`],
+          ['channels', m.channels ? m.channels.join(', ') : 'not declared (any accepted)'],
           ['installed', m.installedAt.toISOString()],
           ['removed', m.removedAt ? m.removedAt.toISOString() : '-'],
         ]),

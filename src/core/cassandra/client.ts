@@ -12,6 +12,14 @@ export interface CassandraClientOptions {
   metadataSync?: boolean;
 }
 
+/** `LOCAL_QUORUM` → cassandra-driver's `localQuorum` code (the key's values are checked at load). */
+function consistencyOf(name: string): number {
+  const camel = name.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const code = (cassandra.types.consistencies as unknown as Record<string, number>)[camel];
+  if (code === undefined) throw new Error(`no cassandra-driver consistency for ${name}`);
+  return code;
+}
+
 /** cassandra-driver for the configured contact points; callers must `shutdown()` in `finally`. */
 export function createCassandraClient(
   config: SmtConfig,
@@ -29,7 +37,7 @@ export function createCassandraClient(
       connectTimeout: options.connectTimeoutMs ?? 5_000,
       readTimeout: options.readTimeoutMs ?? 30_000,
     },
-    queryOptions: { prepare: true },
+    queryOptions: { prepare: true, consistency: consistencyOf(config.string('cassandra.consistency')) },
     ...(options.metadataSync === false ? { isMetadataSyncEnabled: false } : {}),
   });
 }

@@ -11,6 +11,7 @@ const { LocalDate } = cassandra.types;
  */
 export class CassandraRawArchive implements RawArchive {
   private readonly insert: string;
+  private readonly select: string;
 
   constructor(
     private readonly client: cassandra.Client,
@@ -18,6 +19,28 @@ export class CassandraRawArchive implements RawArchive {
     private readonly maxInFlight = 64,
   ) {
     this.insert = `INSERT INTO ${keyspace}.raw_messages (meter_id, day, source, format, channel, readings, first_interval, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    this.select = `SELECT meter_id, day, source, format, channel, readings, first_interval, payload, received_at FROM ${keyspace}.raw_messages WHERE meter_id = ? AND day IN ? AND source IN ?`;
+  }
+
+  /** The archived deliveries with these sources among the meter's days (lineage: `smt explain`). */
+  async find(meterId: string, days: readonly string[], sources: readonly string[]): Promise<RawDelivery[]> {
+    if (days.length === 0 || sources.length === 0) return [];
+    const rs = await cassandraCall('reading raw payloads', () =>
+      this.client.execute(this.select, [meterId, days.map((d) => LocalDate.fromString(d)), sources], {
+        prepare: true,
+      }),
+    );
+    return rs.rows.map((r) => ({
+      meterId: r.meter_id as string,
+      day: (r.day as cassandra.types.LocalDate).toString(),
+      source: r.source as string,
+      format: (r.format as string | null) ?? '',
+      channel: (r.channel as string | null) ?? null,
+      readings: (r.readings as number | null) ?? 0,
+      firstInterval: r.first_interval === null ? null : (r.first_interval as Date).getTime(),
+      payload: (r.payload as Buffer | null) ?? Buffer.alloc(0),
+      receivedAt: (r.received_at as Date).getTime(),
+    }));
   }
 
   async archive(rows: readonly RawDelivery[]): Promise<void> {

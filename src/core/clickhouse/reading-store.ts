@@ -56,8 +56,10 @@ export function readingsRowBinary(changes: readonly DayChange[], ingestedAt: num
       w.u64(day.writes[day.writeIdx[p]!]!.version);
       w.u32(intervalStartAt(day, p) / 1000);
       w.u16(localDate);
-      w.f64(day.values[p]!);
-      w.u8(0);
+      const value = day.values[p]!;
+      w.f64(value);
+      // a position cleared back to missing (an undone correction that had filled a gap)
+      w.u8(Number.isNaN(value) ? 1 : 0);
       w.u32(q);
       w.u8(originOf(q));
       w.u8(stateOf(q));
@@ -80,6 +82,41 @@ function legacyMask(keys: readonly string[]): number {
   return m >>> 0;
 }
 
+/** An older version of a reading still counted by the rollups, to be taken back by a cancel row. */
+interface CancelRow {
+  meterId: string;
+  channel: string;
+  ts: number;
+  localDate: number;
+  value: number;
+  origin: number;
+  region: string;
+  segment: string;
+  tariff: string;
+  /** µs versions stay below 2^53 until the year 2255 */
+  version: number;
+  supersededBy: number;
+}
+
+function cancelsRowBinary(rows: readonly CancelRow[], at: number): Buffer {
+  const w = new RowBinaryWriter(rows.length * 120);
+  for (const r of rows) {
+    w.bytes(encodeStrings(r.meterId, r.channel));
+    w.u32(r.ts);
+    w.u16(r.localDate);
+    w.f64(r.value);
+    w.u8(r.origin);
+    w.bytes(encodeStrings(r.region, r.segment, r.tariff));
+    w.u64(r.version);
+    w.u64(r.supersededBy);
+    w.u32(Math.floor(at / 1000));
+  }
+  return w.result();
+}
+
+const CANCEL_COLUMNS =
+  'meter_id, channel, ts, local_date, value, origin, region, segment, tariff, version, superseded_by, cancelled_at';
+
 /** `readings` in ClickHouse: the analytics port of the series model. */
 export class ClickHouseReadingStore implements AnalyticsStore {
   constructor(
@@ -87,17 +124,129 @@ export class ClickHouseReadingStore implements AnalyticsStore {
     private readonly database: string,
   ) {}
 
+  /**
+   * Cancels first, then the readings: after a failure between the two, the retry finds the cancels
+   * (by the version they were superseded by) and does not write them again, and `missing` reports
+   * the readings. Rollups count readings minus cancels, so each reading counts once, whatever its
+   * number of versions.
+   */
   async insert(changes: readonly DayChange[], ingestedAt: number): Promise<void> {
     if (changes.length === 0) return;
-    const body = readingsRowBinary(changes, ingestedAt);
-    await clickhouseCall('inserting readings', async () => {
+    const cancels = await this.cancelsFor(changes);
+    if (cancels.length > 0)
+      await this.exec(
+        'cancelling superseded readings',
+        'readings_cancels',
+        CANCEL_COLUMNS,
+        cancelsRowBinary(cancels, ingestedAt),
+      );
+    await this.exec(
+      'inserting readings',
+      'readings',
+      COLUMNS.join(', '),
+      readingsRowBinary(changes, ingestedAt),
+    );
+  }
+
+  private async exec(what: string, table: string, columns: string, body: Buffer): Promise<void> {
+    await clickhouseCall(what, async () => {
       // The client's insert() knows text formats only; exec() sends the bytes as they are.
       const r = await this.client.exec({
-        query: `INSERT INTO ${this.database}.readings (${COLUMNS.join(', ')}) FORMAT RowBinary`,
+        query: `INSERT INTO ${this.database}.${table} (${columns}) FORMAT RowBinary`,
         values: Readable.from([body], { objectMode: false }),
       });
       await drainStream(r.stream);
     });
+  }
+
+  /**
+   * For each replaced position: every older version `readings` holds that no cancel has taken back
+   * yet (by count, so a version inserted twice before cancels existed is taken back twice).
+   * Decided from ClickHouse's own rows, not from the series: an interrupted earlier attempt may
+   * have stored a version in the series that never reached ClickHouse.
+   */
+  private async cancelsFor(changes: readonly DayChange[]): Promise<CancelRow[]> {
+    const wanted = new Map<string, number>();
+    const tuples: string[] = [];
+    const meters = new Set<string>();
+    for (const { day, replaces } of changes) {
+      if (!replaces) continue;
+      for (const p of replaces) {
+        const ts = intervalStartAt(day, p) / 1000;
+        const k = `${day.meterId}|${day.channel}|${ts}`;
+        if (wanted.has(k)) continue;
+        wanted.set(k, day.writes[day.writeIdx[p]!]!.version);
+        tuples.push(`(${chString(day.meterId)}, ${chString(day.channel)}, ${ts})`);
+        meters.add(chString(day.meterId));
+      }
+    }
+    if (tuples.length === 0) return [];
+    const where = `meter_id IN (${[...meters].join(', ')}) AND (meter_id, channel, toUInt32(ts)) IN (${tuples.join(', ')})`;
+    type Row = {
+      meter_id: string;
+      channel: string;
+      t: number | string;
+      v: string;
+      h: string;
+      origin: number;
+      d: string;
+      region: string;
+      segment: string;
+      tariff: string;
+    };
+    const [held, taken] = await clickhouseCall('reading superseded versions', async () => {
+      const rows = await this.client.query({
+        query: `SELECT meter_id, channel, toUInt32(ts) AS t, toString(version) AS v, hex(reinterpretAsString(value)) AS h,
+                       origin, toString(local_date) AS d, region, segment, tariff
+                FROM ${this.database}.readings WHERE missing = 0 AND ${where}`,
+        format: 'JSONEachRow',
+      });
+      const cancelled = await this.client.query({
+        query: `SELECT meter_id, channel, toUInt32(ts) AS t, toString(version) AS v, count() AS n
+                FROM ${this.database}.readings_cancels WHERE ${where} GROUP BY meter_id, channel, t, v`,
+        format: 'JSONEachRow',
+      });
+      return [
+        await rows.json<Row>(),
+        await cancelled.json<{
+          meter_id: string;
+          channel: string;
+          t: number | string;
+          v: string;
+          n: string;
+        }>(),
+      ];
+    });
+    const already = new Map<string, number>();
+    for (const c of taken) already.set(`${c.meter_id}|${c.channel}|${Number(c.t)}|${c.v}`, Number(c.n));
+    const out: CancelRow[] = [];
+    for (const r of held) {
+      const ts = Number(r.t);
+      const newer = wanted.get(`${r.meter_id}|${r.channel}|${ts}`);
+      const version = Number(r.v);
+      if (newer === undefined || version >= newer) continue;
+      const k = `${r.meter_id}|${r.channel}|${ts}|${r.v}`;
+      const left = already.get(k) ?? 0;
+      if (left > 0) {
+        already.set(k, left - 1);
+        continue;
+      }
+      out.push({
+        meterId: r.meter_id,
+        channel: r.channel,
+        ts,
+        localDate: parseLocalDate(r.d),
+        // reinterpretAsString drops trailing zero bytes (0.0 comes back empty): pad the 8 bytes back
+        value: Buffer.from(r.h.padEnd(16, '0'), 'hex').readDoubleLE(0),
+        origin: Number(r.origin),
+        region: r.region,
+        segment: r.segment,
+        tariff: r.tariff,
+        version,
+        supersededBy: newer,
+      });
+    }
+    return out;
   }
 
   /**

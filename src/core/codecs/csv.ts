@@ -171,6 +171,9 @@ export function decodeCsv(
     if (vs !== '') {
       value = parseDecimal(vs, decimalComma);
       if (Number.isNaN(value)) failField('value', 'a decimal number or empty (missing)', describe(vs));
+      else if (!Number.isFinite(value))
+        // 1e999 is a valid decimal that overflows a double to ±Infinity: refused, never stored.
+        failField('value', 'a finite decimal number or empty (missing)', `${describe(vs)} (${value})`);
     }
 
     let status = 0;

@@ -264,7 +264,17 @@ function decodeBlock(o: unknown, ctx: Ctx): DecodedBlock | undefined {
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = (vals as unknown[])[i];
-    if (typeof v === 'number') values[i] = v;
+    if (typeof v === 'number' && Number.isFinite(v)) values[i] = v;
+    else if (typeof v === 'number')
+      // JSON.parse turns a literal beyond a double's range (1e999) into ±Infinity; storing it
+      // would become `null` (or Infinity) downstream, so refuse it by name.
+      fail(
+        ctx,
+        `values[${i}]`,
+        'a finite number or null',
+        describe(v),
+        `values[${i}]: expected a finite number or null, found ${describe(v)} (a number beyond the range of a double)`,
+      );
     else if (v === null) values[i] = Number.NaN;
     else fail(ctx, `values[${i}]`, 'number or null', describe(v));
   }

@@ -532,6 +532,8 @@ function read300(f: string[], line: number, nmi: NmiState, fail: Fail, warn: War
     const s = f[2 + i]!;
     const v = parseDecimal(s);
     if (Number.isNaN(v)) bad(`IntervalValue${i + 1}`, 'a decimal number', describe(s));
+    else if (!Number.isFinite(v))
+      bad(`IntervalValue${i + 1}`, 'a finite decimal number', `${describe(s)} (${v})`);
     raw[i] = v;
   }
   const qmText = f[n + 2]!;

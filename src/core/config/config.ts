@@ -171,6 +171,16 @@ function parseValue(key: string, spec: ConfigKeySpec, raw: string, where: string
           `${key} from ${where} must not be empty`,
           `Set ${key}, or leave it out for the default.`,
         );
+      if (spec.url) checkUrl(key, spec.url, raw, where);
+      if (spec.oneOf) {
+        const value = spec.oneOf.find((v) => v.toLowerCase() === raw.trim().toLowerCase());
+        if (value === undefined)
+          throw new UsageError(
+            `${key} from ${where} must be one of ${spec.oneOf.join(', ')}, got "${raw}"`,
+            `Set ${key} to one of those values, or leave it out for the default.`,
+          );
+        return value;
+      }
       return raw;
     case 'int': {
       if (!/^-?\d+$/.test(raw.trim())) {
@@ -206,15 +216,84 @@ function parseValue(key: string, spec: ConfigKeySpec, raw: string, where: string
   }
 }
 
-/** Mask secrets for display: passwords entirely, and the password part of URLs. */
+/**
+ * A URL key must parse, use one of its schemes and name a host. The value itself is never quoted
+ * in the error: it may carry a password.
+ */
+function checkUrl(
+  key: string,
+  { schemes, example }: NonNullable<ConfigKeySpec['url']>,
+  raw: string,
+  where: string,
+): void {
+  const refuse = (why: string): never => {
+    throw new UsageError(
+      `${key} from ${where} is not a usable URL: ${why}`,
+      `Set ${key} to a URL such as ${example} (percent-encode special characters in the user and password).`,
+    );
+  };
+  if (!URL.canParse(raw.trim()))
+    refuse('it does not parse as a URL (a port above 65535, a space, or no scheme://)');
+  const url = new URL(raw.trim());
+  const scheme = url.protocol.replace(/:$/, '');
+  if (!schemes.includes(scheme)) refuse(`the scheme is "${scheme}", expected ${schemes.join(' or ')}`);
+  if (url.hostname === '') refuse('it names no host');
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    refuse('the user or password holds a % that is not a valid percent-encoding');
+  }
+}
+
+/** Key names that hold a credential whatever their spec says. */
+const SECRET_KEY = /password|passwd|secret|token|credential|api[-_]?key/i;
+/** Query parameters and libpq keywords that carry a credential. */
+const SECRET_PARAM_NAME = /password|passwd|pwd|secret|token/i;
+/** In an unparseable URL: everything from the user's colon to the last @ (over-masking is safe). */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/[^/?#@\s:]*):[^\s,]*@/gi;
+/** password=… in a query string or a libpq keyword/value string. */
+const SECRET_PARAM =
+  /((?:^|[?&;\s])[\w.-]*(?:password|passwd|pwd|secret|token)[\w.-]*\s*=\s*)('[^']*'|"[^"]*"|[^&#;\s]*)/gi;
+
+/**
+ * Mask every credential in a text (one value or a comma-separated list): the password of a URL
+ * and password-like query parameters through the URL parser; in text that does not parse, by
+ * pattern. A value without credentials comes back unchanged (not re-serialised).
+ */
+export function maskCredentials(text: string): string {
+  return text
+    .split(',')
+    .map((part) => {
+      if (part.includes('://') && URL.canParse(part)) {
+        const url = new URL(part);
+        let changed = false;
+        if (url.password !== '') {
+          url.password = '****';
+          changed = true;
+        }
+        for (const name of [...url.searchParams.keys()]) {
+          if (SECRET_PARAM_NAME.test(name)) {
+            url.searchParams.set(name, '****');
+            changed = true;
+          }
+        }
+        return changed ? url.toString() : part;
+      }
+      return part.replace(URL_USERINFO, '$1:****@').replace(SECRET_PARAM, '$1****');
+    })
+    .join(',');
+}
+
+/**
+ * Mask secrets for display: a secret key (or one named like a password, secret or token) shows
+ * only a URL with its credentials masked, never an unparseable value; every other value has the
+ * passwords inside URLs and password parameters masked (a ClickHouse URL with user:password@).
+ */
 export function maskedValue(entry: ConfigEntry): string {
   const text = Array.isArray(entry.value) ? entry.value.join(',') : String(entry.value);
-  if (!entry.secret || text === '') return text;
-  try {
-    const u = new URL(text);
-    if (u.password) u.password = '****';
-    return u.protocol.length > 0 && text.includes('://') ? u.toString() : '****';
-  } catch {
-    return '****';
-  }
+  if (text === '') return text;
+  if (!entry.secret && !SECRET_KEY.test(entry.key)) return maskCredentials(text);
+  if (!URL.canParse(text) || !text.includes('://')) return '****';
+  return maskCredentials(text);
 }

@@ -13,6 +13,10 @@ export interface ConfigKeySpec {
   secret?: boolean;
   /** string keys that may not be empty */
   nonEmpty?: boolean;
+  /** string keys holding a URL: the schemes accepted (checked at load, so a typo is a usage error) */
+  url?: { schemes: readonly string[]; example: string };
+  /** string keys with a fixed set of values (compared case-insensitively, kept as listed) */
+  oneOf?: readonly string[];
   /** int keys: the accepted range, inclusive */
   min?: number;
   max?: number;
@@ -82,6 +86,25 @@ export const CONFIG_KEYS = {
     description: 'partitions of topics smt creates',
   },
 
+  'kafka.replicationFactor': {
+    env: 'SMT_KAFKA_REPLICATION_FACTOR',
+    type: 'int',
+    min: 1,
+    max: 32,
+    default: '3',
+    description:
+      'replication factor of topics smt creates; capped at the broker count, with a warning (1 on the local stack)',
+  },
+  'kafka.minInsyncReplicas': {
+    env: 'SMT_KAFKA_MIN_INSYNC_REPLICAS',
+    type: 'int',
+    min: 1,
+    max: 32,
+    default: '2',
+    description:
+      'min.insync.replicas of topics smt creates (writes need this many replicas, acks=all); capped at the replication factor',
+  },
+
   'cassandra.contactPoints': {
     env: 'SMT_CASSANDRA_CONTACT_POINTS',
     type: 'list',
@@ -106,6 +129,14 @@ export const CONFIG_KEYS = {
     type: 'string',
     default: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
     description: 'keyspace replication map used when migrations create the keyspace',
+  },
+  'cassandra.consistency': {
+    env: 'SMT_CASSANDRA_CONSISTENCY',
+    type: 'string',
+    oneOf: ['LOCAL_QUORUM', 'QUORUM', 'LOCAL_ONE', 'ONE', 'TWO', 'THREE', 'ALL'],
+    default: 'LOCAL_QUORUM',
+    description:
+      'consistency level of every read and write (LOCAL_QUORUM: a majority of the local replicas; on replication factor 1 that is the one replica)',
   },
   'cassandra.rawTtlDays': {
     env: 'SMT_CASSANDRA_RAW_TTL_DAYS',
@@ -133,6 +164,7 @@ export const CONFIG_KEYS = {
     env: 'SMT_POSTGRES_URL',
     type: 'string',
     default: 'postgres://smt:smt@127.0.0.1:55432/smt',
+    url: { schemes: ['postgres', 'postgresql'], example: 'postgres://user:password@host:5432/database' },
     description: 'connection URL',
     secret: true,
   },
@@ -149,6 +181,7 @@ export const CONFIG_KEYS = {
     env: 'SMT_CLICKHOUSE_URL',
     type: 'string',
     default: 'http://127.0.0.1:18123',
+    url: { schemes: ['http', 'https'], example: 'http://host:8123' },
     description: 'HTTP endpoint',
   },
   'clickhouse.database': {
@@ -186,6 +219,15 @@ export const CONFIG_KEYS = {
     max: 256,
     default: '1',
     description: 'decode/validate worker threads (0 = in the main thread)',
+  },
+  'ingest.sessionTimeoutMs': {
+    env: 'SMT_INGEST_SESSION_TIMEOUT_MS',
+    type: 'int',
+    min: 6000,
+    max: 300000,
+    default: '30000',
+    description:
+      'consumer-group session timeout; store calls and the watermark lock time out at half of it, so a stalled member is fenced before its partition moves',
   },
   'ingest.batchMessages': {
     env: 'SMT_INGEST_BATCH_MESSAGES',

@@ -15,6 +15,7 @@ import {
 import { BatchConsumer, type PartitionLag } from '../kafka/consumer.js';
 import type { ConsumedMessage } from '../kafka/messages.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
+import { incarnationOf, topicIdentity } from '../kafka/topic-identity.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
 import type { Logger } from '../log.js';
 import { storeSchemaStatus } from '../migrations/service.js';
@@ -29,7 +30,13 @@ import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
 import { type DecodeStage, inThreadDecodeStage } from './decode-stage.js';
 import { type HealthState, startOpsServer } from './http.js';
 import { IngestMetrics } from './metrics.js';
-import { type BatchOutcome, emptyOutcome, mergeOutcomes, processPartitionBatch } from './pipeline.js';
+import {
+  type BatchOutcome,
+  emptyOutcome,
+  mergeOutcomes,
+  PartitionLostError,
+  processPartitionBatch,
+} from './pipeline.js';
 import { poolDecodeStage } from './pool-decode-stage.js';
 
 export interface IngestOptions {
@@ -68,6 +75,15 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       throw new SchemaError(`${store} schema is at version ${s.current}, this smt needs ${s.latest}`);
   }
   await untilAvailable('kafka', () => ensureTopics(config, topics), log, options.signal);
+  const identity = await untilAvailable(
+    'kafka',
+    () => topicIdentity(config, topics.raw),
+    log,
+    options.signal,
+  );
+  // Store calls give up well inside the session, so a stalled store fails the slice (which is
+  // retried) instead of the member silently losing its partition mid-write.
+  const storeTimeoutMs = Math.floor(config.int('ingest.sessionTimeoutMs') / 2);
 
   const rulesFile = config.string('ingest.rules');
   const ruleSet = rulesFile ? loadRuleSetFile(rulesFile) : loadDefaultRuleSet();
@@ -77,9 +93,13 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     options.decodeStage === undefined && workers > 0
       ? poolDecodeStage(ruleSet, workers, config.string('timezone'))
       : undefined;
-  const pool = createPostgresPool(config);
-  const cassandra = createCassandraClient(config, { useKeyspace: true, readTimeoutMs: 30_000 });
-  const clickhouse = createClickHouseClient(config);
+  // each partition in flight holds one connection for its watermark lease; the plan's reads and the
+  // registry refresh need more beside them
+  const pool = createPostgresPool(config, {
+    max: Math.max(config.int('postgres.poolSize'), config.int('ingest.partitionsConcurrently') + 2),
+  });
+  const cassandra = createCassandraClient(config, { useKeyspace: true, readTimeoutMs: storeTimeoutMs });
+  const clickhouse = createClickHouseClient(config, { requestTimeoutMs: storeTimeoutMs });
   const metrics = new IngestMetrics();
   let producer: MessageProducer | undefined;
   let consumer: BatchConsumer | undefined;
@@ -115,7 +135,12 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
         },
         topicNames: topics,
       },
-      watermarks: (g: string, t: string) => bookkeeping.watermarks(g, t),
+      lease: (topic: string, partition: number) =>
+        bookkeeping.lease(
+          { clusterId: identity.clusterId, topicId: identity.topicId, topic, partition },
+          storeTimeoutMs,
+        ),
+      incarnation: incarnationOf(identity),
       group,
       registry,
       timezone: config.string('timezone'),
@@ -141,9 +166,15 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       topic: topics.raw,
       maxMessages: config.int('ingest.batchMessages'),
       partitionsConcurrently: config.int('ingest.partitionsConcurrently'),
-      onBatch: async (topic, partition, messages) => {
+      isPartitionLost: (err) => err instanceof PartitionLostError,
+      onPartitionLost: (partition, err) =>
+        log.log('warn', 'this member lost its partition mid-slice; the slice is dropped uncommitted', {
+          partition,
+          error: errorMessage(err).slice(0, 300),
+        }),
+      onBatch: async (topic, partition, messages, owned) => {
         const t0 = performance.now();
-        const outcome = await processPartitionBatch(ports, topic, partition, messages);
+        const outcome = await processPartitionBatch(ports, topic, partition, messages, owned);
         if (waitingFor !== null) log.log('info', 'dependency back, resuming', { was: waitingFor });
         waitingFor = null;
         metrics.waiting.set(0);
@@ -194,7 +225,12 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       },
     });
     await consumer.start();
-    log.log('info', 'consuming', { group, topic: topics.raw });
+    log.log('info', 'consuming', {
+      group,
+      topic: topics.raw,
+      topicId: identity.topicId,
+      clusterId: identity.clusterId,
+    });
 
     metrics.consumerUp.set(1);
     const stoppedBy = await waitForStop(consumer, options, metrics, (l) => (lastLag = l));
@@ -240,25 +276,44 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
 }
 
 /**
- * Test hook, read by the daemon only: SMT_FAULT_KILL_AFTER=<step> makes the process SIGKILL itself
- * right after that write step of its first slice (raw, series, analytics, validated, rejected,
- * events, bookkeeping; `commit` after the Kafka commit is not needed: the next slice is a new plan).
- * The crash tests use it to prove every store exact after a kill at any point. Never set it in
- * production.
+ * Test hooks, read by the daemon only; never set them in production.
+ * - SMT_FAULT_KILL_AFTER=<step> makes the process SIGKILL itself right after that write step of its
+ *   first slice (raw, series, analytics, validated, rejected, events, bookkeeping; after the Kafka
+ *   commit is not needed: the next slice is a new plan). The crash tests prove every store exact
+ *   after a kill at any point.
+ * - SMT_FAULT_STALL_AFTER=<step>:<ms> stalls the first slice that far after that step, as a store
+ *   call hanging would: longer than the session timeout, the group moves the partition meanwhile
+ *   (the fencing tests).
  */
 function faultHarness(log: Logger): { hooks?: ApplyHooks } {
-  const step = process.env.SMT_FAULT_KILL_AFTER;
-  if (!step) return {};
-  if (!(APPLY_STEPS as readonly string[]).includes(step))
+  const kill = process.env.SMT_FAULT_KILL_AFTER;
+  const stall = process.env.SMT_FAULT_STALL_AFTER;
+  if (!kill && !stall) return {};
+  const [stallStep, stallMs] = (stall ?? '').split(':');
+  for (const step of [kill, stall ? stallStep : undefined]) {
+    if (step !== undefined && !(APPLY_STEPS as readonly string[]).includes(step))
+      throw new UsageError(
+        `fault harness step "${step}" is not a write step`,
+        `Use one of ${APPLY_STEPS.join(', ')} (SMT_FAULT_STALL_AFTER=<step>:<ms>).`,
+      );
+  }
+  const ms = Number(stallMs);
+  if (stall && !(Number.isInteger(ms) && ms > 0))
     throw new UsageError(
-      `SMT_FAULT_KILL_AFTER=${step} is not a write step`,
-      `Use one of ${APPLY_STEPS.join(', ')}.`,
+      `SMT_FAULT_STALL_AFTER=${stall} has no duration`,
+      'Use <step>:<ms>, e.g. analytics:20000.',
     );
-  log.log('warn', 'fault harness armed: this process kills itself after a write step', { step });
+  log.log('warn', 'fault harness armed', { killAfter: kill, stallAfter: stall });
+  let stalled = false;
   return {
     hooks: {
-      afterStep: (s) => {
-        if (s === step) process.kill(process.pid, 'SIGKILL');
+      afterStep: async (s) => {
+        if (s === kill) process.kill(process.pid, 'SIGKILL');
+        if (stall && s === stallStep && !stalled) {
+          stalled = true;
+          log.log('warn', 'fault harness: stalling the slice', { step: s, ms });
+          await new Promise((r) => setTimeout(r, ms));
+        }
       },
     },
   };
@@ -275,7 +330,10 @@ async function untilAvailable<T>(
     try {
       return await fn();
     } catch (err) {
-      const retriable = err instanceof ServiceUnavailableError || isConnectionError(err);
+      // a refused login (wrong password) will not heal by waiting: exit 4 at once
+      const retriable =
+        (err instanceof ServiceUnavailableError && err.retriable) ||
+        (!(err instanceof ServiceUnavailableError) && isConnectionError(err));
       if (!retriable || signal?.aborted) throw err;
       const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
       log.log('warn', `waiting for ${what}`, { attempt, delayMs, error: errorMessage(err).slice(0, 300) });

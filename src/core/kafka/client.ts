@@ -1,34 +1,19 @@
-import type { KafkaConfig, logCreator } from 'kafkajs';
+import type { KafkaConfig } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { SmtConfig } from '../config/config.js';
+import type { Logger } from '../log.js';
+import { kafkaLogCreator } from './log.js';
 
 const { Kafka, logLevel } = kafkajs;
 
 export type { Kafka } from 'kafkajs';
 
-const LEVEL_NAMES: Record<number, string> = {
-  [logLevel.ERROR]: 'ERROR',
-  [logLevel.WARN]: 'WARN',
-  [logLevel.INFO]: 'INFO',
-  [logLevel.DEBUG]: 'DEBUG',
-};
-
-/**
- * kafkajs logs JSON to stdout by default, which would corrupt smt's stdout results; route its log
- * lines to stderr as one plain line each.
- */
-export const stderrLogCreator: logCreator = () => (entry) => {
-  const { message, ...rest } = entry.log;
-  const extra = rest.error ? ` (${String(rest.error)})` : '';
-  process.stderr.write(
-    `[kafkajs] ${LEVEL_NAMES[entry.level] ?? entry.level} ${entry.namespace}: ${message}${extra}\n`,
-  );
-};
-
 export interface KafkaClientOptions {
   clientId?: string;
   /** default WARN; probes that expect refusals use NOTHING */
   logLevel?: kafkajs.logLevel;
+  /** where kafkajs's lines go (default: JSON lines on stderr, warn and above) */
+  logger?: Logger;
   connectionTimeout?: number;
   requestTimeout?: number;
   retry?: KafkaConfig['retry'];
@@ -64,7 +49,7 @@ export function createKafka(config: SmtConfig, options: KafkaClientOptions = {})
     clientId: options.clientId ?? config.string('kafka.clientId'),
     brokers: config.list('kafka.brokers'),
     logLevel: options.logLevel ?? logLevel.WARN,
-    logCreator: stderrLogCreator,
+    logCreator: kafkaLogCreator(options.logger),
     ...(options.connectionTimeout !== undefined ? { connectionTimeout: options.connectionTimeout } : {}),
     ...(options.requestTimeout !== undefined ? { requestTimeout: options.requestTimeout } : {}),
     ...(options.retry !== undefined ? { retry: options.retry } : {}),

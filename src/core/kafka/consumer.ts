@@ -17,7 +17,21 @@ export interface BatchConsumerOptions {
   /** messages handed to onBatch at most at once; the offset is committed after each slice */
   maxMessages: number;
   partitionsConcurrently: number;
-  onBatch: (topic: string, partition: number, messages: ConsumedMessage[]) => Promise<void>;
+  /**
+   * `owned()` resolves false once the member may have lost the partition (no heartbeat got through
+   * within the session timeout, a rebalance began, the consumer stopped): the slice should stop
+   * writing and throw; it is then dropped uncommitted for the partition's next owner.
+   */
+  onBatch: (
+    topic: string,
+    partition: number,
+    messages: ConsumedMessage[],
+    owned: () => Promise<boolean>,
+  ) => Promise<void>;
+  /** the slice stopped because the partition was lost; it is not retried */
+  isPartitionLost?: (err: unknown) => boolean;
+  /** a slice was dropped uncommitted because the member may no longer own its partition */
+  onPartitionLost?: (partition: number, err: unknown) => void;
   /** a batch failed; it is retried after `delayMs` (the consumer keeps its partitions meanwhile) */
   onRetry?: (err: unknown, attempt: number, delayMs: number, partition: number) => void;
   maxBackoffMs?: number;
@@ -63,15 +77,19 @@ export class BatchConsumer {
   private running = false;
   /** why the group member died for good (kafkajs will not restart it), or null while it lives */
   crashed: Error | null = null;
+  /** when the group last confirmed this member (join or heartbeat), epoch ms */
+  private lastConfirmed = 0;
+  private readonly sessionTimeoutMs: number;
 
   constructor(
     config: SmtConfig,
     private readonly options: BatchConsumerOptions,
   ) {
     this.kafka = createKafka(config);
+    this.sessionTimeoutMs = config.int('ingest.sessionTimeoutMs');
     this.consumer = this.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
+      sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
@@ -90,6 +108,11 @@ export class BatchConsumer {
       this.crashed = e.payload.error instanceof Error ? e.payload.error : new Error(String(e.payload.error));
       this.options.onCrash?.(this.crashed);
     });
+    const confirmed = () => {
+      this.lastConfirmed = Date.now();
+    };
+    this.consumer.on(this.consumer.events.GROUP_JOIN, confirmed);
+    this.consumer.on(this.consumer.events.HEARTBEAT, confirmed);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     this.running = true;
@@ -106,7 +129,19 @@ export class BatchConsumer {
             .map((m) => toConsumed(topic, partition, m));
           this.inFlight++;
           try {
-            const ok = await this.processWithRetry(topic, partition, slice, heartbeat);
+            // kafkajs only heartbeats when asked to; a slice stalled past the session has been
+            // expelled without knowing it, and one heartbeat tells a live member of a rebalance.
+            const owned = async () => {
+              if (this.stopping || !isRunning() || isStale()) return false;
+              if (Date.now() - this.lastConfirmed >= this.sessionTimeoutMs) return false;
+              try {
+                await heartbeat();
+                return true;
+              } catch {
+                return false;
+              }
+            };
+            const ok = await this.processWithRetry(topic, partition, slice, heartbeat, owned);
             if (!ok) return;
             const last = slice[slice.length - 1]!.offset;
             // resolveOffset advances kafkajs' fetch position; without it the batch is fetched again.
@@ -126,13 +161,18 @@ export class BatchConsumer {
     partition: number,
     slice: ConsumedMessage[],
     heartbeat: () => Promise<void>,
+    owned: () => Promise<boolean>,
   ): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.onBatch(topic, partition, slice);
+        await this.options.onBatch(topic, partition, slice, owned);
         return true;
       } catch (caught) {
         if (this.stopping) return false;
+        if (this.options.isPartitionLost?.(caught) || !(await owned())) {
+          this.options.onPartitionLost?.(partition, caught);
+          return false;
+        }
         let err = caught;
         if (err instanceof StoreRejectedError && attempt >= PERMANENT_ATTEMPTS) {
           // One bad message never stops the partition: halve until it stands alone, then dead-letter it.
@@ -146,8 +186,8 @@ export class BatchConsumer {
           } else {
             const mid = slice.length >> 1;
             return (
-              (await this.processWithRetry(topic, partition, slice.slice(0, mid), heartbeat)) &&
-              (await this.processWithRetry(topic, partition, slice.slice(mid), heartbeat))
+              (await this.processWithRetry(topic, partition, slice.slice(0, mid), heartbeat, owned)) &&
+              (await this.processWithRetry(topic, partition, slice.slice(mid), heartbeat, owned))
             );
           }
         }

@@ -3,9 +3,13 @@ import type { WireFormat } from '../codecs/types.js';
 /** Header naming the payload format of a raw message (docs/formats.md). */
 export const FORMAT_HEADER = 'smt-format';
 
-/** A message for the raw topic: key = meter id, one block (typically one meter-day) per message. */
+/**
+ * A message for the raw topic: key = meter id (recommended: it keeps a meter's deliveries in order
+ * on one partition; without one ingest takes the meter from the payload), one block (typically one
+ * meter-day) per message.
+ */
 export interface RawMessage {
-  key: string;
+  key: string | null;
   value: Buffer;
   format: WireFormat;
   /** producer timestamp, epoch ms; defaults to now */
@@ -24,6 +28,14 @@ export interface ConsumedMessage {
   timestamp: number;
 }
 
-export function sourceOf(m: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>): string {
-  return `${m.topic}/${m.partition}/${m.offset}`;
+/**
+ * `topic/partition/offset`; with the topic's incarnation (src/core/kafka/topic-identity.ts)
+ * `topic:incarnation/partition/offset`, so offsets of a recreated topic never pass for those of the
+ * topic it replaced.
+ */
+export function sourceOf(
+  m: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>,
+  incarnation?: string,
+): string {
+  return `${m.topic}${incarnation ? `:${incarnation}` : ''}/${m.partition}/${m.offset}`;
 }

@@ -47,7 +47,7 @@ export async function createProducer(
   await producer.connect();
   return {
     async sendRaw(topic, messages) {
-      for (const chunk of chunksBySize(messages, (m) => m.value.length + m.key.length + 64)) {
+      for (const chunk of chunksBySize(messages, (m) => m.value.length + (m.key?.length ?? 0) + 64)) {
         await producer.send({
           topic,
           acks: -1,

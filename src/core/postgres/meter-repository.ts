@@ -38,10 +38,11 @@ interface MeterRow {
   rated_kw: string | null;
   installed_at: Date;
   removed_at: Date | null;
+  channels: string[] | null;
 }
 
 const COLUMNS =
-  'meter_id, account_id, tariff_id, region_id, segment, timezone, interval_minutes, status, rated_kw, installed_at, removed_at';
+  'meter_id, account_id, tariff_id, region_id, segment, timezone, interval_minutes, status, rated_kw, installed_at, removed_at, channels';
 const BATCH = 5_000;
 
 /**
@@ -51,7 +52,8 @@ const BATCH = 5_000;
 const ENTRY_COLUMNS = `meter_id AS "meterId", status, segment, timezone, interval_minutes AS "intervalMinutes",
   region_id AS "regionId", tariff_id AS "tariffId", rated_kw::float8 AS "ratedKw",
   floor(extract(epoch FROM installed_at) * 1000)::float8 AS "installedAt",
-  floor(extract(epoch FROM removed_at) * 1000)::float8 AS "removedAt"`;
+  floor(extract(epoch FROM removed_at) * 1000)::float8 AS "removedAt",
+  array_to_string(channels, ',') AS "channelList"`;
 
 /**
  * Rows written by transactions that were not visible in snapshot $1, in pages ordered by
@@ -83,6 +85,7 @@ function toMeter(r: MeterRow): Meter {
     ratedKw: r.rated_kw === null ? null : Number(r.rated_kw),
     installedAt: r.installed_at,
     removedAt: r.removed_at,
+    channels: r.channels,
   };
 }
 
@@ -122,18 +125,20 @@ export class MeterRepository implements RegistrySource {
         );
         const r = await client.query<{ inserted: boolean }>(
           `INSERT INTO smt.meters (${COLUMNS})
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[],
-                                $8::text[], $9::numeric[], $10::timestamptz[], $11::timestamptz[])
+           SELECT m, a, t, r, s, tz, im, st, kw, ia, ra, string_to_array(ch, ',')
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[],
+                       $8::text[], $9::numeric[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+                AS x(m, a, t, r, s, tz, im, st, kw, ia, ra, ch)
            ON CONFLICT (meter_id) DO UPDATE SET
              account_id = EXCLUDED.account_id, tariff_id = EXCLUDED.tariff_id, region_id = EXCLUDED.region_id,
              segment = EXCLUDED.segment, timezone = EXCLUDED.timezone, interval_minutes = EXCLUDED.interval_minutes,
              status = EXCLUDED.status, rated_kw = EXCLUDED.rated_kw, installed_at = EXCLUDED.installed_at,
-             removed_at = EXCLUDED.removed_at, updated_at = now()
+             removed_at = EXCLUDED.removed_at, channels = EXCLUDED.channels, updated_at = now()
            WHERE (smt.meters.account_id, smt.meters.tariff_id, smt.meters.region_id, smt.meters.segment, smt.meters.timezone,
-                  smt.meters.interval_minutes, smt.meters.status, smt.meters.rated_kw, smt.meters.installed_at, smt.meters.removed_at)
+                  smt.meters.interval_minutes, smt.meters.status, smt.meters.rated_kw, smt.meters.installed_at, smt.meters.removed_at, smt.meters.channels)
              IS DISTINCT FROM
                  (EXCLUDED.account_id, EXCLUDED.tariff_id, EXCLUDED.region_id, EXCLUDED.segment, EXCLUDED.timezone,
-                  EXCLUDED.interval_minutes, EXCLUDED.status, EXCLUDED.rated_kw, EXCLUDED.installed_at, EXCLUDED.removed_at)
+                  EXCLUDED.interval_minutes, EXCLUDED.status, EXCLUDED.rated_kw, EXCLUDED.installed_at, EXCLUDED.removed_at, EXCLUDED.channels)
            RETURNING (xmax = 0) AS inserted`,
           [
             col((m) => m.meterId),
@@ -147,6 +152,8 @@ export class MeterRepository implements RegistrySource {
             col((m) => m.ratedKw),
             col((m) => m.installedAt),
             col((m) => m.removedAt),
+            // text[][] cannot be ragged: one comma-joined string per meter, split in SQL
+            col((m) => (m.channels ? m.channels.join(',') : null)),
           ],
         );
         const inserted = r.rows.filter((x) => x.inserted).length;
@@ -162,6 +169,24 @@ export class MeterRepository implements RegistrySource {
     } finally {
       client.release();
     }
+  }
+
+  /** Which of these tariff and region ids the reference tables already hold. */
+  async knownReferences(
+    tariffIds: readonly string[],
+    regionIds: readonly string[],
+  ): Promise<{ tariffs: Set<string>; regions: Set<string> }> {
+    const [t, r] = await Promise.all([
+      this.pool.query<{ id: string }>(
+        'SELECT tariff_id AS id FROM smt.tariffs WHERE tariff_id = ANY($1::text[])',
+        [[...new Set(tariffIds)]],
+      ),
+      this.pool.query<{ id: string }>(
+        'SELECT region_id AS id FROM smt.regions WHERE region_id = ANY($1::text[])',
+        [[...new Set(regionIds)]],
+      ),
+    ]);
+    return { tariffs: new Set(t.rows.map((x) => x.id)), regions: new Set(r.rows.map((x) => x.id)) };
   }
 
   async list(filter: MeterFilter, limit: number, offset: number): Promise<MeterPage> {

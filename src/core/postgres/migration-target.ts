@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { AppliedMigration, Migration, MigrationTarget } from '../migrations/types.js';
+import { postgresLoginError } from './errors.js';
 
 /** Serialises concurrent `smt db migrate` runs (two daemons starting at once). */
 const MIGRATION_LOCK_KEY = 0x736d74; // "smt"
@@ -9,7 +10,10 @@ export class PostgresMigrationTarget implements MigrationTarget {
   constructor(private readonly pool: pg.Pool) {}
 
   async ensureLedger(): Promise<void> {
-    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS smt`);
+    // The first statement of every migrate/status run: a refused login is reported as such.
+    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS smt`).catch((err: unknown) => {
+      throw postgresLoginError(err) ?? err;
+    });
     await this.pool.query(`CREATE TABLE IF NOT EXISTS smt.schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   }

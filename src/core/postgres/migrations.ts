@@ -291,6 +291,98 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 6,
+    name: 'ingest-watermarks-by-topic-id',
+    // The offsets ingest has counted, keyed by the topic's id (Kafka gives a recreated topic a new
+    // one) rather than by name and consumer group: a recreated topic or another cluster starts
+    // afresh, and a new consumer group replays into the stores without counting anything twice.
+    // smt.ingest_offsets (by group and name) is no longer read; it stays for the record.
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS smt.ingest_watermarks (
+        topic_id     text NOT NULL,
+        partition    integer NOT NULL,
+        cluster_id   text NOT NULL,
+        topic        text NOT NULL,
+        next_offset  bigint NOT NULL,
+        updated_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (topic_id, partition)
+      )`,
+    ],
+  },
+  {
+    version: 7,
+    name: 'meter-channels',
+    // Which channels a meter reports (canonical channel ids, docs/formats.md). NULL: not declared,
+    // every channel is accepted; declared: readings of any other channel are rejected as
+    // `registry.channel`. No table rewrite: the column has no default.
+    statements: () => [`ALTER TABLE smt.meters ADD COLUMN IF NOT EXISTS channels text[]`],
+  },
+  {
+    version: 10,
+    name: 'correction-sets-and-audit-chain',
+    // A correction set is one `smt correct` (or undo): the range, operation and reason, with one row
+    // per interval in smt.corrections. Its id is taken from the sequence before the series is
+    // written, so the series version's source (`correction:<id>`) names it. The audit log becomes a
+    // hash chain (docs/corrections.md): every new entry must carry its own hash and its
+    // predecessor's; rows written before this migration (none by smt) stay unchained.
+    statements: () => [
+      `CREATE SEQUENCE IF NOT EXISTS smt.correction_set_id_seq AS bigint`,
+      `ALTER TABLE smt.audit_log ADD COLUMN IF NOT EXISTS prev_hash text`,
+      `ALTER TABLE smt.audit_log ADD COLUMN IF NOT EXISTS entry_hash text`,
+      `DO $$ BEGIN
+         IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'audit_log_chained') THEN
+           ALTER TABLE smt.audit_log ADD CONSTRAINT audit_log_chained
+             CHECK (prev_hash IS NOT NULL AND entry_hash IS NOT NULL
+                    AND prev_hash ~ '^[0-9a-f]{64}$' AND entry_hash ~ '^[0-9a-f]{64}$') NOT VALID;
+         END IF;
+       END $$`,
+      `CREATE TABLE IF NOT EXISTS smt.correction_sets (
+        correction_id   bigint PRIMARY KEY,
+        meter_id        text NOT NULL,
+        channel         text NOT NULL,
+        range_start     timestamptz NOT NULL,
+        range_end       timestamptz NOT NULL,
+        operation       text NOT NULL CHECK (operation IN ('value', 'scale', 'copy_from', 'estimate', 'undo')),
+        parameters      jsonb NOT NULL DEFAULT '{}'::jsonb,
+        reason          text NOT NULL CHECK (reason <> ''),
+        operator        text NOT NULL,
+        series_source   text NOT NULL,
+        intervals       integer NOT NULL,
+        undoes          bigint REFERENCES smt.correction_sets (correction_id),
+        closed_periods  bigint[] NOT NULL DEFAULT '{}',
+        audit_id        bigint NOT NULL REFERENCES smt.audit_log (audit_id),
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        CHECK (range_end > range_start)
+      )`,
+      `CREATE INDEX IF NOT EXISTS correction_sets_meter_idx ON smt.correction_sets (meter_id, range_start)`,
+      `ALTER TABLE smt.corrections ADD COLUMN IF NOT EXISTS correction_set bigint REFERENCES smt.correction_sets (correction_id)`,
+      `ALTER TABLE smt.corrections ADD COLUMN IF NOT EXISTS old_version bigint`,
+      `ALTER TABLE smt.corrections ADD COLUMN IF NOT EXISTS new_version bigint`,
+      `CREATE INDEX IF NOT EXISTS corrections_set_idx ON smt.corrections (correction_set)`,
+      `CREATE TABLE IF NOT EXISTS smt.correction_alerts (
+        alert_id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        correction_id    bigint NOT NULL REFERENCES smt.correction_sets (correction_id),
+        period_id        bigint NOT NULL REFERENCES smt.billing_periods (period_id),
+        meter_id         text NOT NULL,
+        channel          text NOT NULL,
+        period_status    text NOT NULL,
+        kwh_before       double precision NOT NULL,
+        kwh_after        double precision NOT NULL,
+        raised_at        timestamptz NOT NULL DEFAULT now(),
+        acknowledged_at  timestamptz
+      )`,
+      `DROP TRIGGER IF EXISTS correction_sets_append_only ON smt.correction_sets`,
+      `CREATE TRIGGER correction_sets_append_only BEFORE UPDATE OR DELETE ON smt.correction_sets
+       FOR EACH ROW EXECUTE FUNCTION smt.audit_log_is_append_only()`,
+      // TRUNCATE fires no row trigger: without these the whole trail could go in one statement.
+      ...['audit_log', 'corrections', 'correction_sets'].flatMap((t) => [
+        `DROP TRIGGER IF EXISTS ${t}_no_truncate ON smt.${t}`,
+        `CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON smt.${t}
+         FOR EACH STATEMENT EXECUTE FUNCTION smt.audit_log_is_append_only()`,
+      ]),
+    ],
+  },
+  {
     version: 14,
     name: 'tariff-definitions-and-billing-cycles',
     // Tariffs imported as data (smt tariffs import); the rows that `meters import` creates for a

@@ -16,6 +16,33 @@ import { StringTable } from './string-table.js';
 export interface RegistryEntry extends MeterSnapshot {
   regionId: string;
   tariffId: string;
+  /** the declared channels, comma-joined as the registry query returns them; null: not declared */
+  channelList?: string | null;
+  /** the same as a set, on entries handed out by a table (one shared set per distinct list) */
+  channelSet?: ReadonlySet<string> | null;
+}
+
+/** Distinct channel lists of the fleet (a handful: one per meter model), each parsed once. */
+export class ChannelSets {
+  private readonly lists = new StringTable();
+  private readonly sets: ReadonlySet<string>[] = [];
+
+  /** 0 for "not declared", else 1 + the list's index */
+  idOf(list: string | null | undefined): number {
+    if (list === null || list === undefined) return 0;
+    const id = this.lists.idOf(list);
+    if (this.sets[id] === undefined) this.sets[id] = new Set(list === '' ? [] : list.split(','));
+    if (id >= 0xffff) throw new RangeError(`more than 65,535 distinct channel lists (at ${list})`);
+    return id + 1;
+  }
+
+  setAt(id: number): ReadonlySet<string> | null {
+    return id === 0 ? null : this.sets[id - 1]!;
+  }
+
+  listAt(id: number): string | null {
+    return id === 0 ? null : this.lists.at(id - 1);
+  }
 }
 
 /** A registry the VEE engine (as a RegistrySnapshot) and the ingest pipeline both read. */
@@ -29,10 +56,16 @@ export interface RegistryStrings {
   zones: StringTable;
   regions: StringTable;
   tariffs: StringTable;
+  channelSets: ChannelSets;
 }
 
 export function registryStrings(isValidZone: (zone: string) => boolean): RegistryStrings {
-  return { zones: new StringTable(isValidZone), regions: new StringTable(), tariffs: new StringTable() };
+  return {
+    zones: new StringTable(isValidZone),
+    regions: new StringTable(),
+    tariffs: new StringTable(),
+    channelSets: new ChannelSets(),
+  };
 }
 
 /** `e` with shared string instances; null when its zone is unknown (the meter cannot be served). */
@@ -50,7 +83,13 @@ export function internEntry(e: RegistryEntry, strings: RegistryStrings): Registr
     intervalMinutes: e.intervalMinutes,
     regionId: strings.regions.at(strings.regions.idOf(e.regionId)),
     tariffId: strings.tariffs.at(strings.tariffs.idOf(e.tariffId)),
+    ...channelsOf(e.channelList, strings.channelSets),
   };
+}
+
+function channelsOf(list: string | null | undefined, sets: ChannelSets) {
+  const id = sets.idOf(list);
+  return { channelList: sets.listAt(id), channelSet: sets.setAt(id) };
 }
 
 /**
@@ -69,6 +108,7 @@ const U16_ZONE = 16; // u16 at byte 32
 const U8_STATUS = 34;
 const U8_SEGMENT = 35;
 const U8_INTERVAL = 36;
+const U16_CHANNELS = 19; // u16 at byte 38, 0 = not declared
 
 class Records {
   readonly f64: Float64Array;
@@ -125,6 +165,8 @@ export class MeterTable implements RegistryLookup {
       intervalMinutes: u8[i * RECORD + U8_INTERVAL]! as IntervalMinutes,
       regionId: this.strings.regions.at(u32[i * 10 + U32_REGION]!),
       tariffId: this.strings.tariffs.at(u32[i * 10 + U32_TARIFF]!),
+      channelList: this.strings.channelSets.listAt(u16[i * 20 + U16_CHANNELS]!),
+      channelSet: this.strings.channelSets.setAt(u16[i * 20 + U16_CHANNELS]!),
     };
   }
 }
@@ -163,6 +205,7 @@ export class MeterTableBuilder {
     u8[i * RECORD + U8_STATUS] = METER_STATUSES.indexOf(e.status);
     u8[i * RECORD + U8_SEGMENT] = SEGMENTS.indexOf(e.segment);
     u8[i * RECORD + U8_INTERVAL] = e.intervalMinutes;
+    u16[i * 20 + U16_CHANNELS] = this.strings.channelSets.idOf(e.channelList);
     return true;
   }
 

@@ -19,6 +19,11 @@ export interface Meter {
   ratedKw: number | null;
   installedAt: Date;
   removedAt: Date | null;
+  /**
+   * the channels the meter reports, canonical ids (src/core/readings/channel.ts), sorted; absent or
+   * null: not declared, every channel accepted
+   */
+  channels?: readonly string[] | null;
 }
 
 /** Registered and active at the instant: what the "meter registered" business rule checks. */

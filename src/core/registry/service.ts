@@ -5,11 +5,11 @@ import {
   InvalidDataError,
   isConnectionError,
   SchemaError,
-  ServiceUnavailableError,
   SmtError,
   UsageError,
 } from '../errors.js';
 import { createPostgresPool } from '../postgres/client.js';
+import { postgresError } from '../postgres/errors.js';
 import {
   type MeterFilter,
   type MeterPage,
@@ -17,7 +17,7 @@ import {
   type UpsertCounts,
 } from '../postgres/meter-repository.js';
 import type { Meter } from './meter.js';
-import { parseMeterCsv, type RowProblem } from './meter-csv.js';
+import { type ParsedMeterFile, parseMeterCsv, type RowProblem } from './meter-csv.js';
 
 export interface MeterImportResult extends UpsertCounts {
   file: string;
@@ -33,25 +33,59 @@ async function withRepository<T>(config: SmtConfig, fn: (repo: MeterRepository) 
     return await fn(new MeterRepository(pool));
   } catch (err) {
     if (err instanceof SmtError) throw err;
-    if (isConnectionError(err))
-      throw new ServiceUnavailableError('postgres', `cannot reach it: ${errorMessage(err)}`);
     if (/relation "smt\.\w+" does not exist/.test(errorMessage(err))) {
       throw new SchemaError(
         `postgres: the registry tables do not exist (${errorMessage(err)})`,
         'Run `smt db migrate` first.',
       );
     }
+    // A SQLSTATE (wrong password, refused statement) or a connection failure: the adapter's classifier.
+    if (typeof (err as { code?: unknown })?.code === 'string' || isConnectionError(err))
+      throw postgresError(err, 'registry');
     throw err;
   } finally {
     await pool.end();
   }
 }
 
+/**
+ * Rows whose tariff or region the registry does not know yet become problems: a typo in a CIS
+ * export must not create a new tariff. `--add-references` creates them instead (first import).
+ */
+async function checkReferences(config: SmtConfig, parsed: ParsedMeterFile): Promise<void> {
+  if (parsed.meters.length === 0) return;
+  const known = await withRepository(config, (repo) =>
+    repo.knownReferences(
+      parsed.meters.map((m) => m.meter.tariffId),
+      parsed.meters.map((m) => m.meter.regionId),
+    ),
+  );
+  const kept: ParsedMeterFile['meters'] = [];
+  for (const m of parsed.meters) {
+    const before = parsed.problems.length;
+    if (!known.tariffs.has(m.meter.tariffId))
+      parsed.problems.push({
+        line: m.line,
+        field: 'tariff_id',
+        message: `unknown tariff "${m.meter.tariffId}" (not in smt.tariffs); pass --add-references to create it`,
+      });
+    if (!known.regions.has(m.meter.regionId))
+      parsed.problems.push({
+        line: m.line,
+        field: 'region_id',
+        message: `unknown region "${m.meter.regionId}" (not in smt.regions); pass --add-references to create it`,
+      });
+    if (parsed.problems.length === before) kept.push(m);
+  }
+  parsed.meters = kept;
+  parsed.problems.sort((a, b) => a.line - b.line);
+}
+
 /** All-or-nothing unless skipInvalid: a file with any bad row imports nothing. */
 export async function importMeters(
   config: SmtConfig,
   file: string,
-  options: { skipInvalid?: boolean; dryRun?: boolean } = {},
+  options: { skipInvalid?: boolean; dryRun?: boolean; addReferences?: boolean } = {},
 ): Promise<MeterImportResult> {
   let text: string;
   try {
@@ -76,6 +110,7 @@ export async function importMeters(
       hint: 'The header must name the columns meter_id, account_id, tariff_id, region_id, segment, timezone, interval_minutes, status, installed_at (rated_kw and removed_at optional).',
     });
   }
+  if (!options.addReferences) await checkReferences(config, parsed);
   const base = {
     file,
     rows: parsed.rows,
@@ -111,12 +146,15 @@ export function listMeters(
 
 export async function showMeter(config: SmtConfig, meterId: string): Promise<Meter> {
   const meter = await withRepository(config, (repo) => repo.get(meterId));
-  if (!meter) {
-    throw new SmtError(`meter ${meterId} is not registered`, {
-      hint: 'Check the id with `smt meters list --prefix <start of id>`, or import it with `smt meters import <file.csv>`.',
-      exitCode: 3,
-      code: 'NOT_FOUND',
-    });
-  }
+  if (!meter) throw meterNotRegistered(meterId);
   return meter;
+}
+
+/** The error of every command given a meter id the registry does not hold (exit 3). */
+export function meterNotRegistered(meterId: string, what = 'meter'): SmtError {
+  return new SmtError(`${what} ${meterId} is not registered`, {
+    hint: 'Check the id with `smt meters list --prefix <start of id>`, or import it with `smt meters import <file.csv>`.',
+    exitCode: 3,
+    code: 'NOT_FOUND',
+  });
 }

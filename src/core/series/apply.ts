@@ -9,13 +9,13 @@
  *                    that the analytics store does not hold yet (`rechecks`): each reading reaches
  *                    ClickHouse exactly once, so the provisional rollups fed by it stay exact
  *   4. topics        validated / rejected / events, each message with an idempotency key
- *   5. bookkeeping   counts, late-data follow-ups and the caller's watermark, one transaction
+ *   5. bookkeeping   counts, late-data follow-ups (and a Kafka caller's watermark), one transaction
  *
  * The series goes before analytics: after a crash between the two, the re-plan finds the readings
  * stored by the same source and asks ClickHouse which of them it holds.
  */
 import type { WritePlan } from './planner.js';
-import type { SeriesPorts, Watermark } from './ports.js';
+import type { SeriesPorts } from './ports.js';
 
 export const APPLY_STEPS = [
   'raw',
@@ -29,34 +29,31 @@ export const APPLY_STEPS = [
 export type ApplyStep = (typeof APPLY_STEPS)[number];
 
 export interface ApplyHooks {
+  /** before each step (a Kafka caller that lost its partition aborts the slice here) */
+  beforeStep?: (step: ApplyStep) => void | Promise<void>;
   /** after each step has been acknowledged (the fault harness kills the process here) */
-  afterStep?: (step: ApplyStep) => void;
+  afterStep?: (step: ApplyStep) => void | Promise<void>;
 }
 
 export async function applyPlan(
   ports: SeriesPorts,
   plan: WritePlan,
   now: number,
-  watermark?: Watermark,
   hooks: ApplyHooks = {},
 ): Promise<void> {
-  await ports.raw.archive(plan.raw);
-  hooks.afterStep?.('raw');
-  await ports.series.write(plan.days);
-  hooks.afterStep?.('series');
-  const lacking = plan.rechecks.length > 0 ? await ports.analytics.missing(plan.rechecks) : [];
-  await ports.analytics.insert([...plan.changes, ...lacking], now);
-  hooks.afterStep?.('analytics');
-  await ports.topics.send(ports.topicNames.validated, plan.messages.validated);
-  hooks.afterStep?.('validated');
-  await ports.topics.send(ports.topicNames.rejected, plan.messages.rejected);
-  hooks.afterStep?.('rejected');
-  await ports.topics.send(ports.topicNames.events, plan.messages.events);
-  hooks.afterStep?.('events');
-  await ports.bookkeeping.record({
-    counts: plan.counts,
-    late: plan.late,
-    ...(watermark ? { watermark } : {}),
+  const step = async (s: ApplyStep, write: () => Promise<void>) => {
+    await hooks.beforeStep?.(s);
+    await write();
+    await hooks.afterStep?.(s);
+  };
+  await step('raw', () => ports.raw.archive(plan.raw));
+  await step('series', () => ports.series.write(plan.days));
+  await step('analytics', async () => {
+    const lacking = plan.rechecks.length > 0 ? await ports.analytics.missing(plan.rechecks) : [];
+    await ports.analytics.insert([...plan.changes, ...lacking], now);
   });
-  hooks.afterStep?.('bookkeeping');
+  await step('validated', () => ports.topics.send(ports.topicNames.validated, plan.messages.validated));
+  await step('rejected', () => ports.topics.send(ports.topicNames.rejected, plan.messages.rejected));
+  await step('events', () => ports.topics.send(ports.topicNames.events, plan.messages.events));
+  await step('bookkeeping', () => ports.bookkeeping.record({ counts: plan.counts, late: plan.late }));
 }

@@ -26,6 +26,7 @@ import {
   type SeriesDay,
   type SeriesDayKey,
   type WriteRef,
+  writeAt as writeAtPos,
   writeIndex,
 } from './day.js';
 import type {
@@ -56,6 +57,13 @@ export interface WriteUnit {
   /** validation results per reading (block k occupies [offsets[k], offsets[k+1])); null when rejected */
   columns: ValidationColumns | null;
   offsets: Uint32Array;
+  /**
+   * Packed quality per reading (indexed like `columns`) for a writer that sets it itself (a
+   * correction: reason data correction; an undo: the states it restores); absent: from the writer
+   * and the validation state. With it, a NaN value clears its position back to missing instead of
+   * being skipped.
+   */
+  quality?: Uint32Array;
 }
 
 export interface Writer {
@@ -255,6 +263,8 @@ export function planWrite(input: PlanInput): WritePlan {
       const meter = meters.get(b.meterId)!;
       const base = u.offsets[k]!;
       const cursor = new DayCursor(LocalCalendar.for(meter.timezone));
+      // the registry says which channels the meter has; readings of any other are not its own
+      const undeclared = meter.channelSet ? !meter.channelSet.has(b.channel) : false;
       const rejectedReadings: RejectedReadingsLetter['readings'] = [];
       const accepted: number[] = [];
       let blockVersion = 0;
@@ -273,15 +283,17 @@ export function planWrite(input: PlanInput): WritePlan {
         }
         out.readings++;
         const value = b.values[j]!;
-        if (Number.isNaN(value)) {
+        const restored = u.quality?.[base + j];
+        if (Number.isNaN(value) && restored === undefined) {
           out.missing++;
           continue;
         }
         const state = columns.states[base + j]!;
         const pos = w.day.intervalMinutes === b.intervalMinutes ? positionOf(w.day, start) : -1;
-        if (state === ValidationState.Failed || pos < 0) {
-          const rules =
-            state === ValidationState.Failed
+        if (state === ValidationState.Failed || pos < 0 || undeclared) {
+          const rules = undeclared
+            ? ['registry.channel']
+            : state === ValidationState.Failed
               ? rulesOf(columns.ruleMask[base + j]!)
               : [w.day.intervalMinutes === b.intervalMinutes ? 'series.alignment' : 'series.interval_length'];
           out.rejected++;
@@ -293,9 +305,12 @@ export function planWrite(input: PlanInput): WritePlan {
         }
         const day = w.day;
         const had = !Number.isNaN(day.values[pos]!);
-        const prev = had ? day.writes[day.writeIdx[pos]!] : undefined;
         // Written by this very unit in an attempt that failed later on: stored already.
-        const alreadyWritten = prev !== undefined && prev.source === u.source;
+        const alreadyWritten = writeAtPos(day, pos)?.source === u.source;
+        if (!had && Number.isNaN(value) && !alreadyWritten) {
+          out.missing++;
+          continue;
+        }
         if (had && !alreadyWritten && day.values[pos] === value) {
           out.duplicates++;
           continue;
@@ -309,7 +324,8 @@ export function planWrite(input: PlanInput): WritePlan {
         }
         w.touched++;
         out.stored++;
-        accepted.push(j);
+        // a position cleared back to missing is a change of the series, not a validated reading
+        if (!Number.isNaN(value)) accepted.push(j);
         if (alreadyWritten) {
           w.recheck.add(pos);
           continue;
@@ -317,12 +333,14 @@ export function planWrite(input: PlanInput): WritePlan {
         if (writeAt < 0) writeAt = writeIndex(day, ref);
         const mask = columns.ruleMask[base + j]!;
         day.values[pos] = value;
-        day.quality[pos] = packFields(
-          writer.origin,
-          state as ValidationState,
-          writer.method,
-          state === ValidationState.Accepted ? Reason.FailedValidation : Reason.None,
-        );
+        day.quality[pos] =
+          restored ??
+          packFields(
+            writer.origin,
+            state as ValidationState,
+            writer.method,
+            state === ValidationState.Accepted ? Reason.FailedValidation : Reason.None,
+          );
         day.status[pos] = b.status[j]!;
         day.writeIdx[pos] = writeAt;
         if (mask === 0) day.rules.delete(pos);
@@ -363,7 +381,13 @@ export function planWrite(input: PlanInput): WritePlan {
     }
     const recheck = [...w.recheck].filter((p) => !w.positions.has(p));
     if (recheck.length > 0)
-      rechecks.push({ day: w.stored!, positions: recheck.sort((a, b) => a - b), meter: w.meter });
+      rechecks.push({
+        day: w.stored!,
+        positions: recheck.sort((a, b) => a - b),
+        meter: w.meter,
+        // what an interrupted attempt replaced is not known here; the analytics store looks
+        replaces: recheck,
+      });
     if (w.positions.size === 0) continue;
     const day = w.day;
     let version = 0;
@@ -374,7 +398,10 @@ export function planWrite(input: PlanInput): WritePlan {
     day.writer = writer.name;
     day.reason = writer.reason;
     days.push(day);
-    changes.push({ day, positions: [...w.positions].sort((a, b) => a - b), meter: w.meter });
+    const positions = [...w.positions].sort((a, b) => a - b);
+    const before = w.stored?.values;
+    const replaces = before ? positions.filter((p) => !Number.isNaN(before[p]!)) : [];
+    changes.push({ day, positions, meter: w.meter, ...(replaces.length > 0 ? { replaces } : {}) });
   }
   out.lateTouches = late.length;
   for (const t of late) {

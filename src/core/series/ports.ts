@@ -15,6 +15,8 @@ export interface RegisteredMeter {
   regionId: string;
   segment: string;
   tariffId: string;
+  /** the channels the registry declares for the meter; absent or null: not declared (any accepted) */
+  channelSet?: ReadonlySet<string> | null;
 }
 
 export interface MeterLookup {
@@ -69,6 +71,11 @@ export interface DayChange {
   day: SeriesDay;
   positions: number[];
   meter: RegisteredMeter;
+  /**
+   * positions whose earlier value may be counted in the analytics store's rollups: the insert
+   * cancels what it still counts there (absent: none, the readings are new)
+   */
+  replaces?: readonly number[];
 }
 
 export interface AnalyticsStore {
@@ -94,23 +101,14 @@ export interface MeterDayCount {
 /** A stored meter-day that is already aggregated, closed or billed: the late-data event without its envelope. */
 export type LateTouch = Omit<LateDataEvent, 'v' | 'type' | 'detectedAt'>;
 
-/** Where a Kafka caller's slice ends: stored in the same transaction as its counts. */
-export interface Watermark {
-  group: string;
-  topic: string;
-  partition: number;
-  nextOffset: bigint;
-}
-
 export interface Bookkeeping {
   /** which of these meter-days are aggregated already, or inside a closed or billed period */
   closedDays(keys: readonly SeriesDayKey[]): Promise<Map<string, ClosedDay[]>>;
-  /** counts, late-data follow-ups and (for Kafka callers) the watermark, in one transaction */
-  record(args: {
-    counts: readonly MeterDayCount[];
-    late: readonly LateTouch[];
-    watermark?: Watermark;
-  }): Promise<void>;
+  /**
+   * counts and late-data follow-ups, in one transaction (the Kafka caller passes a bookkeeping whose
+   * transaction also moves its partition's watermark)
+   */
+  record(args: { counts: readonly MeterDayCount[]; late: readonly LateTouch[] }): Promise<void>;
 }
 
 export interface TopicSink {

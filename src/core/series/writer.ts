@@ -4,11 +4,9 @@
  */
 import { type ApplyHooks, applyPlan } from './apply.js';
 import { type PlanInput, planWrite, touchedDays, type WritePlan } from './planner.js';
-import type { SeriesPorts, Watermark } from './ports.js';
+import type { SeriesPorts } from './ports.js';
 
 export interface WriteRequest extends Omit<PlanInput, 'stored' | 'closed'> {
-  /** Kafka callers: stored with the counts, in the same transaction */
-  watermark?: Watermark;
   /** false: plan only (a dry run) */
   apply?: boolean;
   hooks?: ApplyHooks;
@@ -21,6 +19,6 @@ export async function writeSeries(ports: SeriesPorts, req: WriteRequest): Promis
     ports.bookkeeping.closedDays(keys),
   ]);
   const plan = planWrite({ ...req, stored, closed });
-  if (req.apply !== false) await applyPlan(ports, plan, req.now, req.watermark, req.hooks);
+  if (req.apply !== false) await applyPlan(ports, plan, req.now, req.hooks);
   return plan;
 }

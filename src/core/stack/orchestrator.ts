@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { SmtConfig } from '../config/config.js';
 import { ExitCode, errorMessage, ServiceUnavailableError, SmtError, UsageError } from '../errors.js';
 import { cassandra } from './cassandra.js';
@@ -6,6 +6,7 @@ import { clickhouse } from './clickhouse.js';
 import { probeServices } from './health.js';
 import { kafka } from './kafka.js';
 import { StackPaths } from './paths.js';
+import { describePortOwner } from './port-owner.js';
 import { isLoopback, stackEndpoints, stackPorts } from './ports.js';
 import { postgres, postgresDataTarget } from './postgres.js';
 import { AptInstaller } from './prereq.js';
@@ -21,6 +22,7 @@ import {
 } from './proc.js';
 import { Lock, readState, type StackContext, type StackService, writeState } from './service.js';
 import { SERVICE_NAMES, type ServiceName } from './services.js';
+import { withStackLock } from './stack-lock.js';
 
 export const STACK_SERVICES: Record<ServiceName, StackService> = { postgres, clickhouse, kafka, cassandra };
 
@@ -84,6 +86,11 @@ export interface StackUpOptions {
   onProgress?: ProgressFn;
   /** overrides of each service's readiness timeout */
   readyTimeoutMs?: Partial<Record<ServiceName, number>>;
+  /**
+   * use a service that answers on its port but that this stack did not start (docker compose);
+   * without it such a port is an error naming the process, never silently adopted
+   */
+  allowExternal?: boolean;
 }
 
 export async function stackUp(config: SmtConfig, options: StackUpOptions = {}): Promise<StackUpResult> {
@@ -100,7 +107,19 @@ export async function stackUp(config: SmtConfig, options: StackUpOptions = {}): 
     }
   }
   mkdirSync(ctx.paths.root, { recursive: true });
+  return withStackLock(ctx.paths.root, () => upLocked(ctx, config, selected, options, started), {
+    onWait: waitingFor(ctx),
+  });
+}
 
+async function upLocked(
+  ctx: StackContext,
+  config: SmtConfig,
+  selected: ServiceName[],
+  options: StackUpOptions,
+  started: number,
+): Promise<StackUpResult> {
+  const info = ctx.info;
   const pids = new Map<ServiceName, number>();
   for (const s of selected) {
     const pid = managedPid(ctx, s, true);
@@ -119,6 +138,18 @@ export async function stackUp(config: SmtConfig, options: StackUpOptions = {}): 
     const probe = probes.get(s)!;
     if (!probe.reachable) continue;
     const pid = pids.get(s) ?? null;
+    if (pid === null && !options.allowExternal) {
+      const port = STACK_SERVICES[s].ports(ctx)[0]!;
+      throw new ServiceUnavailableError(
+        s,
+        `port ${port} answers as ${s} (${probe.version}) but this stack (${ctx.paths.root}) did not start it: ${describePortOwner(port)}`,
+        {
+          retriable: false,
+          code: 'STACK_PORT_TAKEN',
+          hint: `If it is yours (docker compose, another checkout), pass --allow-external to use it; otherwise stop it, or move ${s} to another port in the configuration.`,
+        },
+      );
+    }
     const state = pid === null ? undefined : readState(ctx.paths.stateFile(s));
     results.set(s, {
       ...base(s),
@@ -154,7 +185,7 @@ export async function stackUp(config: SmtConfig, options: StackUpOptions = {}): 
           if (await portInUse(port)) {
             throw new ServiceUnavailableError(
               s,
-              `port ${port} is taken by another process, and it does not answer as ${s}`,
+              `port ${port} is taken by another process, and it does not answer as ${s}: ${describePortOwner(port)}`,
               {
                 hint: `Find it with \`ss -ltnp 'sport = :${port}'\` and stop it, or move ${s} to another port in the configuration.`,
                 retriable: false,
@@ -272,28 +303,37 @@ export async function stackDown(config: SmtConfig, options: StackDownOptions = {
   const info = options.onProgress ?? (() => {});
   const ctx = createStackContext(config, info);
   const selected = SERVICE_NAMES.filter((s) => (options.services ?? SERVICE_NAMES).includes(s));
-  const services = await Promise.all(
-    selected.map(async (s): Promise<ServiceDownResult> => {
-      const pid = managedPid(ctx, s, true) ?? null;
-      let action: DownAction = 'notRunning';
-      if (pid !== null) {
-        info(`${s}: stopping pid ${pid}`);
-        const outcome: StopOutcome = await STACK_SERVICES[s].stop(ctx, pid);
-        action = outcome;
-        if (outcome === 'killed') info(`${s}: did not stop in time; killed`);
-        removeFile(ctx.paths.pidFile(s));
-      }
-      let purged = false;
-      if (options.purge) {
-        const target = s === 'postgres' ? postgresDataTarget(ctx.paths.data('postgres')) : undefined;
-        if (target) rmSync(target, { recursive: true, force: true });
-        rmSync(ctx.paths.service(s), { recursive: true, force: true });
-        purged = true;
-      }
-      return { service: s, action, pid, purged };
-    }),
-  );
+  const stopAll = () =>
+    Promise.all(
+      selected.map(async (s): Promise<ServiceDownResult> => {
+        const pid = managedPid(ctx, s, true) ?? null;
+        let action: DownAction = 'notRunning';
+        if (pid !== null) {
+          info(`${s}: stopping pid ${pid}`);
+          const outcome: StopOutcome = await STACK_SERVICES[s].stop(ctx, pid);
+          action = outcome;
+          if (outcome === 'killed') info(`${s}: did not stop in time; killed`);
+          removeFile(ctx.paths.pidFile(s));
+        }
+        let purged = false;
+        if (options.purge) {
+          const target = s === 'postgres' ? postgresDataTarget(ctx.paths.data('postgres')) : undefined;
+          if (target) rmSync(target, { recursive: true, force: true });
+          rmSync(ctx.paths.service(s), { recursive: true, force: true });
+          purged = true;
+        }
+        return { service: s, action, pid, purged };
+      }),
+    );
+  // no stack directory: nothing was ever started here, and no lock to take
+  const services = existsSync(ctx.paths.root)
+    ? await withStackLock(ctx.paths.root, stopAll, { onWait: waitingFor(ctx) })
+    : await stopAll();
   return { stackDir: ctx.paths.root, elapsedMs: Date.now() - started, services };
+}
+
+function waitingFor(ctx: StackContext): (pid: number) => void {
+  return (pid) => ctx.info(`waiting for another smt stack command (pid ${pid}) on ${ctx.paths.root}`);
 }
 
 // ------------------------------------------------------------------------------------------ status

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
   existsSync,
   lstatSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { SmtConfig } from '../config/config.js';
-import { errorMessage, PrerequisiteError, ServiceUnavailableError } from '../errors.js';
+import { ExitCode, errorMessage, PrerequisiteError, ServiceUnavailableError, SmtError } from '../errors.js';
 import { createPostgresClient } from '../postgres/client.js';
 import type { ProbeResult } from './health.js';
 import { isRoot } from './prereq.js';
@@ -120,26 +120,66 @@ function chownTree(p: string, as: RunAs): void {
 }
 
 /**
+ * A directory that another local user could have planted, or can read, is never used as
+ * PostgreSQL's data or handed to initdb: it must be a real directory (not a symlink) owned by the
+ * account the server runs as, with no access for group or others.
+ */
+export function checkPrivateDir(dir: string, uid: number): void {
+  const refuse = (why: string) =>
+    new SmtError(`postgres: refusing the data directory ${dir}: ${why}`, {
+      exitCode: ExitCode.unavailable,
+      code: 'STACK_UNSAFE_DIR',
+      hint: 'Another local user may have prepared it. Check who owns it; `smt stack down --services postgres --purge` makes a new one.',
+    });
+  const st = lstatSync(dir);
+  if (!st.isDirectory()) throw refuse('it is not a directory');
+  if (st.uid !== uid) throw refuse(`it is owned by uid ${st.uid}, not by uid ${uid} that runs the server`);
+  if ((st.mode & 0o077) !== 0)
+    throw refuse(`its mode ${(st.mode & 0o777).toString(8)} lets other users in (expected 700)`);
+}
+
+/**
  * The data directory as the server sees it. Normally <stack>/postgres/data; when the `postgres`
- * account cannot traverse the checkout, a directory under /var/tmp keyed by the stack path, linked
- * from <stack>/postgres/data so `stack down --purge` and people still find it.
+ * account cannot traverse the checkout, a directory under /var/tmp, created by mkdtemp (exclusive,
+ * unpredictable name: nobody can prepare it in advance) and linked from <stack>/postgres/data so
+ * `stack down --purge` and people still find it. Reused only after checkPrivateDir.
  */
 async function dataDir(ctx: StackContext, as: RunAs): Promise<string> {
   const link = ctx.paths.data('postgres');
-  if (existsSync(link)) return realpathSync(link);
+  const owner = as.uid ?? process.getuid?.() ?? -1;
+  if (existsSync(link)) {
+    const real = realpathSync(link);
+    checkPrivateDir(real, owner);
+    return real;
+  }
   mkdirSync(link, { recursive: true, mode: 0o700 });
   chownTree(link, as);
   if (await reachable(link, as)) return link;
   rmSync(link, { recursive: true, force: true });
-  const key = createHash('sha1').update(ctx.paths.root).digest('hex').slice(0, 12);
-  const real = `/var/tmp/smt-postgres-${key}`;
-  mkdirSync(real, { recursive: true, mode: 0o700 });
+  const real = mkdtempSync('/var/tmp/smt-postgres-');
   chownTree(real, as);
   symlinkSync(real, link);
   ctx.info(
     `postgres: the postgres account cannot reach ${ctx.paths.service('postgres')}; data lives in ${real}`,
   );
   return real;
+}
+
+/**
+ * initdb's password file: in a fresh mkdtemp directory (0700, the server's account) next to the
+ * data directory, created with O_EXCL, so no planted file or symlink can receive the password.
+ */
+function writePasswordFile(
+  dataDirectory: string,
+  password: string,
+  as: RunAs,
+): { file: string; dir: string } {
+  const dir = mkdtempSync(path.join(path.dirname(dataDirectory), '.smt-pw-'));
+  const file = path.join(dir, 'pwfile');
+  writeFileSync(file, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  chownTree(file, as);
+  chownTree(dir, as);
+  return { file, dir };
 }
 
 /** The real directory behind a possibly symlinked data dir, for `--purge`. */
@@ -211,11 +251,8 @@ export const postgres: StackService = {
     if (!existsSync(path.join(dir, 'PG_VERSION'))) {
       const target = ctx.endpoints.postgres;
       // the password file must be readable by the postgres account, so it sits in the data dir's parent
-      const pwFile = target.password ? path.join(path.dirname(dir), `.smt-pw-${process.pid}`) : undefined;
-      if (pwFile) {
-        writeFileSync(pwFile, `${target.password}\n`, { mode: 0o600 });
-        chownTree(pwFile, as);
-      }
+      const pw = target.password ? writePasswordFile(dir, target.password, as) : undefined;
+      const pwFile = pw?.file;
       ctx.info(`postgres: initdb (user ${target.user}${pwFile ? ', password auth' : ', trust auth'})`);
       try {
         const r = await run(
@@ -226,7 +263,7 @@ export const postgres: StackService = {
         writeFileSync(p.logFile('postgres'), `${r.stdout}${r.stderr}`, { flag: 'a' });
         if (r.code !== 0) throw startFailure(ctx, 'postgres', `initdb failed (exit ${r.code})`);
       } finally {
-        if (pwFile) rmSync(pwFile, { force: true });
+        if (pw) rmSync(pw.dir, { recursive: true, force: true });
       }
     }
     chmodSync(dir, 0o700);
