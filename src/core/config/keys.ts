@@ -267,6 +267,14 @@ export const CONFIG_KEYS = {
     default: '',
     description: 'VEE rule-set file (empty = rules/default.yaml)',
   },
+  'billing.maxEstimatedPercent': {
+    env: 'SMT_BILLING_MAX_ESTIMATED_PERCENT',
+    type: 'int',
+    min: 0,
+    max: 100,
+    default: '10',
+    description: "billing check: the largest share of a period's kWh that may be estimated, in percent",
+  },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -432,6 +432,30 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 14,
+    name: 'tariff-definitions-and-billing-cycles',
+    // Tariffs imported as data (smt tariffs import); the rows that `meters import` creates for a
+    // tariff id it meets first keep source NULL and an empty definition until the tariff is imported.
+    // A closed period keeps its bill (determinants, lines, the series versions they came from) so a
+    // later recomputation can be compared with what was billed.
+    statements: () => [
+      `ALTER TABLE smt.tariffs ADD COLUMN IF NOT EXISTS source text CHECK (source IN ('yaml', 'urdb'))`,
+      `ALTER TABLE smt.tariffs ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()`,
+      `CREATE TABLE IF NOT EXISTS smt.billing_cycles (
+        account_id  text PRIMARY KEY,
+        cycle_day   smallint NOT NULL CHECK (cycle_day BETWEEN 1 AND 28),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      )`,
+      `ALTER TABLE smt.billing_periods ADD COLUMN IF NOT EXISTS tariff_id text`,
+      `ALTER TABLE smt.billing_periods ADD COLUMN IF NOT EXISTS channel text`,
+      `ALTER TABLE smt.billing_periods ADD COLUMN IF NOT EXISTS series_versions jsonb`,
+      `ALTER TABLE smt.billing_periods ADD COLUMN IF NOT EXISTS bill jsonb`,
+      `ALTER TABLE smt.billing_periods ADD COLUMN IF NOT EXISTS total numeric(18, 2)`,
+      `ALTER TABLE smt.billing_periods ADD COLUMN IF NOT EXISTS currency char(3)`,
+      `CREATE INDEX IF NOT EXISTS billing_periods_account_idx ON smt.billing_periods (account_id, period_start)`,
+    ],
+  },
+  {
     version: 17,
     name: 'imported-files',
     // `smt import` is idempotent by file content: a file whose checksum is here was produced to
