@@ -13,88 +13,34 @@ import { createClickHouseClient } from '../../src/core/clickhouse/client.js';
 import { ClickHouseReadingStore } from '../../src/core/clickhouse/reading-store.js';
 import { migrateStores } from '../../src/core/migrations/service.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
-import { Method, Origin, packFields, Reason, ValidationState } from '../../src/core/readings/quality.js';
-import type { Meter } from '../../src/core/registry/meter.js';
-import { emptyDay, type SeriesDay } from '../../src/core/series/day.js';
-import type { RegisteredMeter } from '../../src/core/series/ports.js';
+import type { SeriesDay } from '../../src/core/series/day.js';
 import { json, runCli } from '../helpers/cli.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
-
-const ZONE = 'Europe/Stockholm';
-const CH = 'active_import_kwh';
-const PASSED = packFields(Origin.Actual, ValidationState.Passed, Method.None, Reason.None);
-const ESTIMATED = packFields(
-  Origin.Estimated,
-  ValidationState.Passed,
-  Method.LinearInterpolation,
-  Reason.NoDataReceived,
-);
-const CORRECTED = packFields(
-  Origin.Substituted,
-  ValidationState.Passed,
-  Method.OperatorEdit,
-  Reason.DataCorrection,
-);
+import {
+  CH,
+  CORRECTED,
+  ESTIMATED,
+  fixtureMeter,
+  PASSED,
+  writeSeriesDay,
+} from '../helpers/series-fixtures.js';
 
 let stores: IsolatedStores;
 let ports: AggregatePorts & { close(): Promise<void>; pool: pg.Pool; cassandra: cassandra.Client };
 let ch: ClickHouseClient;
-let series: CassandraSeriesStore;
-let readings: ClickHouseReadingStore;
-let version = 1_780_000_000_000_000;
+let fixtures: { series: CassandraSeriesStore; readings: ClickHouseReadingStore };
 
-function meter(meterId: string, regionId: string, segment: Meter['segment'], tariffId: string): Meter {
-  return {
-    meterId,
-    accountId: `ACC-${meterId}`,
-    tariffId,
-    regionId,
-    segment,
-    timezone: ZONE,
-    intervalMinutes: 15,
-    status: 'active',
-    ratedKw: null,
-    installedAt: new Date('2026-01-01T00:00:00Z'),
-    removedAt: null,
-  };
-}
 const METERS = [
-  meter('A1', 'SE3', 'residential', 'T1'),
-  meter('A2', 'SE3', 'residential', 'T1'),
-  meter('B1', 'SE4', 'commercial', 'T2'),
+  fixtureMeter('A1', 'SE3', 'residential', 'T1'),
+  fixtureMeter('A2', 'SE3', 'residential', 'T1'),
+  fixtureMeter('B1', 'SE4', 'commercial', 'T2'),
 ];
-const registered = (m: Meter): RegisteredMeter => ({
-  ...m,
-  regionId: m.regionId,
-  segment: m.segment,
-  tariffId: m.tariffId,
-});
-
-/** A day version with the given values (NaN = missing) and qualities, written to Cassandra and ClickHouse. */
-async function writeDay(
+const writeDay = (
   meterId: string,
   date: string,
   fill: (d: SeriesDay) => void,
   supersedes: number | null = null,
-) {
-  const d = emptyDay({ meterId, channel: CH, day: date }, ZONE, 15);
-  version += 1_000;
-  d.writes.push({ version, source: `test/${version}` });
-  fill(d);
-  for (let i = 0; i < d.values.length; i++) if (!Number.isNaN(d.values[i]!)) d.writeIdx[i] = 0;
-  d.version = version;
-  d.supersedes = supersedes;
-  d.writtenAt = Date.now();
-  d.writer = 'test';
-  d.reason = 'fixture';
-  await series.write([d]);
-  const positions = [...d.values.keys()].filter((i) => !Number.isNaN(d.values[i]!));
-  await readings.insert(
-    [{ day: d, positions, meter: registered(METERS.find((m) => m.meterId === meterId)!) }],
-    Date.now(),
-  );
-  return d;
-}
+) => writeSeriesDay(fixtures, METERS.find((m) => m.meterId === meterId)!, date, fill, supersedes);
 
 async function daily(meterId: string, date: string) {
   const r = await ports.pool.query(
@@ -113,8 +59,10 @@ beforeAll(async () => {
   await migrateStores(stores.config, ['postgres', 'cassandra', 'clickhouse']);
   ports = await openAggregatePorts(stores.config, { clickhouse: true });
   ch = createClickHouseClient(stores.config);
-  series = new CassandraSeriesStore(ports.cassandra, stores.config.string('cassandra.keyspace'));
-  readings = new ClickHouseReadingStore(ch, stores.config.string('clickhouse.database'));
+  fixtures = {
+    series: new CassandraSeriesStore(ports.cassandra, stores.config.string('cassandra.keyspace')),
+    readings: new ClickHouseReadingStore(ch, stores.config.string('clickhouse.database')),
+  };
   await new MeterRepository(ports.pool).upsert(METERS);
   await writeDay('A1', '2026-03-28', (d) => {
     d.values.fill(0.1);

@@ -27,6 +27,7 @@ import { dayKey, type SeriesDayKey } from '../series/day.js';
 import type { SeriesStore } from '../series/ports.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
+import { meterDayChunks } from './chunks.js';
 import { type DailyAggregate, type DayFacts, dailyAggregate, factsOfDay } from './daily.js';
 
 export const AGGREGATE_PERIODS = ['day', 'week', 'month'] as const;
@@ -102,18 +103,8 @@ export function widenRange(period: AggregatePeriod, from: string, to: string): {
   return { from: formatLocalDate(a), to: formatLocalDate(b) };
 }
 
-/** The local days of a meter in [from, to] on which it was installed (the day of removal included). */
-function meterDays(m: AggregateMeter, from: number, to: number): string[] {
-  const cal = LocalCalendar.for(m.timezone);
-  const first = Math.max(from, cal.localDayOf(m.installedAt));
-  const last = m.removedAt === null ? to : Math.min(to, cal.localDayOf(m.removedAt));
-  const out: string[] = [];
-  for (let d = first; d <= last; d++) out.push(formatLocalDate(d));
-  return out;
-}
-
 /** The facts of these meter-days, read where the caller chose. */
-async function readFacts(
+export async function readFacts(
   ports: AggregatePorts,
   source: AggregateSource,
   keys: readonly SeriesDayKey[],
@@ -158,27 +149,10 @@ export async function aggregate(ports: AggregatePorts, o: AggregateOptions): Pro
   const source = o.source ?? 'cassandra';
   const channels = [...(o.channels ?? DEFAULT_CHANNELS)];
   const range = widenRange(o.period, o.from, o.to);
-  const from = parseLocalDate(range.from);
-  const to = parseLocalDate(range.to);
   const meters = await ports.store.meters(o.scope ?? {});
   const byId = new Map(meters.map((m) => [m.meterId, m]));
-  // Chunks of whole meters (one Cassandra query covers up to 50 meters of one day; one ClickHouse
-  // query a chunk), each at most chunkMeterDays meter-days.
-  const perChunk = o.chunkMeterDays ?? 10_000;
-  const chunks: { meterIds: string[]; keys: SeriesDayKey[] }[] = [];
-  let open: { meterIds: string[]; keys: SeriesDayKey[] } = { meterIds: [], keys: [] };
-  for (const m of meters) {
-    const days = meterDays(m, from, to);
-    if (days.length === 0) continue;
-    if (open.keys.length > 0 && open.keys.length + days.length * channels.length > perChunk) {
-      chunks.push(open);
-      open = { meterIds: [], keys: [] };
-    }
-    open.meterIds.push(m.meterId);
-    for (const channel of channels)
-      for (const day of days) open.keys.push({ meterId: m.meterId, channel, day });
-  }
-  if (open.keys.length > 0) chunks.push(open);
+  // one Cassandra query covers up to 50 meters of one (channel, day); one ClickHouse query a chunk
+  const chunks = meterDayChunks(meters, range, channels, o.chunkMeterDays ?? 10_000);
   const total = chunks.reduce((n, c) => n + c.keys.length, 0);
 
   progress({ kind: 'stage', label: 'aggregate', total, unit: 'meter-days' });

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { DailyAggregate } from '../aggregate/daily.js';
 import type { IntervalMinutes } from '../readings/block.js';
+import { dayKey } from '../series/day.js';
 import { copyRows } from './copy.js';
 import { postgresCall } from './errors.js';
 
@@ -164,6 +165,36 @@ export class PostgresAggregateStore {
     });
   }
 
+  /** Values and energy of the daily rows of these meters in [from, to], by meter-day key. */
+  async dailyFigures(q: {
+    meterIds: readonly string[];
+    channels: readonly string[];
+    from: string;
+    to: string;
+  }): Promise<Map<string, { readings: number; energy: number | null }>> {
+    const r = await postgresCall('reading daily aggregates', () =>
+      this.pool.query<{
+        meter_id: string;
+        channel: string;
+        d: string;
+        readings: number;
+        energy: string | null;
+      }>(
+        `SELECT meter_id, channel, to_char(local_date, 'YYYY-MM-DD') AS d,
+                intervals_actual + intervals_estimated AS readings, value_sum::text AS energy
+           FROM smt.daily_aggregates
+          WHERE meter_id = ANY($1) AND channel = ANY($2) AND local_date >= $3::date AND local_date <= $4::date`,
+        [[...q.meterIds], [...q.channels], q.from, q.to],
+      ),
+    );
+    return new Map(
+      r.rows.map((x) => [
+        dayKey(x.meter_id, x.channel, x.d),
+        { readings: x.readings, energy: x.energy === null ? null : Number(x.energy) },
+      ]),
+    );
+  }
+
   /**
    * Weekly (local Monday–Sunday) or monthly rows of the meters from their daily rows in
    * [from, to] (whole periods). `onlyExisting`: refresh rows that exist, create none (a
@@ -244,7 +275,6 @@ export class PostgresAggregateStore {
     const src = period === 'day' ? 'smt.daily_aggregates' : 'smt.monthly_aggregates';
     const table = period === 'day' ? 'smt.dims_daily_aggregates' : 'smt.dims_monthly_aggregates';
     const key = period === 'day' ? 'local_date' : 'month';
-    const validated = period === 'day' ? "a.status <> 'provisional'" : "a.status <> 'provisional'";
     const values = [
       'meters',
       'value_sum',
@@ -262,7 +292,7 @@ export class PostgresAggregateStore {
              sum(a.intervals_expected) AS intervals_expected, sum(a.intervals_actual) AS intervals_actual,
              sum(a.intervals_estimated) AS intervals_estimated, sum(a.intervals_missing) AS intervals_missing,
              sum(a.intervals_estimated)::double precision / nullif(sum(a.intervals_actual + a.intervals_estimated), 0) AS estimated_share,
-             (count(*) FILTER (WHERE ${validated}))::int AS meters_validated
+             (count(*) FILTER (WHERE a.status <> 'provisional'))::int AS meters_validated
         FROM ${src} a JOIN smt.meters m USING (meter_id)
        WHERE a.${key} >= $1::date AND a.${key} <= $2::date
        GROUP BY ${group}
