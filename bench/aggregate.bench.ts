@@ -11,15 +11,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { meterDayChunks } from '../src/core/aggregate/chunks.js';
 import {
   type AggregateResult,
   type AggregateSource,
   aggregate,
   openAggregatePorts,
+  readFacts,
 } from '../src/core/aggregate/service.js';
 import { CassandraSeriesStore } from '../src/core/cassandra/series-store.js';
 import { createClickHouseClient } from '../src/core/clickhouse/client.js';
 import { ClickHouseReadingStore } from '../src/core/clickhouse/reading-store.js';
+import { forEachBounded } from '../src/core/concurrency.js';
 import { migrateStores } from '../src/core/migrations/service.js';
 import { MeterRepository } from '../src/core/postgres/meter-repository.js';
 import { Method, Origin, packFields, Reason, ValidationState } from '../src/core/readings/quality.js';
@@ -99,6 +102,7 @@ async function main() {
   const ports = await openAggregatePorts(stores.config, { clickhouse: true });
   const ch = createClickHouseClient(stores.config);
   const runs: Run[] = [];
+  const readOnly: Record<string, number> = {};
   try {
     await migrateStores(stores.config, ['postgres', 'cassandra', 'clickhouse']);
     log(`registering ${METERS} meters`);
@@ -152,6 +156,21 @@ async function main() {
         `${source} ${run}: ${x.meterDaysPerSecond} meter-days/s (${x.seconds} s, ${x.changed} rows changed)`,
       );
     };
+    for (const source of ['clickhouse', 'cassandra'] as const) {
+      const meters = await ports.store.meters({});
+      const chunks = meterDayChunks(meters, { from: FIRST, to: LAST }, ['active_import_kwh'], 10_000);
+      const t = performance.now();
+      await forEachBounded(chunks, 3, (c) =>
+        readFacts(ports, source, c.keys, {
+          meterIds: c.meterIds,
+          channels: ['active_import_kwh'],
+          from: FIRST,
+          to: LAST,
+        }),
+      );
+      readOnly[source] = Math.round((METERS * DAYS) / ((performance.now() - t) / 1000));
+      log(`${source}: read only ${readOnly[source]} meter-days/s`);
+    }
     await measure('clickhouse', 'first');
     await measure('clickhouse', 'rerun');
     await measure('cassandra', 'first');
@@ -171,6 +190,7 @@ async function main() {
     days: DAYS,
     meterDays: METERS * DAYS,
     target: { meterDays: 2_500_000, seconds: 60, meterDaysPerSecond: Math.ceil(2_500_000 / 60) },
+    readOnlyMeterDaysPerSecond: readOnly,
     runs,
   };
   console.table(

@@ -197,6 +197,14 @@ describe('smt aggregate: authoritative daily aggregates from the series', () => 
     const r = await aggregate(ports, { period: 'day', from: '2026-03-28', to: '2026-03-30' });
     expect(r.daily).toEqual({ inserted: 0, updated: 1, unchanged: 8 });
     expect(r.dimsDaily).toEqual({ inserted: 0, updated: 1 });
+    // ClickHouse holds both versions of the corrected day until it merges: still the same rows
+    const viaClickHouse = await aggregate(ports, {
+      period: 'day',
+      from: '2026-03-28',
+      to: '2026-03-30',
+      source: 'clickhouse',
+    });
+    expect(viaClickHouse.daily).toEqual({ inserted: 0, updated: 0, unchanged: 9 });
     expect(await daily('A1', '2026-03-29')).toMatchObject({
       energy: '25.500000',
       peak_demand_kw: 8,
