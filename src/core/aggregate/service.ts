@@ -280,7 +280,8 @@ export async function openAggregatePorts(
   return {
     pool,
     cassandra: cass,
-    series: new CassandraSeriesStore(cass, config.string('cassandra.keyspace')),
+    // 3 chunks × 32 reads of 50 partitions: more in flight only times out on a busy node
+    series: new CassandraSeriesStore(cass, config.string('cassandra.keyspace'), 32),
     ...(ch ? { clickhouse: { client: ch, database: config.string('clickhouse.database') } } : {}),
     store: new PostgresAggregateStore(pool),
     async close() {
