@@ -11,6 +11,7 @@ const { LocalDate } = cassandra.types;
  */
 export class CassandraRawArchive implements RawArchive {
   private readonly insert: string;
+  private readonly select: string;
 
   constructor(
     private readonly client: cassandra.Client,
@@ -18,6 +19,35 @@ export class CassandraRawArchive implements RawArchive {
     private readonly maxInFlight = 64,
   ) {
     this.insert = `INSERT INTO ${keyspace}.raw_messages (meter_id, day, source, format, channel, readings, first_interval, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    this.select = `SELECT meter_id, day, source, format, channel, readings, first_interval, payload, received_at FROM ${keyspace}.raw_messages WHERE meter_id = ? AND day = ?`;
+  }
+
+  /** Every delivery archived for these (meter, local day) partitions, in the order received. */
+  async deliveries(keys: readonly { meterId: string; day: string }[]): Promise<RawDelivery[]> {
+    const out: RawDelivery[] = [];
+    await forEachBounded(keys, this.maxInFlight, async (k) => {
+      const rs = await cassandraCall('reading raw payloads', () =>
+        this.client.execute(this.select, [k.meterId, LocalDate.fromString(k.day)], {
+          prepare: true,
+          fetchSize: 1_000,
+        }),
+      );
+      for await (const r of rs)
+        out.push({
+          meterId: r.meter_id as string,
+          day: (r.day as cassandra.types.LocalDate).toString(),
+          source: r.source as string,
+          format: r.format as string,
+          channel: (r.channel as string | null) ?? null,
+          readings: r.readings as number,
+          firstInterval: r.first_interval === null ? null : (r.first_interval as Date).getTime(),
+          payload: r.payload as Buffer,
+          receivedAt: (r.received_at as Date).getTime(),
+        });
+    });
+    return out.sort(
+      (a, b) => a.receivedAt - b.receivedAt || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0),
+    );
   }
 
   async archive(rows: readonly RawDelivery[]): Promise<void> {

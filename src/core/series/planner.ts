@@ -6,7 +6,7 @@
  */
 
 import type { ReadingBlock } from '../readings/block.js';
-import { Method, Origin, packFields, Reason, ValidationState } from '../readings/quality.js';
+import { Method, Origin, packFields, Reason, stateOf, ValidationState } from '../readings/quality.js';
 import { LocalCalendar } from '../time/calendar.js';
 import type { ValidationColumns } from '../vee/engine.js';
 import { ruleKey, rulesInMask } from '../vee/rules.js';
@@ -66,6 +66,11 @@ export interface Writer {
   /** what the writer's values are: Actual for ingest, Estimated for estimation … */
   origin: Origin;
   method: Method;
+  /**
+   * A re-validation of history (backfill): a reading equal in value is a duplicate only when its
+   * validation state and rules are equal too, so a changed rule set gives new versions.
+   */
+  revalidation?: boolean;
 }
 
 export interface WriteOutcome {
@@ -221,6 +226,14 @@ function rulesOf(mask: number): readonly string[] {
   return mask === 0 ? NO_RULES : rulesInMask(mask).map(ruleKey);
 }
 
+/** Whether a stored position already has this validation state and these rules. */
+function sameValidation(day: SeriesDay, pos: number, state: number, mask: number): boolean {
+  if (stateOf(day.quality[pos]!) !== state) return false;
+  const stored = day.rules.get(pos) ?? NO_RULES;
+  const now = rulesOf(mask);
+  return stored.length === now.length && stored.every((r, i) => r === now[i]);
+}
+
 export function planWrite(input: PlanInput): WritePlan {
   const { units, meters, writer, now } = input;
   const out = emptyWriteOutcome();
@@ -296,7 +309,12 @@ export function planWrite(input: PlanInput): WritePlan {
         const prev = had ? day.writes[day.writeIdx[pos]!] : undefined;
         // Written by this very unit in an attempt that failed later on: stored already.
         const alreadyWritten = prev !== undefined && prev.source === u.source;
-        if (had && !alreadyWritten && day.values[pos] === value) {
+        if (
+          had &&
+          !alreadyWritten &&
+          day.values[pos] === value &&
+          (!writer.revalidation || sameValidation(day, pos, state, columns.ruleMask[base + j]!))
+        ) {
           out.duplicates++;
           continue;
         }
