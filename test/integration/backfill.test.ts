@@ -9,24 +9,19 @@ import { CassandraRawArchive } from '../../src/core/cassandra/raw-archive.js';
 import { CassandraSeriesStore } from '../../src/core/cassandra/series-store.js';
 import { createClickHouseClient } from '../../src/core/clickhouse/client.js';
 import { ClickHouseReadingStore } from '../../src/core/clickhouse/reading-store.js';
-import { encode } from '../../src/core/codecs/index.js';
 import type { SmtConfig } from '../../src/core/config/config.js';
-import { decodeAndValidateMessage } from '../../src/core/ingest/decode-stage.js';
 import { createProducer, type MessageProducer } from '../../src/core/kafka/producer.js';
 import { ensureTopics, topicNames } from '../../src/core/kafka/topics.js';
 import { migrateStores } from '../../src/core/migrations/service.js';
 import { PostgresBookkeeping } from '../../src/core/postgres/bookkeeping.js';
 import { createPostgresPool } from '../../src/core/postgres/client.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
-import { NO_SEQUENCE } from '../../src/core/readings/block.js';
 import { stateOf, ValidationState } from '../../src/core/readings/quality.js';
 import { RegistryCache } from '../../src/core/registry/registry-cache.js';
-import { ingestWriter } from '../../src/core/series/planner.js';
 import type { SeriesPorts } from '../../src/core/series/ports.js';
-import { writeSeries } from '../../src/core/series/writer.js';
-import { LocalCalendar } from '../../src/core/time/calendar.js';
 import { VeeEngine } from '../../src/core/vee/engine.js';
 import { DEFAULT_RULE_SET_PATH, loadDefaultRuleSet } from '../../src/core/vee/rule-set.js';
+import { ingestDays } from '../helpers/ingest-days.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
 import { seriesDays } from '../helpers/series.js';
 import { fixtureMeter } from '../helpers/series-fixtures.js';
@@ -81,52 +76,11 @@ beforeAll(async () => {
     topicNames: topicNames(config),
   };
   const engine = new VeeEngine(loadDefaultRuleSet());
-  let offset = 0;
-  const clock = { last: 0 };
-  // what `smt ingest` does with one JSON message of a meter-day (decode, validate, writeSeries)
-  ingest = async (meterId, day, value) => {
-    const starts = LocalCalendar.for(ZONE).intervalStarts(day, 15);
-    const n = starts.length;
-    const block = {
-      meterId,
-      channel: 'active_import_kwh',
-      intervalMinutes: 15 as const,
-      starts,
-      values: Float64Array.from({ length: n }, (_, i) => value(i)),
-      status: new Uint32Array(n),
-      sequence: new Int32Array(n).fill(NO_SEQUENCE),
-      commQuality: Number.NaN,
-    };
-    const payload = Buffer.from(encode('json', [block]) as string);
-    const now = starts[n - 1]! + 3_600_000;
-    const d = decodeAndValidateMessage({ key: meterId, value: payload, format: 'json' }, engine, {
-      now,
-      timezone: ZONE,
-      registry: registry.current,
-    });
-    const plan = await writeSeries(ports, {
-      writer: ingestWriter('test'),
-      units: [
-        {
-          source: `${env.SMT_TOPIC_RAW}/0/${offset}`,
-          sourceRef: { topic: env.SMT_TOPIC_RAW!, partition: 0, offset: String(offset++) },
-          key: meterId,
-          format: 'json',
-          payload,
-          receivedAt: now,
-          reject: d.reject,
-          blocks: d.blocks,
-          columns: d.columns,
-          offsets: d.offsets,
-        },
-      ],
-      meters: registry.current,
-      fallbackZone: ZONE,
-      now: Date.now(),
-      lastVersion: clock.last,
-    });
-    clock.last = plan.lastVersion;
-  };
+  const state = { offset: 0, last: 0 };
+  ingest = (meterId, day, value) =>
+    ingestDays(ports, { engine, registry: registry.current, zone: ZONE, topic: env.SMT_TOPIC_RAW!, state }, [
+      { meterId, day, value },
+    ]);
   checkpoints = async () =>
     Number(
       (await pool.query("SELECT count(*) AS n FROM smt.job_checkpoints WHERE job_name = 'backfill'")).rows[0]

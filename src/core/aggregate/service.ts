@@ -275,7 +275,7 @@ export async function openAggregatePorts(
   options: { clickhouse?: boolean } = {},
 ): Promise<AggregatePorts & { close(): Promise<void>; pool: pg.Pool; cassandra: cassandra.Client }> {
   const pool = createPostgresPool(config, { max: Math.max(4, config.int('postgres.poolSize')) });
-  const cass = createCassandraClient(config, { useKeyspace: true });
+  const cass = createCassandraClient(config, { useKeyspace: true, readTimeoutMs: 30_000 });
   const ch = options.clickhouse ? createClickHouseClient(config) : undefined;
   return {
     pool,
