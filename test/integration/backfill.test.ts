@@ -129,7 +129,6 @@ function cli(
     p.stdout.on('data', (b) => (stdout += b));
     p.stderr.on('data', (b) => (stderr += b));
     const kill = () => p.kill('SIGKILL');
-    (resolve as unknown as { kill?: () => void }).kill = kill;
     p.on('exit', (status) => resolve({ status, stdout, stderr, kill }));
     started.push(kill);
   });
