@@ -161,14 +161,22 @@ async function main() {
       const meters = await ports.store.meters({});
       const chunks = meterDayChunks(meters, { from: FIRST, to: LAST }, ['active_import_kwh'], 10_000);
       const t = performance.now();
-      await forEachBounded(chunks, 3, (c) =>
+      const ok = await forEachBounded(chunks, 3, (c) =>
         readFacts(ports, source, c.keys, {
           meterIds: c.meterIds,
           channels: ['active_import_kwh'],
           from: FIRST,
           to: LAST,
         }),
+      ).then(
+        () => true,
+        (err: Error) => {
+          log(`${source} read only failed: ${err.message}`);
+          failures.push({ source, run: 'read only', error: err.message });
+          return false;
+        },
       );
+      if (!ok) continue;
       readOnly[source] = Math.round((METERS * DAYS) / ((performance.now() - t) / 1000));
       log(`${source}: read only ${readOnly[source]} meter-days/s`);
     }
