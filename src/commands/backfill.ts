@@ -115,6 +115,7 @@ function render(r: BackfillResult): string {
       ['  now rejected (value kept)', v.nowRejected],
       ['  now accepted', v.nowAccepted],
       ['  set by another writer (left alone)', v.notOwned],
+      ['  done already by an earlier attempt of this job', v.alreadyDone],
       [
         r.dryRun ? 'meter-days that would get a new version' : 'meter-days with a new version',
         r.totals.daysWritten,

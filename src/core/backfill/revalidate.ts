@@ -32,6 +32,8 @@ export interface RevalidateCounts {
   nowRejected: number;
   /** readings not in the series (rejected before) that now pass */
   nowAccepted: number;
+  /** readings an earlier attempt of this very job re-validated already (a chunk done again after a crash) */
+  alreadyDone: number;
 }
 
 export function emptyRevalidateCounts(): RevalidateCounts {
@@ -45,6 +47,7 @@ export function emptyRevalidateCounts(): RevalidateCounts {
     rulesChanged: 0,
     nowRejected: 0,
     nowAccepted: 0,
+    alreadyDone: 0,
   };
 }
 
@@ -115,7 +118,12 @@ export function revalidationUnits(args: {
           }
           continue;
         }
-        if (deliveryOf(writeAt(day!, pos)!.source) !== d.source) {
+        const owner = writeAt(day!, pos)!.source;
+        if (owner === backfillSource(args.jobId, d.source)) {
+          counts.alreadyDone++;
+          continue;
+        }
+        if (deliveryOf(owner) !== d.source) {
           counts.notOwned++;
           continue;
         }

@@ -59,6 +59,8 @@ export interface ChunkStats {
   revalidate: RevalidateCounts | null;
   /** meter-days that got a new series version */
   daysWritten: number;
+  /** meter-days an earlier attempt of this job wrote already (a chunk done again after a crash) */
+  daysAlreadyWritten: number;
   estimate: { available: boolean; changedDays: number } | null;
   /** daily aggregate rows inserted or changed */
   aggregatesChanged: number | null;
@@ -85,12 +87,20 @@ export interface BackfillResult {
 const JOB = 'backfill';
 
 function emptyStats(): ChunkStats {
-  return { meterDays: 0, revalidate: null, daysWritten: 0, estimate: null, aggregatesChanged: null };
+  return {
+    meterDays: 0,
+    revalidate: null,
+    daysWritten: 0,
+    daysAlreadyWritten: 0,
+    estimate: null,
+    aggregatesChanged: null,
+  };
 }
 
 function addStats(a: ChunkStats, b: ChunkStats): void {
   a.meterDays += b.meterDays;
   a.daysWritten += b.daysWritten;
+  a.daysAlreadyWritten += b.daysAlreadyWritten;
   if (b.revalidate) {
     a.revalidate ??= emptyRevalidateCounts();
     for (const k of Object.keys(b.revalidate) as (keyof RevalidateCounts)[])
@@ -181,6 +191,7 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
       const apply = !o.dryRun;
       if (stages.includes('revalidate')) {
         const current = await series.series.current(c.keys);
+        for (const d of current.values()) if (d.writer === writer.name) stats.daysAlreadyWritten++;
         const pairs = [
           ...new Map(
             c.keys.map((k) => [`${k.meterId}|${k.day}`, { meterId: k.meterId, day: k.day }]),
