@@ -4,7 +4,8 @@ import { jsonLogger } from '../core/log.js';
 import { FAULT_PRESET_NAMES, type FaultPreset } from '../core/simulate/faults.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { renderKeyValues, renderTable, writeResult } from '../ui/output.js';
-import { simulateProgressReporter } from '../ui/simulate-progress.js';
+import { createProgress } from '../ui/progress/index.js';
+import { simulateProgressEvents } from '../ui/progress/simulate.js';
 
 export default class Demo extends BaseCommand {
   static override summary = 'Run the main job end to end on simulated meters against the local stack';
@@ -27,40 +28,34 @@ Exit codes: 0 every check matched; 3 a store's count differs from the ground tru
 
   async run(): Promise<DemoSummary> {
     const { flags } = await this.parse(Demo);
-    const tty = process.stderr.isTTY === true && !this.jsonEnabled();
-    let lastLine = 0;
-    const every = (ms: number, line: () => string) => {
-      const now = Date.now();
-      if (this.jsonEnabled() || now - lastLine < ms) return;
-      lastLine = now;
-      if (tty) process.stderr.write(`\r\x1b[2K${line()}`);
-      else this.info(line());
-    };
-    // The simulator's own reporter: a live bar in a terminal, a line every 5 s in CI, nothing under --json.
-    const simReporter = this.jsonEnabled() ? undefined : simulateProgressReporter(tty);
-    const summary = await runDemo(await this.smtConfig(), {
-      meters: flags.meters,
-      days: flags.days,
-      seed: flags.seed,
-      faults: flags.faults as FaultPreset,
-      noStack: flags['no-stack'],
-      logger: jsonLogger('ingest', 'warn'),
-      onStep: (line) => {
-        simReporter?.clear();
-        if (tty) process.stderr.write('\r\x1b[2K');
-        this.info(line);
-      },
-      ...(simReporter
-        ? { onSimulateProgress: simReporter.update, simulateProgressIntervalMs: simReporter.intervalMs }
-        : {}),
-      onIngestProgress: (readings, seconds) =>
-        every(
-          tty ? 200 : 5_000,
-          () =>
-            `ingest: ${readings.toLocaleString('en-US')} readings  ${Math.round(readings / Math.max(seconds, 0.001)).toLocaleString('en-US')} readings/s`,
-        ),
-    });
-    if (tty) process.stderr.write('\r\x1b[2K');
+    // One progress model: a live bar in a terminal, plain lines in CI, nothing under --json.
+    const progress = createProgress({ json: this.jsonEnabled() });
+    let ingesting = false;
+    let summary: DemoSummary;
+    try {
+      summary = await runDemo(await this.smtConfig(), {
+        meters: flags.meters,
+        days: flags.days,
+        seed: flags.seed,
+        faults: flags.faults as FaultPreset,
+        noStack: flags['no-stack'],
+        logger: jsonLogger('ingest', 'warn'),
+        onStep: (line) => progress.handle({ kind: 'note', text: line }),
+        onSimulateProgress: simulateProgressEvents(progress.sink, {
+          meters: flags.meters,
+          meterDays: flags.meters * flags.days,
+        }),
+        onIngestProgress: (readings) => {
+          if (!ingesting) {
+            ingesting = true;
+            progress.handle({ kind: 'stage', label: 'ingest', total: null, unit: 'readings' });
+          }
+          progress.handle({ kind: 'advance', done: readings });
+        },
+      });
+    } finally {
+      progress.handle({ kind: 'done' });
+    }
     if (!this.jsonEnabled()) {
       const i = summary.ingest;
       writeResult(

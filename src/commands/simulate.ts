@@ -20,7 +20,8 @@ import { assertTimeZone } from '../core/time/calendar.js';
 import { parseLocalDate } from '../core/time/local-date.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { renderKeyValues, renderTable, writeResult } from '../ui/output.js';
-import { simulateProgressReporter } from '../ui/simulate-progress.js';
+import { createProgress } from '../ui/progress/index.js';
+import { simulateProgressEvents } from '../ui/progress/simulate.js';
 
 export default class Simulate extends BaseCommand {
   static override summary =
@@ -111,21 +112,24 @@ Faults are injected at the rates of a preset (--faults) with per-fault overrides
       );
     }
 
-    const reporter = this.jsonEnabled() ? undefined : simulateProgressReporter(process.stderr.isTTY === true);
+    const progress = createProgress({ json: this.jsonEnabled() });
     const abort = new AbortController();
     const onSignal = () => {
       if (abort.signal.aborted) process.exit(130);
-      reporter?.clear();
-      this.info('interrupted: waiting for the messages in flight, then stopping (again to quit at once)…');
+      progress.handle({
+        kind: 'note',
+        text: 'interrupted: waiting for the messages in flight, then stopping (again to quit at once)…',
+      });
       abort.abort();
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let summary: SimulateSummary;
     try {
-      this.info(
-        `simulating ${flags.meters} meters × ${flags.days} days from ${start} (${timezone}), ${flags.format}, seed ${flags.seed}, faults ${flags.faults}${flags.fault ? ` + ${flags.fault.join(',')}` : ''}`,
-      );
+      progress.handle({
+        kind: 'note',
+        text: `simulating ${flags.meters} meters × ${flags.days} days from ${start} (${timezone}), ${flags.format}, seed ${flags.seed}, faults ${flags.faults}${flags.fault ? ` + ${flags.fault.join(',')}` : ''}`,
+      });
       summary = await runSimulation(config, {
         seed: flags.seed,
         meters: flags.meters,
@@ -139,10 +143,13 @@ Faults are injected at the rates of a preset (--faults) with per-fault overrides
         rate: flags.rate,
         dryRun: flags['dry-run'],
         signal: abort.signal,
-        ...(reporter ? { onProgress: reporter.update, progressIntervalMs: reporter.intervalMs } : {}),
+        onProgress: simulateProgressEvents(progress.sink, {
+          meters: flags.meters,
+          meterDays: flags.meters * flags.days,
+        }),
       });
     } finally {
-      reporter?.clear();
+      progress.handle({ kind: 'done' });
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

@@ -12,6 +12,7 @@ const { LocalDate } = cassandra.types;
 export class CassandraRawArchive implements RawArchive {
   private readonly insert: string;
   private readonly select: string;
+  private readonly selectDay: string;
 
   constructor(
     private readonly client: cassandra.Client,
@@ -19,6 +20,7 @@ export class CassandraRawArchive implements RawArchive {
     private readonly maxInFlight = 64,
   ) {
     this.insert = `INSERT INTO ${keyspace}.raw_messages (meter_id, day, source, format, channel, readings, first_interval, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    this.selectDay = `SELECT meter_id, day, source, format, channel, readings, first_interval, payload, received_at FROM ${keyspace}.raw_messages WHERE meter_id = ? AND day = ?`;
     this.select = `SELECT meter_id, day, source, format, channel, readings, first_interval, payload, received_at FROM ${keyspace}.raw_messages WHERE meter_id = ? AND day IN ? AND source IN ?`;
   }
 
@@ -41,6 +43,34 @@ export class CassandraRawArchive implements RawArchive {
       payload: (r.payload as Buffer | null) ?? Buffer.alloc(0),
       receivedAt: (r.received_at as Date).getTime(),
     }));
+  }
+
+  /** Every delivery archived for these (meter, local day) partitions, in the order received. */
+  async deliveries(keys: readonly { meterId: string; day: string }[]): Promise<RawDelivery[]> {
+    const out: RawDelivery[] = [];
+    await forEachBounded(keys, this.maxInFlight, async (k) => {
+      const rs = await cassandraCall('reading raw payloads', () =>
+        this.client.execute(this.selectDay, [k.meterId, LocalDate.fromString(k.day)], {
+          prepare: true,
+          fetchSize: 1_000,
+        }),
+      );
+      for await (const r of rs)
+        out.push({
+          meterId: r.meter_id as string,
+          day: (r.day as cassandra.types.LocalDate).toString(),
+          source: r.source as string,
+          format: r.format as string,
+          channel: (r.channel as string | null) ?? null,
+          readings: r.readings as number,
+          firstInterval: r.first_interval === null ? null : (r.first_interval as Date).getTime(),
+          payload: r.payload as Buffer,
+          receivedAt: (r.received_at as Date).getTime(),
+        });
+    });
+    return out.sort(
+      (a, b) => a.receivedAt - b.receivedAt || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0),
+    );
   }
 
   async archive(rows: readonly RawDelivery[]): Promise<void> {

@@ -432,6 +432,76 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 12,
+    name: 'authoritative-aggregates',
+    // What `smt aggregate` writes (docs/architecture.md "Authoritative aggregates"): peak interval
+    // demand, the estimated share, a status (provisional / validated / billed) and the series version
+    // each row was computed from; `version` counts the row's own revisions (bumped only when a value
+    // changes). Weekly rows and the region × segment × tariff rollups per day and month are new.
+    statements: () => [
+      `ALTER TABLE smt.daily_aggregates
+         ADD COLUMN IF NOT EXISTS interval_minutes smallint NOT NULL DEFAULT 15,
+         ADD COLUMN IF NOT EXISTS peak_demand_kw double precision,
+         ADD COLUMN IF NOT EXISTS peak_interval_start timestamptz,
+         ADD COLUMN IF NOT EXISTS estimated_share double precision,
+         ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'provisional' CHECK (status IN ('provisional', 'validated', 'billed')),
+         ADD COLUMN IF NOT EXISTS series_version bigint NOT NULL DEFAULT 0`,
+      `ALTER TABLE smt.monthly_aggregates
+         ADD COLUMN IF NOT EXISTS days_aggregated smallint NOT NULL DEFAULT 0,
+         ADD COLUMN IF NOT EXISTS intervals_expected integer NOT NULL DEFAULT 0,
+         ADD COLUMN IF NOT EXISTS intervals_actual integer NOT NULL DEFAULT 0,
+         ADD COLUMN IF NOT EXISTS peak_demand_kw double precision,
+         ADD COLUMN IF NOT EXISTS estimated_share double precision,
+         ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'provisional' CHECK (status IN ('provisional', 'validated', 'billed')),
+         ADD COLUMN IF NOT EXISTS series_version bigint NOT NULL DEFAULT 0`,
+      `CREATE INDEX IF NOT EXISTS monthly_aggregates_month_idx ON smt.monthly_aggregates (month)`,
+      // Local weeks, Monday to Sunday in the meter's zone.
+      `CREATE TABLE IF NOT EXISTS smt.weekly_aggregates (
+        meter_id             text NOT NULL,
+        channel              text NOT NULL,
+        week_start           date NOT NULL CHECK (extract(isodow FROM week_start) = 1),
+        value_sum            numeric(18, 6),
+        peak_demand_kw       double precision,
+        peak_interval_start  timestamptz,
+        days_expected        smallint NOT NULL,
+        days_aggregated      smallint NOT NULL,
+        days_complete        smallint NOT NULL,
+        intervals_expected   integer NOT NULL,
+        intervals_actual     integer NOT NULL,
+        intervals_estimated  integer NOT NULL,
+        intervals_missing    integer NOT NULL,
+        estimated_share      double precision,
+        status               text NOT NULL CHECK (status IN ('provisional', 'validated', 'billed')),
+        series_version       bigint NOT NULL,
+        version              integer NOT NULL DEFAULT 1,
+        computed_at          timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (meter_id, channel, week_start)
+      )`,
+      `CREATE INDEX IF NOT EXISTS weekly_aggregates_week_idx ON smt.weekly_aggregates (week_start)`,
+      ...(['daily', 'monthly'] as const).map(
+        (p) => `CREATE TABLE IF NOT EXISTS smt.dims_${p}_aggregates (
+        ${p === 'daily' ? 'local_date' : 'month     '}           date NOT NULL,
+        channel              text NOT NULL,
+        region_id            text NOT NULL,
+        segment              text NOT NULL,
+        tariff_id            text NOT NULL,
+        meters               integer NOT NULL,
+        value_sum            numeric(20, 6),
+        peak_demand_kw       double precision,
+        intervals_expected   bigint NOT NULL,
+        intervals_actual     bigint NOT NULL,
+        intervals_estimated  bigint NOT NULL,
+        intervals_missing    bigint NOT NULL,
+        estimated_share      double precision,
+        meters_validated     integer NOT NULL,
+        version              integer NOT NULL DEFAULT 1,
+        computed_at          timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (${p === 'daily' ? 'local_date' : 'month'}, channel, region_id, segment, tariff_id)
+      )`,
+      ),
+    ],
+  },
+  {
     version: 14,
     name: 'tariff-definitions-and-billing-cycles',
     // Tariffs imported as data (smt tariffs import); the rows that `meters import` creates for a

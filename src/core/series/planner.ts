@@ -6,7 +6,15 @@
  */
 
 import type { ReadingBlock } from '../readings/block.js';
-import { Method, Origin, originOf, packFields, Reason, ValidationState } from '../readings/quality.js';
+import {
+  Method,
+  Origin,
+  originOf,
+  packFields,
+  Reason,
+  stateOf,
+  ValidationState,
+} from '../readings/quality.js';
 import { LocalCalendar } from '../time/calendar.js';
 import type { ValidationColumns } from '../vee/engine.js';
 import { ruleKey, rulesInMask } from '../vee/rules.js';
@@ -79,6 +87,11 @@ export interface Writer {
   qualityReason?: Reason;
   /** estimates: a position that holds an actual reading is left alone (counted in `keptActuals`) */
   keepActuals?: boolean;
+  /**
+   * A re-validation of history (backfill): a reading equal in value is a duplicate only when its
+   * validation state and rules are equal too, so a changed rule set gives new versions.
+   */
+  revalidation?: boolean;
 }
 
 export interface WriteOutcome {
@@ -239,6 +252,14 @@ function rulesOf(mask: number): readonly string[] {
   return mask === 0 ? NO_RULES : rulesInMask(mask).map(ruleKey);
 }
 
+/** Whether a stored position already has this validation state and these rules. */
+function sameValidation(day: SeriesDay, pos: number, state: number, mask: number): boolean {
+  if (stateOf(day.quality[pos]!) !== state) return false;
+  const stored = day.rules.get(pos) ?? NO_RULES;
+  const now = rulesOf(mask);
+  return stored.length === now.length && stored.every((r, i) => r === now[i]);
+}
+
 export function planWrite(input: PlanInput): WritePlan {
   const { units, meters, writer, now } = input;
   const out = emptyWriteOutcome();
@@ -327,7 +348,13 @@ export function planWrite(input: PlanInput): WritePlan {
           continue;
         }
         // the same value with another origin (an actual equal to the estimate it replaces) is a new version
-        if (had && !alreadyWritten && day.values[pos] === value && storedOrigin === writer.origin) {
+        if (
+          had &&
+          !alreadyWritten &&
+          day.values[pos] === value &&
+          storedOrigin === writer.origin &&
+          (!writer.revalidation || sameValidation(day, pos, state, columns.ruleMask[base + j]!))
+        ) {
           out.duplicates++;
           continue;
         }

@@ -1,0 +1,218 @@
+/**
+ * `smt reconcile`: per meter-day, the readings and energy of the Cassandra series (the source of
+ * truth), of its ClickHouse copy (`readings`, latest version) and of the PostgreSQL daily
+ * aggregate; lists the meter-days where a copy differs, and with `repair` re-derives exactly
+ * those copies from the series: ClickHouse rows deleted and inserted again, daily aggregates
+ * recomputed (aggregateDays).
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { clickhouseDayFacts } from '../clickhouse/day-facts.js';
+import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
+import { deleteMeterDays } from '../clickhouse/repair.js';
+import { forEachBounded } from '../concurrency.js';
+import type { AggregateMeter, MeterScope } from '../postgres/aggregate-store.js';
+import { noProgress, type ProgressSink } from '../progress.js';
+import { dayKey, type SeriesDay, type SeriesDayKey } from '../series/day.js';
+import { LocalCalendar } from '../time/calendar.js';
+import { meterDayChunks } from './chunks.js';
+import { factsOfDay } from './daily.js';
+import { type AggregatePorts, aggregateDays, DEFAULT_CHANNELS } from './service.js';
+
+export type StoreName = 'clickhouse' | 'postgres';
+
+export interface Figures {
+  readings: number;
+  /** null: no value at all (missing is not zero) */
+  energy: number | null;
+}
+
+export interface MeterDayDifference extends SeriesDayKey {
+  /** null: the store holds nothing for the meter-day */
+  series: Figures | null;
+  clickhouse: Figures | null;
+  postgres: Figures | null;
+  /** the copies that differ from the series */
+  differs: StoreName[];
+}
+
+export interface ReconcileResult {
+  from: string;
+  to: string;
+  channels: string[];
+  meters: number;
+  meterDays: number;
+  /** the figures of each store's copy, and which of them are authoritative */
+  authority: { series: 'source of truth'; clickhouse: 'provisional'; postgres: 'authoritative' };
+  differences: MeterDayDifference[];
+  byStore: Record<StoreName, number>;
+  /** with repair: the meter-days re-derived per store, and what a second pass still finds */
+  repaired: { clickhouse: number; postgres: number; remaining: number } | null;
+}
+
+export interface ReconcileOptions {
+  from: string;
+  to: string;
+  scope?: MeterScope;
+  channels?: readonly string[];
+  repair?: boolean;
+  chunkMeterDays?: number;
+  onProgress?: ProgressSink;
+}
+
+/** Energies agree when PostgreSQL's 6 decimals and float sums in another order cannot tell them apart. */
+function sameEnergy(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a));
+}
+
+function same(truth: Figures | null, copy: Figures | null): boolean {
+  const t = truth ?? { readings: 0, energy: null };
+  const c = copy ?? { readings: 0, energy: null };
+  return t.readings === c.readings && sameEnergy(t.energy, c.energy);
+}
+
+interface ChunkCheck {
+  differences: MeterDayDifference[];
+  days: Map<string, SeriesDay>;
+}
+
+async function checkChunk(
+  ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
+  chunk: { meterIds: string[]; keys: SeriesDayKey[] },
+  channels: readonly string[],
+  range: { from: string; to: string },
+): Promise<ChunkCheck> {
+  const q = { meterIds: chunk.meterIds, channels, ...range };
+  const [days, ch, pg] = await Promise.all([
+    ports.series.current(chunk.keys),
+    clickhouseDayFacts(ports.clickhouse.client, ports.clickhouse.database, q),
+    ports.store.dailyFigures(q),
+  ]);
+  const chFigures = new Map(
+    ch.map((f) => [
+      dayKey(f.meterId, f.channel, f.day),
+      { readings: f.actual + f.estimated, energy: f.energy },
+    ]),
+  );
+  const differences: MeterDayDifference[] = [];
+  for (const k of chunk.keys) {
+    const key = dayKey(k.meterId, k.channel, k.day);
+    const d = days.get(key);
+    const f = d ? factsOfDay(d) : undefined;
+    const series = f
+      ? { readings: f.actual + f.estimated, energy: f.actual + f.estimated > 0 ? f.energy : null }
+      : null;
+    const clickhouse = chFigures.get(key) ?? null;
+    const postgres = pg.get(key) ?? null;
+    const differs: StoreName[] = [];
+    if (!same(series, clickhouse)) differs.push('clickhouse');
+    // no daily row for a day without readings is what `smt aggregate` has not been asked for yet
+    if (postgres === null ? (series?.readings ?? 0) > 0 : !same(series, postgres)) differs.push('postgres');
+    if (differs.length > 0) differences.push({ ...k, series, clickhouse, postgres, differs });
+  }
+  return { differences, days };
+}
+
+export async function reconcile(
+  ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
+  o: ReconcileOptions,
+): Promise<ReconcileResult> {
+  const progress = o.onProgress ?? noProgress;
+  const channels = [...(o.channels ?? DEFAULT_CHANNELS)];
+  const range = { from: o.from, to: o.to };
+  const meters = await ports.store.meters(o.scope ?? {});
+  const byId = new Map(meters.map((m) => [m.meterId, m]));
+  const chunks = meterDayChunks(meters, range, channels, o.chunkMeterDays ?? 10_000);
+  const total = chunks.reduce((n, c) => n + c.keys.length, 0);
+  progress({ kind: 'stage', label: 'reconcile', total, unit: 'meter-days' });
+  const differences: MeterDayDifference[] = [];
+  const toRepair: { diff: MeterDayDifference; day: SeriesDay | undefined }[] = [];
+  let done = 0;
+  await forEachBounded(chunks, 2, async (c) => {
+    const r = await checkChunk(ports, c, channels, range);
+    differences.push(...r.differences);
+    for (const diff of r.differences)
+      toRepair.push({ diff, day: r.days.get(dayKey(diff.meterId, diff.channel, diff.day)) });
+    done += c.keys.length;
+    progress({ kind: 'advance', done, counts: { differences: differences.length } });
+  });
+  differences.sort((a, b) =>
+    dayKey(a.meterId, a.channel, a.day) < dayKey(b.meterId, b.channel, b.day) ? -1 : 1,
+  );
+  const byStore = {
+    clickhouse: differences.filter((d) => d.differs.includes('clickhouse')).length,
+    postgres: differences.filter((d) => d.differs.includes('postgres')).length,
+  };
+
+  let repaired: ReconcileResult['repaired'] = null;
+  if (o.repair && differences.length > 0) {
+    progress({ kind: 'stage', label: 'repair', total: differences.length, unit: 'meter-days' });
+    repaired = await repair(ports, byId, toRepair);
+    // a second look at exactly the repaired meter-days
+    let remaining = 0;
+    for (const c of chunksOf(differences))
+      remaining += (await checkChunk(ports, c, channels, range)).differences.length;
+    repaired.remaining = remaining;
+    progress({ kind: 'advance', done: differences.length });
+  }
+  progress({ kind: 'done' });
+  return {
+    ...range,
+    channels,
+    meters: chunks.reduce((n, c) => n + c.meterIds.length, 0),
+    meterDays: total,
+    authority: { series: 'source of truth', clickhouse: 'provisional', postgres: 'authoritative' },
+    differences,
+    byStore,
+    repaired,
+  };
+}
+
+function chunksOf(diffs: readonly MeterDayDifference[]): { meterIds: string[]; keys: SeriesDayKey[] }[] {
+  const out: { meterIds: string[]; keys: SeriesDayKey[] }[] = [];
+  for (let i = 0; i < diffs.length; i += 2_000) {
+    const part = diffs.slice(i, i + 2_000);
+    out.push({
+      meterIds: [...new Set(part.map((d) => d.meterId))],
+      keys: part.map((d) => ({ meterId: d.meterId, channel: d.channel, day: d.day })),
+    });
+  }
+  return out;
+}
+
+async function repair(
+  ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
+  meters: ReadonlyMap<string, AggregateMeter>,
+  items: readonly { diff: MeterDayDifference; day: SeriesDay | undefined }[],
+): Promise<NonNullable<ReconcileResult['repaired']>> {
+  const ch = items.filter((x) => x.diff.differs.includes('clickhouse'));
+  if (ch.length > 0) {
+    const { client, database } = ports.clickhouse;
+    await deleteMeterDays(
+      client,
+      database,
+      ch.map(({ diff }) => ({
+        meterId: diff.meterId,
+        channel: diff.channel,
+        day: diff.day,
+        ...LocalCalendar.for(meters.get(diff.meterId)!.timezone).dayBounds(diff.day),
+      })),
+    );
+    const changes = ch
+      .filter((x) => x.day !== undefined)
+      .map(({ day }) => {
+        const m = meters.get(day!.meterId)!;
+        return {
+          day: day!,
+          positions: [...day!.values.keys()].filter((p) => !Number.isNaN(day!.values[p]!)),
+          meter: { ...m, intervalMinutes: day!.intervalMinutes },
+        };
+      });
+    await new ClickHouseReadingStore(client, database).insert(changes, Date.now());
+  }
+  const pgKeys = items
+    .filter((x) => x.diff.differs.includes('postgres'))
+    .map(({ diff }) => ({ meterId: diff.meterId, channel: diff.channel, day: diff.day }));
+  if (pgKeys.length > 0) await aggregateDays(ports, pgKeys);
+  return { clickhouse: ch.length, postgres: pgKeys.length, remaining: 0 };
+}

@@ -1,0 +1,372 @@
+/**
+ * `smt backfill`: reprocess history from the raw archive in chunks of meter-days (the same
+ * arguments always give the same chunks and the same job id). Chunks are jobs of a pg-boss queue
+ * in PostgreSQL: any number of processes on any number of machines work one job together, a
+ * killed process's chunk expires and is retried by another, and a chunk's checkpoint
+ * (smt.job_checkpoints) is written before its job completes, so a restarted backfill continues
+ * with what is left. Every stage is idempotent (the planner recognises its own writes), so a
+ * chunk done twice gives the same result.
+ */
+import { createHash } from 'node:crypto';
+import PgBoss from 'pg-boss';
+import { type MeterDayChunk, meterDayChunks } from '../aggregate/chunks.js';
+import { aggregateDays, DEFAULT_CHANNELS, openAggregatePorts } from '../aggregate/service.js';
+import { CassandraRawArchive } from '../cassandra/raw-archive.js';
+import { createClickHouseClient } from '../clickhouse/client.js';
+import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
+import type { SmtConfig } from '../config/config.js';
+import { createProducer, type MessageProducer } from '../kafka/producer.js';
+import { ensureTopics, topicNames } from '../kafka/topics.js';
+import type { MeterScope } from '../postgres/aggregate-store.js';
+import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
+import { postgresCall } from '../postgres/errors.js';
+import { MeterRepository } from '../postgres/meter-repository.js';
+import { noProgress, type ProgressSink } from '../progress.js';
+import { Method, Origin } from '../readings/quality.js';
+import { RegistryCache } from '../registry/registry-cache.js';
+import { dayKey } from '../series/day.js';
+import type { Writer } from '../series/planner.js';
+import type { Bookkeeping, SeriesPorts } from '../series/ports.js';
+import { writeSeries } from '../series/writer.js';
+import { VeeEngine } from '../vee/engine.js';
+import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
+import { emptyRevalidateCounts, type RevalidateCounts, revalidationUnits } from './revalidate.js';
+import { type BackfillStageName, registeredStage } from './stages.js';
+
+export interface BackfillOptions {
+  from: string;
+  to: string;
+  scope?: MeterScope;
+  stages: readonly BackfillStageName[];
+  /** rule-set file; default the shipped rules (or ingest.rules) */
+  rules?: string;
+  channels?: readonly string[];
+  dryRun?: boolean;
+  /** meter-days per second for this process; 0 = unthrottled */
+  rate?: number;
+  /** meter-days per chunk (default 2,000) */
+  chunkMeterDays?: number;
+  /** chunks this process works at once (default 2) */
+  concurrency?: number;
+  /** a chunk whose process died is retried after this long (default 300 s) */
+  chunkTimeoutSeconds?: number;
+  onProgress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+export interface ChunkStats {
+  meterDays: number;
+  revalidate: RevalidateCounts | null;
+  /** meter-days that got a new series version */
+  daysWritten: number;
+  /** meter-days an earlier attempt of this job wrote already (a chunk done again after a crash) */
+  daysAlreadyWritten: number;
+  estimate: { available: boolean; changedDays: number } | null;
+  /** daily aggregate rows inserted or changed */
+  aggregatesChanged: number | null;
+}
+
+export interface BackfillResult {
+  jobId: string;
+  dryRun: boolean;
+  from: string;
+  to: string;
+  stages: BackfillStageName[];
+  rules: string;
+  chunks: number;
+  meterDays: number;
+  /** chunks done by this process in this run (the others: earlier runs or other processes) */
+  chunksByThisProcess: number;
+  totals: ChunkStats;
+  /** the engine that shares the chunks between processes */
+  engine: 'pg-boss';
+  seconds: number;
+  meterDaysPerSecond: number;
+}
+
+const JOB = 'backfill';
+
+function emptyStats(): ChunkStats {
+  return {
+    meterDays: 0,
+    revalidate: null,
+    daysWritten: 0,
+    daysAlreadyWritten: 0,
+    estimate: null,
+    aggregatesChanged: null,
+  };
+}
+
+function addStats(a: ChunkStats, b: ChunkStats): void {
+  a.meterDays += b.meterDays;
+  a.daysWritten += b.daysWritten;
+  a.daysAlreadyWritten += b.daysAlreadyWritten;
+  if (b.revalidate) {
+    a.revalidate ??= emptyRevalidateCounts();
+    for (const k of Object.keys(b.revalidate) as (keyof RevalidateCounts)[])
+      a.revalidate[k] += b.revalidate[k];
+  }
+  if (b.estimate) {
+    a.estimate ??= { available: b.estimate.available, changedDays: 0 };
+    a.estimate.changedDays += b.estimate.changedDays;
+  }
+  if (b.aggregatesChanged !== null) a.aggregatesChanged = (a.aggregatesChanged ?? 0) + b.aggregatesChanged;
+}
+
+/** A deterministic UUID per chunk: sending it again (a restart, a second process) adds no job. */
+function chunkJobId(jobId: string, i: number): string {
+  const h = createHash('sha256').update(`${jobId}/${i}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Ingest's counts are not a backfill's: it records late-data follow-ups on closed periods only. */
+function backfillBookkeeping(inner: Bookkeeping): Bookkeeping {
+  return {
+    closedDays: (keys) => inner.closedDays(keys),
+    record: ({ late }) => {
+      const closed = late.filter((t) => t.kind !== 'aggregated_day');
+      return closed.length > 0 ? inner.record({ counts: [], late: closed }) : Promise.resolve();
+    },
+  };
+}
+
+export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promise<BackfillResult> {
+  const started = performance.now();
+  const progress = o.onProgress ?? noProgress;
+  const channels = [...(o.channels ?? DEFAULT_CHANNELS)];
+  const rulesFile = o.rules ?? (config.string('ingest.rules') || undefined);
+  const ruleSet = rulesFile ? loadRuleSetFile(rulesFile) : loadDefaultRuleSet();
+  const engine = new VeeEngine(ruleSet);
+  const stages = [...o.stages];
+  const agg = await openAggregatePorts(config);
+  let producer: MessageProducer | undefined;
+  let boss: PgBoss | undefined;
+  const ch = createClickHouseClient(config);
+  try {
+    const meters = await agg.store.meters(o.scope ?? {});
+    const chunks = meterDayChunks(meters, o, channels, o.chunkMeterDays ?? 2_000);
+    const meterDays = chunks.reduce((n, c) => n + c.keys.length, 0);
+    const jobId = createHash('sha256')
+      .update(
+        JSON.stringify({
+          from: o.from,
+          to: o.to,
+          scope: o.scope ?? {},
+          stages,
+          channels,
+          rules: ruleSet,
+          chunk: o.chunkMeterDays ?? 2_000,
+        }),
+      )
+      .digest('hex')
+      .slice(0, 16);
+    const registry = new RegistryCache(new MeterRepository(agg.pool));
+    await registry.load();
+    const keyspace = config.string('cassandra.keyspace');
+    const raw = new CassandraRawArchive(agg.cassandra, keyspace);
+    const topics = topicNames(config);
+    if (!o.dryRun && stages.includes('revalidate')) {
+      await ensureTopics(config, topics);
+      producer = await createProducer(config);
+    }
+    const series: SeriesPorts = {
+      series: agg.series as SeriesPorts['series'],
+      raw,
+      analytics: new ClickHouseReadingStore(ch, config.string('clickhouse.database')),
+      bookkeeping: backfillBookkeeping(new PostgresBookkeeping(agg.pool)),
+      topics: { send: (t, m) => (producer ? producer.sendJson(t, m) : Promise.resolve()) },
+      topicNames: topics,
+    };
+    const writer: Writer = {
+      name: `backfill:${jobId}`,
+      reason: `re-validated from the raw archive with ${rulesFile ?? 'the default rule set'}`,
+      origin: Origin.Actual,
+      method: Method.None,
+      revalidation: true,
+    };
+    const clock = { last: 0 };
+
+    const runChunk = async (c: MeterDayChunk): Promise<ChunkStats> => {
+      const stats: ChunkStats = { ...emptyStats(), meterDays: c.keys.length };
+      const apply = !o.dryRun;
+      if (stages.includes('revalidate')) {
+        const current = await series.series.current(c.keys);
+        for (const d of current.values()) if (d.writer === writer.name) stats.daysAlreadyWritten++;
+        const pairs = [
+          ...new Map(
+            c.keys.map((k) => [`${k.meterId}|${k.day}`, { meterId: k.meterId, day: k.day }]),
+          ).values(),
+        ];
+        const deliveries = await raw.deliveries(pairs);
+        const { units, counts } = revalidationUnits({
+          jobId,
+          deliveries,
+          current,
+          inScope: new Set(c.keys.map((k) => dayKey(k.meterId, k.channel, k.day))),
+          engine,
+          registry: registry.current,
+          timezone: config.string('timezone'),
+        });
+        stats.revalidate = counts;
+        if (units.length > 0) {
+          const plan = await writeSeries(series, {
+            writer,
+            units,
+            meters: registry.current,
+            fallbackZone: config.string('timezone'),
+            now: Date.now(),
+            lastVersion: clock.last,
+            apply,
+          });
+          clock.last = Math.max(clock.last, plan.lastVersion);
+          stats.daysWritten = plan.days.length;
+        }
+      }
+      if (stages.includes('estimate')) {
+        const stage = registeredStage('estimate');
+        const r = stage ? await stage.run({ jobId, keys: c.keys, series, apply, now: Date.now() }) : null;
+        stats.estimate = { available: stage !== undefined, changedDays: r?.changedDays ?? 0 };
+      }
+      if (stages.includes('aggregate') && apply) {
+        const r = await aggregateDays(agg, c.keys);
+        stats.aggregatesChanged = r.daily.inserted + r.daily.updated;
+      }
+      return stats;
+    };
+
+    progress({
+      kind: 'stage',
+      label: o.dryRun ? 'backfill (dry run)' : 'backfill',
+      total: meterDays,
+      unit: 'meter-days',
+    });
+    const throttle = throttler(o.rate ?? 0);
+    const totals = emptyStats();
+    let mine = 0;
+    if (o.dryRun) {
+      for (const c of chunks) {
+        await throttle(c.keys.length);
+        addStats(totals, await runChunk(c));
+        mine++;
+        progress({ kind: 'advance', done: totals.meterDays });
+      }
+    } else {
+      boss = new PgBoss({
+        connectionString: config.string('postgres.url'),
+        schema: 'smt_jobs',
+        max: 2,
+        supervise: true,
+        maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor((o.chunkTimeoutSeconds ?? 300) / 3))),
+        schedule: false,
+      });
+      boss.on('error', () => {});
+      await boss.start();
+      const queue = `${JOB}-${jobId}`;
+      const expireInSeconds = o.chunkTimeoutSeconds ?? 300;
+      await boss.createQueue(queue, { name: queue, retryLimit: 1_000, retryDelay: 1, expireInSeconds });
+      const done = await doneChunks(agg.pool, jobId);
+      for (let i = 0; i < chunks.length; i++)
+        if (!done.has(i))
+          await boss.send(
+            queue,
+            { chunk: i },
+            { id: chunkJobId(jobId, i), retryLimit: 1_000, retryDelay: 1, expireInSeconds },
+          );
+      const failures: unknown[] = [];
+      for (let w = 0; w < (o.concurrency ?? 2); w++)
+        await boss.work<{ chunk: number }>(
+          queue,
+          { batchSize: 1, pollingIntervalSeconds: 0.5 },
+          async ([job]) => {
+            const i = job!.data.chunk;
+            const c = chunks[i]!;
+            await throttle(c.keys.length);
+            try {
+              const stats = await runChunk(c);
+              await saveChunk(agg.pool, jobId, i, stats);
+              mine++;
+            } catch (err) {
+              failures.push(err);
+              throw err;
+            }
+          },
+        );
+      // every process waits until the job is done, whoever did the chunks
+      for (;;) {
+        const all = await doneChunks(agg.pool, jobId);
+        const sum = emptyStats();
+        for (const s of all.values()) addStats(sum, s);
+        progress({ kind: 'advance', done: sum.meterDays, counts: { 'days written': sum.daysWritten } });
+        if (all.size >= chunks.length) {
+          Object.assign(totals, sum);
+          break;
+        }
+        if (o.signal?.aborted)
+          throw new Error('backfill interrupted; run the same command again to continue');
+        if (failures.length > 0 && failures.length > chunks.length * 3) throw failures[0];
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    progress({ kind: 'done' });
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      jobId,
+      dryRun: o.dryRun ?? false,
+      from: o.from,
+      to: o.to,
+      stages,
+      rules: rulesFile ?? 'default',
+      chunks: chunks.length,
+      meterDays,
+      chunksByThisProcess: mine,
+      totals,
+      engine: 'pg-boss',
+      seconds: Math.round(seconds * 1000) / 1000,
+      meterDaysPerSecond: seconds > 0 ? Math.round(meterDays / seconds) : 0,
+    };
+  } finally {
+    await boss?.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
+    await producer?.close().catch(() => {});
+    await ch.close();
+    await agg.close();
+  }
+}
+
+/** Waits so that this process does at most `rate` meter-days per second (0: no limit). */
+function throttler(rate: number): (meterDays: number) => Promise<void> {
+  const start = performance.now();
+  let booked = 0;
+  return async (n) => {
+    if (rate <= 0) return;
+    booked += n;
+    const due = start + ((booked - n) / rate) * 1000;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  };
+}
+
+async function doneChunks(pool: import('pg').Pool, jobId: string): Promise<Map<number, ChunkStats>> {
+  const r = await postgresCall('reading backfill checkpoints', () =>
+    pool.query<{ scope: string; checkpoint: ChunkStats }>(
+      `SELECT scope, checkpoint FROM smt.job_checkpoints WHERE job_name = $1 AND scope LIKE $2`,
+      [JOB, `${jobId}/%`],
+    ),
+  );
+  return new Map(r.rows.map((x) => [Number(x.scope.slice(jobId.length + 1)), x.checkpoint]));
+}
+
+/** The first completion of a chunk is kept (a chunk done twice gives the same series anyway). */
+async function saveChunk(
+  pool: import('pg').Pool,
+  jobId: string,
+  i: number,
+  stats: ChunkStats,
+): Promise<void> {
+  await postgresCall('writing a backfill checkpoint', () =>
+    pool.query(
+      `INSERT INTO smt.job_checkpoints (job_name, scope, checkpoint) VALUES ($1, $2, $3)
+       ON CONFLICT (job_name, scope) DO NOTHING`,
+      [JOB, `${jobId}/${i}`, JSON.stringify(stats)],
+    ),
+  );
+}

@@ -1,0 +1,319 @@
+import type pg from 'pg';
+import type { DailyAggregate } from '../aggregate/daily.js';
+import type { IntervalMinutes } from '../readings/block.js';
+import { dayKey } from '../series/day.js';
+import { copyRows } from './copy.js';
+import { postgresCall } from './errors.js';
+
+/** A meter in the scope of an aggregation: what its calendar and rollups need. */
+export interface AggregateMeter {
+  meterId: string;
+  timezone: string;
+  intervalMinutes: IntervalMinutes;
+  regionId: string;
+  segment: string;
+  tariffId: string;
+  installedAt: number;
+  removedAt: number | null;
+}
+
+export interface MeterScope {
+  meterIds?: readonly string[];
+  region?: string;
+}
+
+/** Rows an upsert inserted and rows whose values changed; rows with equal values are not touched. */
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+}
+
+export type RollupPeriod = 'week' | 'month';
+
+const DAILY_COLUMNS = [
+  'meter_id',
+  'channel',
+  'local_date',
+  'interval_minutes',
+  'value_sum',
+  'value_min',
+  'value_max',
+  'peak_demand_kw',
+  'peak_interval_start',
+  'intervals_expected',
+  'intervals_actual',
+  'intervals_estimated',
+  'intervals_missing',
+  'intervals_failed',
+  'estimated_share',
+  'status',
+  'series_version',
+] as const;
+
+/** every column but the key: what decides whether a row changed */
+const DAILY_VALUES = DAILY_COLUMNS.slice(3);
+
+const STAGE = `CREATE TEMP TABLE IF NOT EXISTS daily_aggregates_stage (
+  meter_id text, channel text, local_date date, interval_minutes smallint, value_sum numeric(18, 6),
+  value_min double precision, value_max double precision, peak_demand_kw double precision,
+  peak_interval_start timestamptz, intervals_expected smallint, intervals_actual smallint,
+  intervals_estimated smallint, intervals_missing smallint, intervals_failed smallint,
+  estimated_share double precision, status text, series_version bigint
+) ON COMMIT DELETE ROWS`;
+
+// A day inside a billed period is `billed`, whatever the series says now: the billing close owns it.
+const UPSERT_DAILY = `WITH up AS (
+  INSERT INTO smt.daily_aggregates AS d (${DAILY_COLUMNS.join(', ')})
+  SELECT ${DAILY_COLUMNS.map((c) =>
+    c === 'status'
+      ? `CASE WHEN EXISTS (SELECT 1 FROM smt.billing_periods b WHERE b.meter_id = s.meter_id AND b.status = 'billed'
+           AND s.local_date >= b.period_start AND s.local_date < b.period_end) THEN 'billed' ELSE s.status END`
+      : `s.${c}`,
+  ).join(', ')}
+  FROM daily_aggregates_stage s
+  ON CONFLICT (meter_id, channel, local_date) DO UPDATE SET
+    ${DAILY_VALUES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, version = d.version + 1, computed_at = now()
+  WHERE (${DAILY_VALUES.map((c) => `d.${c}`).join(', ')}) IS DISTINCT FROM (${DAILY_VALUES.map((c) => `EXCLUDED.${c}`).join(', ')})
+  RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * The authoritative aggregates in PostgreSQL. Daily rows arrive by COPY into a per-session staging
+ * table and are upserted from there in the same transaction; weekly, monthly and region × segment ×
+ * tariff rows are rolled up from the daily ones in SQL. Every upsert rewrites a row only when a
+ * value differs (IS DISTINCT FROM), so a recomputation reports, and touches, exactly the rows that
+ * changed.
+ */
+export class PostgresAggregateStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async meters(scope: MeterScope): Promise<AggregateMeter[]> {
+    const r = await postgresCall('reading the meters to aggregate', () =>
+      this.pool.query<{
+        meter_id: string;
+        timezone: string;
+        interval_minutes: number;
+        region_id: string;
+        segment: string;
+        tariff_id: string;
+        installed_at: Date;
+        removed_at: Date | null;
+      }>(
+        `SELECT meter_id, timezone, interval_minutes, region_id, segment, tariff_id, installed_at, removed_at
+           FROM smt.meters
+          WHERE ($1::text[] IS NULL OR meter_id = ANY($1)) AND ($2::text IS NULL OR region_id = $2)
+            AND status <> 'inactive'
+          ORDER BY meter_id`,
+        [scope.meterIds ? [...scope.meterIds] : null, scope.region ?? null],
+      ),
+    );
+    return r.rows.map((m) => ({
+      meterId: m.meter_id,
+      timezone: m.timezone,
+      intervalMinutes: m.interval_minutes as IntervalMinutes,
+      regionId: m.region_id,
+      segment: m.segment,
+      tariffId: m.tariff_id,
+      installedAt: m.installed_at.getTime(),
+      removedAt: m.removed_at?.getTime() ?? null,
+    }));
+  }
+
+  async upsertDaily(rows: readonly DailyAggregate[]): Promise<UpsertCounts> {
+    if (rows.length === 0) return { inserted: 0, updated: 0 };
+    return postgresCall('writing daily aggregates', async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(STAGE);
+        await copyRows(
+          client,
+          'daily_aggregates_stage',
+          DAILY_COLUMNS,
+          rows.map((a) => [
+            a.meterId,
+            a.channel,
+            a.localDate,
+            a.intervalMinutes,
+            a.energy,
+            a.min,
+            a.max,
+            a.peakDemand,
+            iso(a.peakStart),
+            a.expected,
+            a.actual,
+            a.estimated,
+            a.missing,
+            a.failed,
+            a.estimatedShare,
+            a.status,
+            a.seriesVersion,
+          ]),
+        );
+        const r = await client.query<UpsertCounts>(UPSERT_DAILY);
+        await client.query('COMMIT');
+        return r.rows[0]!;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    });
+  }
+
+  /** Values and energy of the daily rows of these meters in [from, to], by meter-day key. */
+  async dailyFigures(q: {
+    meterIds: readonly string[];
+    channels: readonly string[];
+    from: string;
+    to: string;
+  }): Promise<Map<string, { readings: number; energy: number | null }>> {
+    const r = await postgresCall('reading daily aggregates', () =>
+      this.pool.query<{
+        meter_id: string;
+        channel: string;
+        d: string;
+        readings: number;
+        energy: string | null;
+      }>(
+        `SELECT meter_id, channel, to_char(local_date, 'YYYY-MM-DD') AS d,
+                intervals_actual + intervals_estimated AS readings, value_sum::text AS energy
+           FROM smt.daily_aggregates
+          WHERE meter_id = ANY($1) AND channel = ANY($2) AND local_date >= $3::date AND local_date <= $4::date`,
+        [[...q.meterIds], [...q.channels], q.from, q.to],
+      ),
+    );
+    return new Map(
+      r.rows.map((x) => [
+        dayKey(x.meter_id, x.channel, x.d),
+        { readings: x.readings, energy: x.energy === null ? null : Number(x.energy) },
+      ]),
+    );
+  }
+
+  /**
+   * Weekly (local Monday–Sunday) or monthly rows of the meters from their daily rows in
+   * [from, to] (whole periods). `onlyExisting`: refresh rows that exist, create none (a
+   * recomputation of single days must not create partial periods).
+   */
+  async rollup(
+    period: RollupPeriod,
+    range: { from: string; to: string; meterIds?: readonly string[]; onlyExisting?: boolean },
+  ): Promise<UpsertCounts> {
+    const table = period === 'week' ? 'smt.weekly_aggregates' : 'smt.monthly_aggregates';
+    const key = period === 'week' ? 'week_start' : 'month';
+    const trunc = `date_trunc('${period}', local_date)::date`;
+    const daysExpected = period === 'week' ? '7' : `((${trunc} + interval '1 month')::date - ${trunc})`;
+    // Month rows keep their older columns filled too (peak_interval_value = the largest interval value).
+    const cols = [
+      'meter_id',
+      'channel',
+      key,
+      'value_sum',
+      'peak_demand_kw',
+      'peak_interval_start',
+      ...(period === 'month' ? ['peak_interval_value'] : []),
+      'days_expected',
+      'days_aggregated',
+      'days_complete',
+      'intervals_expected',
+      'intervals_actual',
+      'intervals_estimated',
+      'intervals_missing',
+      'estimated_share',
+      'status',
+      'series_version',
+    ];
+    const values = cols.slice(3);
+    const sql = `WITH src AS (
+      SELECT meter_id, channel, ${trunc} AS ${key},
+             sum(value_sum) AS value_sum,
+             max(peak_demand_kw) AS peak_demand_kw,
+             (array_agg(peak_interval_start ORDER BY peak_demand_kw DESC NULLS LAST, peak_interval_start))[1] AS peak_interval_start,
+             ${period === 'month' ? 'max(value_max) AS peak_interval_value,' : ''}
+             ${daysExpected} AS days_expected,
+             count(*) AS days_aggregated,
+             count(*) FILTER (WHERE intervals_missing = 0) AS days_complete,
+             sum(intervals_expected) AS intervals_expected,
+             sum(intervals_actual) AS intervals_actual,
+             sum(intervals_estimated) AS intervals_estimated,
+             sum(intervals_missing) AS intervals_missing,
+             sum(intervals_estimated)::double precision / nullif(sum(intervals_actual + intervals_estimated), 0) AS estimated_share,
+             CASE WHEN count(*) < ${daysExpected} THEN 'provisional'
+                  WHEN bool_and(status = 'billed') THEN 'billed'
+                  WHEN bool_and(status <> 'provisional') THEN 'validated'
+                  ELSE 'provisional' END AS status,
+             max(series_version) AS series_version
+        FROM smt.daily_aggregates
+       WHERE local_date >= $1::date AND local_date <= $2::date AND ($3::text[] IS NULL OR meter_id = ANY($3))
+       GROUP BY meter_id, channel, ${trunc}
+    ), up AS (
+      INSERT INTO ${table} AS t (${cols.join(', ')})
+      SELECT ${cols.join(', ')} FROM src
+      ${range.onlyExisting ? `WHERE EXISTS (SELECT 1 FROM ${table} x WHERE x.meter_id = src.meter_id AND x.channel = src.channel AND x.${key} = src.${key})` : ''}
+      ON CONFLICT (meter_id, channel, ${key}) DO UPDATE SET
+        ${values.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, version = t.version + 1, computed_at = now()
+      WHERE (${values.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${values.map((c) => `EXCLUDED.${c}`).join(', ')})
+      RETURNING (xmax = 0) AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
+    const r = await postgresCall(`rolling up ${period}ly aggregates`, () =>
+      this.pool.query<UpsertCounts>(sql, [range.from, range.to, range.meterIds ? [...range.meterIds] : null]),
+    );
+    return r.rows[0]!;
+  }
+
+  /**
+   * Region × segment × tariff rows per day or month, over every meter, from the daily or monthly
+   * rows in [from, to] and the registry's current dimensions; groups left without meters are removed.
+   */
+  async rollupDims(period: 'day' | 'month', range: { from: string; to: string }): Promise<UpsertCounts> {
+    const src = period === 'day' ? 'smt.daily_aggregates' : 'smt.monthly_aggregates';
+    const table = period === 'day' ? 'smt.dims_daily_aggregates' : 'smt.dims_monthly_aggregates';
+    const key = period === 'day' ? 'local_date' : 'month';
+    const values = [
+      'meters',
+      'value_sum',
+      'peak_demand_kw',
+      'intervals_expected',
+      'intervals_actual',
+      'intervals_estimated',
+      'intervals_missing',
+      'estimated_share',
+      'meters_validated',
+    ];
+    const group = `a.${key}, a.channel, m.region_id, m.segment, m.tariff_id`;
+    const sql = `WITH src AS (
+      SELECT ${group}, count(*)::int AS meters, sum(a.value_sum) AS value_sum, max(a.peak_demand_kw) AS peak_demand_kw,
+             sum(a.intervals_expected) AS intervals_expected, sum(a.intervals_actual) AS intervals_actual,
+             sum(a.intervals_estimated) AS intervals_estimated, sum(a.intervals_missing) AS intervals_missing,
+             sum(a.intervals_estimated)::double precision / nullif(sum(a.intervals_actual + a.intervals_estimated), 0) AS estimated_share,
+             (count(*) FILTER (WHERE a.status <> 'provisional'))::int AS meters_validated
+        FROM ${src} a JOIN smt.meters m USING (meter_id)
+       WHERE a.${key} >= $1::date AND a.${key} <= $2::date
+       GROUP BY ${group}
+    ), gone AS (
+      DELETE FROM ${table} t WHERE t.${key} >= $1::date AND t.${key} <= $2::date
+         AND NOT EXISTS (SELECT 1 FROM src WHERE src.${key} = t.${key} AND src.channel = t.channel
+           AND src.region_id = t.region_id AND src.segment = t.segment AND src.tariff_id = t.tariff_id)
+      RETURNING 1
+    ), up AS (
+      INSERT INTO ${table} AS t (${key}, channel, region_id, segment, tariff_id, ${values.join(', ')})
+      SELECT ${key}, channel, region_id, segment, tariff_id, ${values.join(', ')} FROM src
+      ON CONFLICT (${key}, channel, region_id, segment, tariff_id) DO UPDATE SET
+        ${values.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, version = t.version + 1, computed_at = now()
+      WHERE (${values.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${values.map((c) => `EXCLUDED.${c}`).join(', ')})
+      RETURNING (xmax = 0) AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
+           (count(*) FILTER (WHERE NOT inserted) + (SELECT count(*) FROM gone))::int AS updated FROM up`;
+    const r = await postgresCall(`rolling up region × segment × tariff ${period} aggregates`, () =>
+      this.pool.query<UpsertCounts>(sql, [range.from, range.to]),
+    );
+    return r.rows[0]!;
+  }
+}

@@ -1,0 +1,231 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BackfillResult, runBackfill } from '../../src/core/backfill/service.js';
+import { createCassandraClient } from '../../src/core/cassandra/client.js';
+import { CassandraRawArchive } from '../../src/core/cassandra/raw-archive.js';
+import { CassandraSeriesStore } from '../../src/core/cassandra/series-store.js';
+import { createClickHouseClient } from '../../src/core/clickhouse/client.js';
+import { ClickHouseReadingStore } from '../../src/core/clickhouse/reading-store.js';
+import type { SmtConfig } from '../../src/core/config/config.js';
+import { createProducer, type MessageProducer } from '../../src/core/kafka/producer.js';
+import { ensureTopics, topicNames } from '../../src/core/kafka/topics.js';
+import { migrateStores } from '../../src/core/migrations/service.js';
+import { PostgresBookkeeping } from '../../src/core/postgres/bookkeeping.js';
+import { createPostgresPool } from '../../src/core/postgres/client.js';
+import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
+import { stateOf, ValidationState } from '../../src/core/readings/quality.js';
+import { RegistryCache } from '../../src/core/registry/registry-cache.js';
+import type { SeriesPorts } from '../../src/core/series/ports.js';
+import { VeeEngine } from '../../src/core/vee/engine.js';
+import { DEFAULT_RULE_SET_PATH, loadDefaultRuleSet } from '../../src/core/vee/rule-set.js';
+import { ingestDays } from '../helpers/ingest-days.js';
+import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+import { seriesDays } from '../helpers/series.js';
+import { fixtureMeter } from '../helpers/series-fixtures.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const METERS = ['BF1', 'BF2', 'BF3'].map((id) => fixtureMeter(id, 'SE3', 'residential', 'T1'));
+const ZONE = 'Europe/Stockholm';
+let stores: IsolatedStores;
+let config: SmtConfig;
+let env: Record<string, string>;
+let close: () => Promise<void>;
+let checkpoints: () => Promise<number>;
+let ingest: (meterId: string, day: string, value: (i: number) => number) => Promise<void>;
+/** the default rules with run.flat switched off: a flat day is no longer flagged */
+const NO_FLAT = path.join(os.tmpdir(), `smt-rules-noflat-${process.pid}.yaml`);
+
+beforeAll(async () => {
+  stores = await isolatedStores('backfill');
+  const suffix = Math.random().toString(36).slice(2, 8);
+  env = {
+    ...stores.env,
+    SMT_TOPIC_VALIDATED: `bf.validated.${suffix}`,
+    SMT_TOPIC_REJECTED: `bf.rejected.${suffix}`,
+    SMT_TOPIC_EVENTS: `bf.events.${suffix}`,
+    SMT_TOPIC_RAW: `bf.raw.${suffix}`,
+  };
+  const { loadConfig } = await import('../../src/core/config/config.js');
+  config = loadConfig({ env: { ...process.env, ...env } });
+  await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);
+  writeFileSync(
+    NO_FLAT,
+    readFileSync(DEFAULT_RULE_SET_PATH, 'utf8').replace(
+      /run\.flat:\s*\{[^}]*\}/,
+      'run.flat: { action: off }',
+    ),
+  );
+  const pool = createPostgresPool(config);
+  await new MeterRepository(pool).upsert(METERS);
+  const registry = new RegistryCache(new MeterRepository(pool));
+  await registry.load();
+  const cass = createCassandraClient(config, { useKeyspace: true });
+  const ch = createClickHouseClient(config);
+  await ensureTopics(config);
+  const producer: MessageProducer = await createProducer(config);
+  const ks = config.string('cassandra.keyspace');
+  const ports: SeriesPorts = {
+    series: new CassandraSeriesStore(cass, ks),
+    raw: new CassandraRawArchive(cass, ks),
+    analytics: new ClickHouseReadingStore(ch, config.string('clickhouse.database')),
+    bookkeeping: new PostgresBookkeeping(pool),
+    topics: { send: (t, m) => producer.sendJson(t, m) },
+    topicNames: topicNames(config),
+  };
+  const engine = new VeeEngine(loadDefaultRuleSet());
+  const state = { offset: 0, last: 0 };
+  ingest = (meterId, day, value) =>
+    ingestDays(ports, { engine, registry: registry.current, zone: ZONE, topic: env.SMT_TOPIC_RAW!, state }, [
+      { meterId, day, value },
+    ]);
+  checkpoints = async () =>
+    Number(
+      (await pool.query("SELECT count(*) AS n FROM smt.job_checkpoints WHERE job_name = 'backfill'")).rows[0]
+        .n,
+    );
+  close = async () => {
+    await producer.close();
+    await ch.close();
+    await cass.shutdown();
+    await pool.end();
+  };
+  for (const m of METERS) {
+    await ingest(m.meterId, '2026-03-28', (i) => 0.1 + ((i * 7) % 10) / 100);
+    await ingest(m.meterId, '2026-03-29', () => 0.25); // flat all day: run.flat flags all 92
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await close?.();
+  await stores?.drop();
+});
+
+const states = async (meterId: string, day: string) => {
+  const [d] = await seriesDays(config, meterId, day, day);
+  return {
+    version: d!.version,
+    states: [...new Set([...d!.quality].map((q) => stateOf(q)))],
+    rules: d!.rules.size,
+  };
+};
+
+function cli(
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string; kill: () => void }> {
+  return new Promise((resolve) => {
+    const p = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env, NODE_OPTIONS: '' },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (b) => (stdout += b));
+    p.stderr.on('data', (b) => (stderr += b));
+    const kill = () => p.kill('SIGKILL');
+    p.on('exit', (status) => resolve({ status, stdout, stderr, kill }));
+    started.push(kill);
+  });
+}
+const started: (() => void)[] = [];
+
+describe('smt backfill', () => {
+  it('--dry-run previews a rule-set change over history and writes nothing', async () => {
+    const before = await states('BF1', '2026-03-29');
+    expect(before).toEqual({ version: before.version, states: [ValidationState.Accepted], rules: 92 });
+    const r = await runBackfill(config, {
+      from: '2026-03-28',
+      to: '2026-03-29',
+      stages: ['revalidate', 'estimate', 'aggregate'],
+      rules: NO_FLAT,
+      dryRun: true,
+    });
+    expect(r).toMatchObject({ dryRun: true, chunks: 1, meterDays: 6 });
+    expect(r.totals.revalidate).toEqual({
+      deliveries: 6,
+      undecodable: 0,
+      readings: 3 * (96 + 92),
+      notOwned: 0,
+      valueChanged: 0,
+      stateChanged: 3 * 92,
+      rulesChanged: 3 * 92,
+      nowRejected: 0,
+      nowAccepted: 0,
+      alreadyDone: 0,
+    });
+    expect(r.totals.daysWritten).toBe(3);
+    expect(r.totals.estimate).toEqual({ available: false, changedDays: 0 });
+    expect(await states('BF1', '2026-03-29')).toEqual(before);
+  });
+
+  it('two processes share the job; one killed mid-run, the other finishes; a restart gives the same result', async () => {
+    const v28 = (await states('BF2', '2026-03-28')).version;
+    const args = [
+      'backfill',
+      '--from',
+      '2026-03-28',
+      '--to',
+      '2026-03-29',
+      '--rules',
+      NO_FLAT,
+      '--chunk-days',
+      '1',
+      '--rate',
+      '1',
+      '--chunk-timeout',
+      '4',
+      '--concurrency',
+      '1',
+      '--json',
+    ];
+    const a = cli(args);
+    const b = cli(args);
+    // kill -9 the first process as soon as the first chunk is done: the job is mid-run
+    const before = await checkpoints();
+    while ((await checkpoints()) === before) await new Promise((r) => setTimeout(r, 100));
+    started[0]!();
+    expect((await checkpoints()) - before).toBeLessThan(3);
+    // ingest keeps writing other days of the same meters meanwhile
+    for (const m of METERS) await ingest(m.meterId, '2026-03-30', () => 0.3);
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.status).toBe(null); // killed
+    expect(rb.status).toBe(0);
+    const result = JSON.parse(rb.stdout) as BackfillResult;
+    // chunks are whole meters: one meter × 2 days each
+    expect(result).toMatchObject({ chunks: 3, meterDays: 6, engine: 'pg-boss' });
+    // a chunk the killed process had written but not checkpointed is done again: its readings and
+    // days count as already done by this job, not as changed twice
+    const v = result.totals.revalidate!;
+    expect(v.stateChanged + v.alreadyDone).toBe(3 * 92);
+    expect(result.totals.daysWritten + result.totals.daysAlreadyWritten).toBe(3);
+    for (const m of METERS)
+      expect(await states(m.meterId, '2026-03-29')).toMatchObject({
+        states: [ValidationState.Passed],
+        rules: 0,
+      });
+    // days where nothing changed keep their version; the day ingest wrote meanwhile is intact
+    expect((await states('BF2', '2026-03-28')).version).toBe(v28);
+    expect(await states('BF2', '2026-03-30')).toMatchObject({ states: [ValidationState.Accepted] });
+    // restarted with the same arguments: nothing left to do, the same result
+    const again = await cli(args);
+    expect(again.status).toBe(0);
+    const r2 = JSON.parse(again.stdout) as BackfillResult;
+    expect(r2.chunksByThisProcess).toBe(0);
+    expect(r2.totals).toEqual(result.totals);
+    // another run over the same days writes no new version: nothing changed any more
+    const fresh = await runBackfill(config, {
+      from: '2026-03-28',
+      to: '2026-03-29',
+      stages: ['revalidate'],
+      rules: NO_FLAT,
+    });
+    expect(fresh.totals.daysWritten).toBe(0);
+    expect(fresh.totals.revalidate!.stateChanged).toBe(0);
+  }, 240_000);
+});
