@@ -15,7 +15,8 @@ const ENTER_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
 
 export default class Inspect extends BaseCommand {
-  static override summary = "One meter's data as a carpet plot: gaps, estimates, corrections; drill down and correct";
+  static override summary =
+    "One meter's data as a carpet plot: gaps, estimates, corrections; drill down and correct";
   static override description =
     'On a terminal: an interactive view (keys: ? for help, q quits; docs/inspect.md). Without one (a pipe, CI) it prints a static rendering and exits 0; --json prints the same data.';
   static override examples = [
@@ -26,7 +27,7 @@ export default class Inspect extends BaseCommand {
   static override args = { meter: Args.string({ description: 'meter id', required: true }) };
   static override flags = {
     from: Flags.string({ description: 'first local day (YYYY-MM-DD); default 30 days before --to' }),
-    to: Flags.string({ description: 'last local day (YYYY-MM-DD); default today in the meter\'s zone' }),
+    to: Flags.string({ description: "last local day (YYYY-MM-DD); default today in the meter's zone" }),
     channel: Flags.string({ description: 'channel', default: DEFAULT_CHANNEL }),
   };
 
@@ -35,7 +36,11 @@ export default class Inspect extends BaseCommand {
     const config = await this.smtConfig();
     const session = await InspectSession.open(config, args.meter, flags.channel);
     try {
-      const range = resolveRange({ meterId: args.meter, from: flags.from, to: flags.to }, session.meter.timezone, Date.now());
+      const range = resolveRange(
+        { meterId: args.meter, from: flags.from, to: flags.to },
+        session.meter.timezone,
+        Date.now(),
+      );
       const ins = await session.load(range.from, range.to);
       if (this.jsonEnabled()) return ins;
       const interactive = process.stdin.isTTY && process.stdout.isTTY && process.stderr.isTTY;

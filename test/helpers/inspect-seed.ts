@@ -4,7 +4,14 @@ import type { SmtConfig } from '../../src/core/config/config.js';
 import { datesBetween } from '../../src/core/inspect/model.js';
 import { createPostgresPool } from '../../src/core/postgres/client.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
-import { Method, Origin, packedMissing, packFields, Reason, ValidationState } from '../../src/core/readings/quality.js';
+import {
+  Method,
+  Origin,
+  packedMissing,
+  packFields,
+  Reason,
+  ValidationState,
+} from '../../src/core/readings/quality.js';
 import type { Meter } from '../../src/core/registry/meter.js';
 import { emptyDay, type SeriesDay } from '../../src/core/series/day.js';
 import { LocalCalendar } from '../../src/core/time/calendar.js';
@@ -58,9 +65,16 @@ export function seedMonthDays(meterId: string): SeriesDay[] {
   for (const date of datesBetween('2026-03-01', '2026-03-31')) {
     if (date === '2026-03-25') continue;
     const d = actualDay(meterId, date);
-    if (date === '2026-03-10') for (let i = 40; i < 48; i++) (d.values[i] = Number.NaN), (d.quality[i] = packedMissing());
+    if (date === '2026-03-10')
+      for (let i = 40; i < 48; i++) (d.values[i] = Number.NaN), (d.quality[i] = packedMissing());
     if (date === '2026-03-12') {
-      for (let i = 20; i < 24; i++) d.quality[i] = packFields(Origin.Estimated, ValidationState.Passed, Method.LinearInterpolation, Reason.CommunicationFailure);
+      for (let i = 20; i < 24; i++)
+        d.quality[i] = packFields(
+          Origin.Estimated,
+          ValidationState.Passed,
+          Method.LinearInterpolation,
+          Reason.CommunicationFailure,
+        );
     }
     if (date === '2026-03-18') {
       d.quality[60] = packFields(Origin.Actual, ValidationState.Failed, Method.None, Reason.FailedValidation);
@@ -82,7 +96,12 @@ export function seedMonthDays(meterId: string): SeriesDay[] {
       const v = d.version + 86_400_000 * 1000;
       c.writes = [...d.writes, { version: v, source: 'correction:alice:1' }];
       c.values[50] = 0.5;
-      c.quality[50] = packFields(Origin.Substituted, ValidationState.Passed, Method.OperatorEdit, Reason.None);
+      c.quality[50] = packFields(
+        Origin.Substituted,
+        ValidationState.Passed,
+        Method.OperatorEdit,
+        Reason.None,
+      );
       c.writeIdx[50] = 1;
       c.supersedes = d.version;
       c.version = v;
@@ -102,7 +121,9 @@ export async function seedInspectMonth(config: SmtConfig, meterId: string): Prom
   const cassandra = createCassandraClient(config, { useKeyspace: true });
   try {
     await new MeterRepository(pool).upsert([seedMeter(meterId)]);
-    await new CassandraSeriesStore(cassandra, config.string('cassandra.keyspace')).write(seedMonthDays(meterId));
+    await new CassandraSeriesStore(cassandra, config.string('cassandra.keyspace')).write(
+      seedMonthDays(meterId),
+    );
     await pool.query(
       `INSERT INTO smt.ingest_meter_days (meter_id, channel, local_date, readings_received, readings_rejected, readings_late, last_received_at)
        VALUES ($1, $2, '2026-03-20', 96, 0, 2, '2026-03-23T17:00:00Z'), ($1, $2, '2026-03-18', 96, 1, 0, '2026-03-19T01:00:00Z')
@@ -129,4 +150,3 @@ export async function seedInspectMonth(config: SmtConfig, meterId: string): Prom
     await Promise.allSettled([pool.end(), cassandra.shutdown()]);
   }
 }
-

@@ -5,8 +5,9 @@
  * source `correction:<operator>:<ms>`); the audited corrections service (src/core/corrections) is
  * meant to replace it without the UI changing.
  */
-import { type IntervalMinutes } from '../readings/block.js';
-import type { Channel } from '../readings/block.js';
+
+import { UsageError } from '../errors.js';
+import type { Channel, IntervalMinutes } from '../readings/block.js';
 import { Method, Origin, ValidationState } from '../readings/quality.js';
 import type { Meter } from '../registry/meter.js';
 import { keyOf, positionOf, type SeriesDay } from '../series/day.js';
@@ -14,7 +15,6 @@ import type { WriteUnit } from '../series/planner.js';
 import type { SeriesPorts } from '../series/ports.js';
 import { writeSeries } from '../series/writer.js';
 import { ValidationColumns } from '../vee/engine.js';
-import { UsageError } from '../errors.js';
 import { CORRECTION_SOURCE_PREFIX } from './marks.js';
 
 export interface CorrectionRequest {
@@ -93,21 +93,35 @@ export class SeriesCorrectionBackend implements CorrectionBackend {
   ) {}
 
   private async plan(req: CorrectionRequest, reason: string, apply: boolean) {
-    if (req.intervals.length === 0) throw new UsageError('no intervals selected', 'Select a range with space, then press c.');
+    if (req.intervals.length === 0)
+      throw new UsageError('no intervals selected', 'Select a range with space, then press c.');
     for (const i of req.intervals) {
-      if (!Number.isFinite(i.value)) throw new UsageError(`the new value of ${new Date(i.startMs).toISOString()} is not a number`);
+      if (!Number.isFinite(i.value))
+        throw new UsageError(`the new value of ${new Date(i.startMs).toISOString()} is not a number`);
     }
     const now = this.clock();
     const source = `${CORRECTION_SOURCE_PREFIX}${req.operator}:${now}`;
     const m = this.meter;
     const ports = await this.ports();
     const plan = await writeSeries(ports, {
-      writer: { name: `correction:${req.operator}`, reason, origin: Origin.Substituted, method: Method.OperatorEdit },
+      writer: {
+        name: `correction:${req.operator}`,
+        reason,
+        origin: Origin.Substituted,
+        method: Method.OperatorEdit,
+      },
       units: [unitOf(req, m, source, now)],
       meters: {
         get: (id) =>
           id === m.meterId
-            ? { meterId: id, timezone: m.timezone, intervalMinutes: m.intervalMinutes, regionId: m.regionId, segment: m.segment, tariffId: m.tariffId }
+            ? {
+                meterId: id,
+                timezone: m.timezone,
+                intervalMinutes: m.intervalMinutes,
+                regionId: m.regionId,
+                segment: m.segment,
+                tariffId: m.tariffId,
+              }
             : undefined,
       },
       fallbackZone: this.fallbackZone,
@@ -121,12 +135,18 @@ export class SeriesCorrectionBackend implements CorrectionBackend {
   async preview(req: CorrectionRequest): Promise<CorrectionImpact> {
     const { plan } = await this.plan(req, 'preview', false);
     const ports = await this.ports();
-    const stored = await ports.series.current(plan.days.map((d) => ({ meterId: d.meterId, channel: d.channel, day: d.day })));
+    const stored = await ports.series.current(
+      plan.days.map((d) => ({ meterId: d.meterId, channel: d.channel, day: d.day })),
+    );
     return impactOf(req, plan.days, stored, plan.outcome.duplicates, plan.late);
   }
 
   async apply(req: CorrectionRequest & { reason: string }): Promise<CorrectionResult> {
-    if (req.reason.trim() === '') throw new UsageError('a correction needs a reason', 'Say why the values change; it is kept in the version history.');
+    if (req.reason.trim() === '')
+      throw new UsageError(
+        'a correction needs a reason',
+        'Say why the values change; it is kept in the version history.',
+      );
     const { plan, source } = await this.plan(req, req.reason.trim(), true);
     return { versions: plan.days.map((d) => ({ day: d.day, version: d.version })), source };
   }

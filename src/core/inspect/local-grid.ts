@@ -56,7 +56,7 @@ export function mergeSlots(days: readonly WallSlot[][]): WallSlot[] {
       columns.splice(after + 1, 0, s);
       after++;
       index.clear();
-      columns.forEach((c, i) => index.set(slotKey(c), i));
+      for (let i = 0; i < columns.length; i++) index.set(slotKey(columns[i]!), i);
     }
   }
   return columns;

@@ -3,14 +3,32 @@
  * value is not a plain actual reading. Derived from the stored day only (quality, rules, the write
  * that set the value), so the carpet, the drill-down and `--json` agree.
  */
-import { isMissing, Method, Origin, originOf, Reason, reasonOf, stateOf, ValidationState, methodOf } from '../readings/quality.js';
+import {
+  isMissing,
+  Method,
+  methodOf,
+  Origin,
+  originOf,
+  Reason,
+  reasonOf,
+  stateOf,
+  ValidationState,
+} from '../readings/quality.js';
 import { type SeriesDay, writeAt } from '../series/day.js';
 
 export const MARKS = ['actual', 'missing', 'estimated', 'corrected', 'rejected', 'suspect', 'late'] as const;
 export type Mark = (typeof MARKS)[number];
 
 /** When one character stands for several intervals, the mark shown is the first of these it holds. */
-export const MARK_PRECEDENCE: readonly Mark[] = ['rejected', 'corrected', 'missing', 'estimated', 'suspect', 'late', 'actual'];
+export const MARK_PRECEDENCE: readonly Mark[] = [
+  'rejected',
+  'corrected',
+  'missing',
+  'estimated',
+  'suspect',
+  'late',
+  'actual',
+];
 
 /** Write sources of operator corrections (`correction:<id>` in series/day.ts). */
 export const CORRECTION_SOURCE_PREFIX = 'correction:';
@@ -34,7 +52,8 @@ export function markOf(day: SeriesDay, pos: number, lateAfterMs: number): Mark {
   if (isMissing(day.values[pos]!, q)) return 'missing';
   if (isCorrection(day, pos, q)) return 'corrected';
   const origin = originOf(q);
-  if (origin === Origin.Estimated || origin === Origin.Substituted || origin === Origin.Calculated) return 'estimated';
+  if (origin === Origin.Estimated || origin === Origin.Substituted || origin === Origin.Calculated)
+    return 'estimated';
   if (state === ValidationState.Accepted) return 'suspect';
   const w = writeAt(day, pos);
   const end = day.dayStart + (pos + 1) * day.intervalMinutes * 60_000;

@@ -145,7 +145,12 @@ export function buildInspection(input: InspectionInput): Inspection {
   const days: InspectDay[] = datesBetween(input.from, input.to).map((date) => {
     const stored = byDate.get(date);
     const d =
-      stored ?? emptyDay({ meterId: meter.meterId, channel: input.channel, day: date }, meter.timezone, meter.intervalMinutes);
+      stored ??
+      emptyDay(
+        { meterId: meter.meterId, channel: input.channel, day: date },
+        meter.timezone,
+        meter.intervalMinutes,
+      );
     const slots = daySlots(meter.timezone, d.dayStart, d.values.length, d.intervalMinutes);
     seqs.push(slots);
     const counts = emptyCounts();
@@ -231,4 +236,3 @@ export function columnsOf(ins: Inspection, day: InspectDay): number[] {
   const index = new Map(ins.slots.map((s, i) => [s, i]));
   return day.cells.map((c) => index.get(c.local)!);
 }
-

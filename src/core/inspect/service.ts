@@ -14,11 +14,11 @@ import type { SmtConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
-import { createPostgresPool } from '../postgres/client.js';
 import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
+import { createPostgresPool } from '../postgres/client.js';
 import { type AuditEntry, InspectRepository } from '../postgres/inspect-repository.js';
-import { showMeter } from '../registry/service.js';
 import type { Meter } from '../registry/meter.js';
+import { showMeter } from '../registry/service.js';
 import type { SeriesDay } from '../series/day.js';
 import type { SeriesPorts } from '../series/ports.js';
 import { LocalCalendar } from '../time/calendar.js';
@@ -44,17 +44,28 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The range asked for, checked, with defaults in the meter's zone. */
 export function resolveRange(q: InspectQuery, timezone: string, now: number): { from: string; to: string } {
-  for (const [name, v] of [['--from', q.from], ['--to', q.to]] as const) {
+  for (const [name, v] of [
+    ['--from', q.from],
+    ['--to', q.to],
+  ] as const) {
     if (v !== undefined && (!DATE_RE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)))) {
-      throw new UsageError(`${name} ${v} is not a date`, 'Give local dates as YYYY-MM-DD, e.g. --from 2026-03-01 --to 2026-03-31.');
+      throw new UsageError(
+        `${name} ${v} is not a date`,
+        'Give local dates as YYYY-MM-DD, e.g. --from 2026-03-01 --to 2026-03-31.',
+      );
     }
   }
   const today = LocalCalendar.for(timezone).localDateOf(now);
-  const to = q.to ?? (q.from ? formatLocalDate(Math.min(parseLocalDate(q.from) + 30, parseLocalDate(today))) : today);
+  const to =
+    q.to ?? (q.from ? formatLocalDate(Math.min(parseLocalDate(q.from) + 30, parseLocalDate(today))) : today);
   const from = q.from ?? formatLocalDate(parseLocalDate(to) - 30);
   const days = parseLocalDate(to) - parseLocalDate(from) + 1;
   if (days < 1) throw new UsageError(`--from ${from} is after --to ${to}`, 'Swap the dates.');
-  if (days > MAX_DAYS) throw new UsageError(`${days} days is more than inspect shows (${MAX_DAYS})`, 'Inspect a shorter range, e.g. one month.');
+  if (days > MAX_DAYS)
+    throw new UsageError(
+      `${days} days is more than inspect shows (${MAX_DAYS})`,
+      'Inspect a shorter range, e.g. one month.',
+    );
   return { from, to };
 }
 
@@ -68,7 +79,11 @@ export class InspectSession {
   private writePorts: Promise<SeriesPorts> | undefined;
   readonly lateAfterHours: number;
 
-  constructor(private readonly config: SmtConfig, readonly meter: Meter, readonly channel: string) {
+  constructor(
+    private readonly config: SmtConfig,
+    readonly meter: Meter,
+    readonly channel: string,
+  ) {
     this.pool = createPostgresPool(config, { max: 2 });
     this.cassandra = createCassandraClient(config, { useKeyspace: true });
     this.reader = new CassandraSeriesStore(this.cassandra, config.string('cassandra.keyspace'));
@@ -111,7 +126,11 @@ export class InspectSession {
 
   /** Every version of one day, newest first, with what each changed (one query). */
   async versions(day: string): Promise<DayVersion[]> {
-    const all: SeriesDay[] = await this.reader.versions({ meterId: this.meter.meterId, channel: this.channel, day });
+    const all: SeriesDay[] = await this.reader.versions({
+      meterId: this.meter.meterId,
+      channel: this.channel,
+      day,
+    });
     return versionHistory(all, this.meter.timezone);
   }
 
@@ -153,4 +172,3 @@ export class InspectSession {
     ]);
   }
 }
-

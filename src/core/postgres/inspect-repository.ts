@@ -31,7 +31,14 @@ export class InspectRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   /** One round trip: the range's facts as a single JSON document. */
-  async rangeFacts(meterId: string, channel: string, from: string, to: string, dayStartFrom: Date, dayEndTo: Date): Promise<MeterRangeFacts> {
+  async rangeFacts(
+    meterId: string,
+    channel: string,
+    from: string,
+    to: string,
+    dayStartFrom: Date,
+    dayEndTo: Date,
+  ): Promise<MeterRangeFacts> {
     const r = await postgresCall('reading the meter bookkeeping', () =>
       this.pool.query<{ facts: RangeFactsJson }>(
         `SELECT json_build_object(
@@ -57,11 +64,19 @@ export class InspectRepository {
     for (const a of f.alerts) lateAlerts.set(a.d, [...(lateAlerts.get(a.d) ?? []), a.kind]);
     return {
       ingest: new Map(
-        f.ingest.map((x) => [x.d, { received: x.received, rejected: x.rejected, late: x.late, lastReceivedAt: iso(x.last) }]),
+        f.ingest.map((x) => [
+          x.d,
+          { received: x.received, rejected: x.rejected, late: x.late, lastReceivedAt: iso(x.last) },
+        ]),
       ),
       validated: new Set(f.validated),
       lateAlerts,
-      gaps: f.gaps.map((g) => ({ start: iso(g.start)!, end: iso(g.end)!, intervals: g.intervals, status: g.status })),
+      gaps: f.gaps.map((g) => ({
+        start: iso(g.start)!,
+        end: iso(g.end)!,
+        intervals: g.intervals,
+        status: g.status,
+      })),
       lastReceivedAt: iso(f.last),
     };
   }
@@ -69,7 +84,15 @@ export class InspectRepository {
   /** The meter's audit trail: smt.audit_log rows about it and its rows in smt.corrections, newest first. */
   async auditHistory(meterId: string, limit = 200): Promise<AuditEntry[]> {
     const r = await postgresCall('reading the audit history', () =>
-      this.pool.query<{ at: Date; actor: string; action: string; entity: string; entity_id: string; reason: string | null; detail: string }>(
+      this.pool.query<{
+        at: Date;
+        actor: string;
+        action: string;
+        entity: string;
+        entity_id: string;
+        reason: string | null;
+        detail: string;
+      }>(
         `SELECT at, actor, action, entity, entity_id, reason, detail FROM (
            SELECT at, actor, action, entity, entity_id, reason,
                   coalesce(after::text, '') AS detail

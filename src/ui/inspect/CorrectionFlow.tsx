@@ -1,10 +1,14 @@
 import { Box, Text, useInput } from 'ink';
-import TextInput from 'ink-text-input';
 import { useState } from 'react';
-import type { CorrectionBackend, CorrectionImpact, CorrectionResult } from '../../core/inspect/corrections.js';
-import type { InspectCell, Inspection } from '../../core/inspect/model.js';
 import { errorMessage } from '../../core/errors.js';
+import type {
+  CorrectionBackend,
+  CorrectionImpact,
+  CorrectionResult,
+} from '../../core/inspect/corrections.js';
+import type { InspectCell, Inspection } from '../../core/inspect/model.js';
 import { formatValue } from './carpet.js';
+import { LineInput } from './LineInput.js';
 
 type Step =
   | { at: 'value'; error?: string }
@@ -33,7 +37,6 @@ const localTime = (c: InspectCell) => `${c.start.slice(11, 16)}${c.start.slice(1
  */
 export function CorrectionFlow({ ins, cells, backend, operator, onClose }: CorrectionFlowProps) {
   const [step, setStep] = useState<Step>({ at: 'value' });
-  const [text, setText] = useState('');
   const day = cells[0]!.start.slice(0, 10);
   const req = (value: number) => ({
     meterId: ins.meter.meterId,
@@ -46,7 +49,6 @@ export function CorrectionFlow({ ins, cells, backend, operator, onClose }: Corre
     (input, key) => {
       if (key.escape && step.at !== 'applying') return onClose(step.at === 'done');
       if (step.at === 'preview' && key.return) {
-        setText('');
         setStep({ at: 'reason', value: step.value, impact: step.impact });
       } else if (step.at === 'confirm') {
         if (input === 'y') {
@@ -62,7 +64,9 @@ export function CorrectionFlow({ ins, cells, backend, operator, onClose }: Corre
   );
 
   const range =
-    cells.length === 1 ? localTime(cells[0]!) : `${localTime(cells[0]!)}–${localTime(cells[cells.length - 1]!)}`;
+    cells.length === 1
+      ? localTime(cells[0]!)
+      : `${localTime(cells[0]!)}–${localTime(cells[cells.length - 1]!)}`;
   return (
     <Box flexDirection="column" borderStyle="single" paddingX={1}>
       <Text bold>
@@ -72,9 +76,7 @@ export function CorrectionFlow({ ins, cells, backend, operator, onClose }: Corre
         <Box flexDirection="column">
           <Box>
             <Text>New value per interval: </Text>
-            <TextInput
-              value={text}
-              onChange={setText}
+            <LineInput
               onSubmit={(v) => {
                 const n = Number(v.trim());
                 if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
@@ -90,19 +92,19 @@ export function CorrectionFlow({ ins, cells, backend, operator, onClose }: Corre
             />
           </Box>
           {step.error && <Text color="red">{step.error}</Text>}
-          <Text dimColor>Enter: preview the impact  Esc: cancel</Text>
+          <Text dimColor>Enter: preview the impact Esc: cancel</Text>
         </Box>
       )}
       {step.at === 'previewing' && <Text>Computing the impact…</Text>}
-      {(step.at === 'preview' || step.at === 'reason' || step.at === 'confirm') && <Impact impact={step.impact} />}
-      {step.at === 'preview' && <Text dimColor>Enter: continue  Esc: cancel</Text>}
+      {(step.at === 'preview' || step.at === 'reason' || step.at === 'confirm') && (
+        <Impact impact={step.impact} />
+      )}
+      {step.at === 'preview' && <Text dimColor>Enter: continue Esc: cancel</Text>}
       {step.at === 'reason' && (
         <Box flexDirection="column">
           <Box>
             <Text>Reason (required): </Text>
-            <TextInput
-              value={text}
-              onChange={setText}
+            <LineInput
               onSubmit={(v) => {
                 if (v.trim() === '') {
                   setStep({ ...step, error: 'A reason is required: it is kept in the version history.' });
@@ -123,8 +125,9 @@ export function CorrectionFlow({ ins, cells, backend, operator, onClose }: Corre
       {step.at === 'applying' && <Text>Writing the correction…</Text>}
       {step.at === 'done' && (
         <Text color="green">
-          Corrected: {step.result.versions.map((v) => `${v.day} version ${v.version}`).join(', ') || 'nothing changed'}. Any
-          key: back
+          Corrected:{' '}
+          {step.result.versions.map((v) => `${v.day} version ${v.version}`).join(', ') || 'nothing changed'}.
+          Any key: back
         </Text>
       )}
       {step.at === 'failed' && <Text color="red">Correction failed: {step.error}. Any key: back</Text>}
@@ -145,11 +148,13 @@ function Impact({ impact }: { impact: CorrectionImpact }) {
       {shown.map((c) => (
         <Text key={c.startMs}>
           {'  '}
-          {new Date(c.startMs).toISOString().slice(11, 16)}Z {c.before === null ? 'missing' : formatValue(c.before)} →{' '}
-          {formatValue(c.after)}
+          {new Date(c.startMs).toISOString().slice(11, 16)}Z{' '}
+          {c.before === null ? 'missing' : formatValue(c.before)} → {formatValue(c.after)}
         </Text>
       ))}
-      {impact.changes.length > shown.length && <Text>{`  … ${impact.changes.length - shown.length} more`}</Text>}
+      {impact.changes.length > shown.length && (
+        <Text>{`  … ${impact.changes.length - shown.length} more`}</Text>
+      )}
       {impact.followUps.map((f) => (
         <Text key={`${f.day}${f.kind}`} color="yellow">
           {'  '}

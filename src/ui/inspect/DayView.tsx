@@ -1,8 +1,8 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
+import { errorMessage } from '../../core/errors.js';
 import type { InspectDay, Inspection } from '../../core/inspect/model.js';
 import type { DayVersion } from '../../core/inspect/versions.js';
-import { errorMessage } from '../../core/errors.js';
 import { formatValue } from './carpet.js';
 
 export interface DayViewProps {
@@ -43,18 +43,24 @@ export function DayView({ ins, day, position, loadVersions, rows, width, onClose
     <Box flexDirection="column">
       <Text bold>
         {ins.meter.meterId} {day.date}: {day.intervals} intervals, total {formatValue(day.total)} {unit}
-        {day.ingest ? `, received ${day.ingest.received}, rejected ${day.ingest.rejected}, late ${day.ingest.late}` : ''}
+        {day.ingest
+          ? `, received ${day.ingest.received}, rejected ${day.ingest.rejected}, late ${day.ingest.late}`
+          : ''}
         {day.lateAlerts.length > 0 ? `, late-data alert: ${day.lateAlerts.join(', ')}` : ''}
       </Text>
       <Text underline>Versions (newest first)</Text>
       {versions === null && <Text>loading…</Text>}
       {typeof versions === 'string' && <Text color="red">cannot read the versions: {versions}</Text>}
-      {Array.isArray(versions) && versions.length === 0 && <Text>no version stored: nothing was received for this day</Text>}
+      {Array.isArray(versions) && versions.length === 0 && (
+        <Text>no version stored: nothing was received for this day</Text>
+      )}
       {Array.isArray(versions) &&
         versions.slice(0, versionRows).map((v) => (
           <Text key={v.version} wrap="truncate-end">
             {v.writtenAt.replace('T', ' ').slice(0, 19)} {pad(v.writer, 22)} {v.changed} changed
-            {v.changedRanges.length > 0 ? ` (${v.changedRanges.slice(0, 3).join(', ')}${v.changedRanges.length > 3 ? ', …' : ''})` : ''}
+            {v.changedRanges.length > 0
+              ? ` (${v.changedRanges.slice(0, 3).join(', ')}${v.changedRanges.length > 3 ? ', …' : ''})`
+              : ''}
             {v.reason ? `: ${v.reason}` : ''}
           </Text>
         ))}
@@ -73,7 +79,8 @@ export function DayView({ ins, day, position, loadVersions, rows, width, onClose
         </Text>
       ))}
       <Text dimColor>
-        {top + 1}–{Math.min(day.cells.length, top + tableRows)} of {day.cells.length}  ↑↓ PgUp/PgDn scroll  Enter/Esc: back
+        {top + 1}–{Math.min(day.cells.length, top + tableRows)} of {day.cells.length} ↑↓ PgUp/PgDn scroll
+        Enter/Esc: back
       </Text>
     </Box>
   );

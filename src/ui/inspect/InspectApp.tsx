@@ -1,13 +1,13 @@
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useState } from 'react';
+import { errorMessage } from '../../core/errors.js';
 import type { CorrectionBackend } from '../../core/inspect/corrections.js';
 import type { Inspection } from '../../core/inspect/model.js';
 import type { DayVersion } from '../../core/inspect/versions.js';
 import type { AuditEntry } from '../../core/postgres/inspect-repository.js';
-import { errorMessage } from '../../core/errors.js';
 import { AuditView } from './AuditView.js';
-import { carpetLines, legendLines, energyScale } from './carpet.js';
 import { CorrectionFlow } from './CorrectionFlow.js';
+import { carpetLines, energyScale, legendLines } from './carpet.js';
 import { DayView } from './DayView.js';
 import { INSPECT_KEYS } from './keys.js';
 import { type Cursor, cellAt, cellsBetween, move, nextRun } from './nav.js';
@@ -34,6 +34,13 @@ export interface InspectAppProps {
 
 type View = 'carpet' | 'day' | 'help' | 'audit' | 'correct';
 
+interface Nav {
+  cursor: Cursor;
+  /** column where a selection started on the cursor's day */
+  anchor: number | null;
+  message: string;
+}
+
 function useTerminalSize(fixed?: { columns: number; rows: number }) {
   const { stdout } = useStdout();
   const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
@@ -59,10 +66,11 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
   const { exit } = useApp();
   const size = useTerminalSize(fixed);
   const [ins, setIns] = useState(initial);
-  const [cursor, setCursor] = useState<Cursor>(() => initialCursor(initial));
-  const [anchor, setAnchor] = useState<number | null>(null);
+  // one state object updated functionally: keys typed faster than a render must not see a stale cursor
+  const [nav, setNav] = useState<Nav>(() => ({ cursor: initialCursor(initial), anchor: null, message: '' }));
+  const { cursor, anchor, message } = nav;
+  const setMessage = (m: string) => setNav((n) => ({ ...n, message: m }));
   const [view, setView] = useState<View>('carpet');
-  const [message, setMessage] = useState('');
   const width = Math.max(40, size.columns);
   const header = headerLines(ins, width);
   const legendCount = legendLines(ins, energyScale(ins, mode), mode, width).length;
@@ -70,25 +78,26 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
   const dayRows = Math.max(3, size.rows - header.length - 1 - legendCount - 3);
   const firstDay = Math.max(0, Math.min(cursor.day - Math.floor(dayRows / 2), ins.days.length - dayRows));
 
-  const jump = (c: Cursor, what: string) => {
-    if (c.day === cursor.day && c.column === cursor.column) setMessage(`no ${what} found`);
-    else setMessage('');
-    setCursor(c);
-  };
+  const go = (f: (c: Cursor) => Cursor, what?: string) =>
+    setNav((n) => {
+      const c = f(n.cursor);
+      const stuck = what !== undefined && c.day === n.cursor.day && c.column === n.cursor.column;
+      return { ...n, cursor: c, message: stuck ? `no ${what} found` : '' };
+    });
 
   useInput(
     (input, key) => {
       if (input === 'q') return exit();
-      if (key.leftArrow || input === 'h') setCursor(move(ins, cursor, 0, -1));
-      else if (key.rightArrow || input === 'l') setCursor(move(ins, cursor, 0, 1));
-      else if (key.upArrow || input === 'k') setCursor(move(ins, cursor, -1, 0));
-      else if (key.downArrow || input === 'j') setCursor(move(ins, cursor, 1, 0));
-      else if (key.pageUp) setCursor(move(ins, cursor, -7, 0));
-      else if (key.pageDown) setCursor(move(ins, cursor, 7, 0));
-      else if (input === 'g') jump(nextRun(ins, cursor, ['missing'], 1), 'next gap');
-      else if (input === 'G') jump(nextRun(ins, cursor, ['missing'], -1), 'previous gap');
-      else if (input === 'e') jump(nextRun(ins, cursor, ['estimated'], 1), 'next estimate');
-      else if (input === ' ') setAnchor(anchor === null ? cursor.column : null);
+      if (key.leftArrow || input === 'h') go((c) => move(ins, c, 0, -1));
+      else if (key.rightArrow || input === 'l') go((c) => move(ins, c, 0, 1));
+      else if (key.upArrow || input === 'k') go((c) => move(ins, c, -1, 0));
+      else if (key.downArrow || input === 'j') go((c) => move(ins, c, 1, 0));
+      else if (key.pageUp) go((c) => move(ins, c, -7, 0));
+      else if (key.pageDown) go((c) => move(ins, c, 7, 0));
+      else if (input === 'g') go((c) => nextRun(ins, c, ['missing'], 1), 'next gap');
+      else if (input === 'G') go((c) => nextRun(ins, c, ['missing'], -1), 'previous gap');
+      else if (input === 'e') go((c) => nextRun(ins, c, ['estimated'], 1), 'next estimate');
+      else if (input === ' ') setNav((n) => ({ ...n, anchor: n.anchor === null ? n.cursor.column : null }));
       else if (key.return) setView('day');
       else if (input === '?') setView('help');
       else if (input === 'a') setView('audit');
@@ -101,6 +110,9 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
     { isActive: view === 'carpet' },
   );
   useInput(() => setView('carpet'), { isActive: view === 'help' });
+  // Always listening: when every input hook is inactive for a moment (one view handing over to
+  // the next), Ink leaves raw mode and stops reading stdin, and keys typed then are lost.
+  useInput(() => {});
 
   const loadVersions = useCallback((d: string) => backend.versions(d), [backend]);
   const loadAudit = useCallback(() => backend.audit(), [backend]);
@@ -120,7 +132,14 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
     );
   }
   if (view === 'audit')
-    return <AuditView meterId={ins.meter.meterId} load={loadAudit} rows={size.rows} onClose={() => setView('carpet')} />;
+    return (
+      <AuditView
+        meterId={ins.meter.meterId}
+        load={loadAudit}
+        rows={size.rows}
+        onClose={() => setView('carpet')}
+      />
+    );
   if (view === 'help') {
     return (
       <Box flexDirection="column">
@@ -135,7 +154,14 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
     );
   }
   const selection = anchor === null ? undefined : { day: cursor.day, from: anchor, to: cursor.column };
-  const lines = carpetLines(ins, { width, mode, firstDay, rows: dayRows, cursor, ...(selection ? { selection } : {}) });
+  const lines = carpetLines(ins, {
+    width,
+    mode,
+    firstDay,
+    rows: dayRows,
+    cursor,
+    ...(selection ? { selection } : {}),
+  });
   return (
     <Box flexDirection="column">
       {header.map((l) => (
@@ -155,7 +181,7 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
           operator={backend.operator}
           onClose={(applied) => {
             setView('carpet');
-            setAnchor(null);
+            setNav((n) => ({ ...n, anchor: null }));
             if (applied) {
               setMessage('reloading…');
               backend
@@ -172,8 +198,8 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
         <>
           <Text wrap="truncate-end">{cursorLine(ins, cursor)}</Text>
           <Text dimColor wrap="truncate-end">
-            {anchor !== null ? 'selecting: move, then c to correct, space to clear  ' : ''}arrows/hjkl move  g/G gap  e
-            estimate  Enter day  c correct  a audit  ? help  q quit
+            {anchor !== null ? 'selecting: move, then c to correct, space to clear  ' : ''}arrows/hjkl move
+            g/G gap e estimate Enter day c correct a audit ? help q quit
           </Text>
           <Text color="yellow">{message}</Text>
         </>

@@ -5,7 +5,17 @@
  */
 import { MARK_PRECEDENCE, type Mark } from '../../core/inspect/marks.js';
 import { columnsOf, type InspectDay, type Inspection } from '../../core/inspect/model.js';
-import { ASCII_RAMP, type CharMode, COLOR_RAMP, MARK_GLYPH, MARK_SGR, MARK_WORD, RESET, REVERSE, sgr } from './theme.js';
+import {
+  ASCII_RAMP,
+  type CharMode,
+  COLOR_RAMP,
+  MARK_GLYPH,
+  MARK_SGR,
+  MARK_WORD,
+  RESET,
+  REVERSE,
+  sgr,
+} from './theme.js';
 
 /** Characters left of the carpet ("Su 03-29 ") and right of it (" 1234.5 !"). */
 export const LEFT_GUTTER = 9;
@@ -29,7 +39,10 @@ export function carpetLayout(columns: number, width: number, mode: CharMode): Ca
 }
 
 /** What one half (or one character) stands for: nothing (no such local time), a mark, or energy. */
-type Half = { kind: 'none' } | { kind: 'mark'; mark: Exclude<Mark, 'actual'> } | { kind: 'energy'; level: number };
+type Half =
+  | { kind: 'none' }
+  | { kind: 'mark'; mark: Exclude<Mark, 'actual'> }
+  | { kind: 'energy'; level: number };
 
 export interface EnergyScale {
   max: number;
@@ -39,9 +52,11 @@ export interface EnergyScale {
 /** The scale tops out at the 99th percentile, so one spike does not flatten the whole carpet. */
 export function energyScale(ins: Inspection, mode: CharMode): EnergyScale {
   const values: number[] = [];
-  for (const d of ins.days) for (const c of d.cells) if (c.value !== null && c.mark === 'actual') values.push(c.value);
+  for (const d of ins.days)
+    for (const c of d.cells) if (c.value !== null && c.mark === 'actual') values.push(c.value);
   values.sort((a, b) => a - b);
-  const p99 = values.length === 0 ? 0 : values[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
+  const p99 =
+    values.length === 0 ? 0 : values[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
   return { max: p99 > 0 ? p99 : 1, levels: mode === 'unicode' ? COLOR_RAMP.length : ASCII_RAMP.length };
 }
 
@@ -73,7 +88,8 @@ function halfOf(day: InspectDay, at: Int32Array, from: number, to: number, s: En
     n++;
   }
   if (n === 0) return { kind: 'none' };
-  if (best < MARK_PRECEDENCE.length) return { kind: 'mark', mark: MARK_PRECEDENCE[best] as Exclude<Mark, 'actual'> };
+  if (best < MARK_PRECEDENCE.length)
+    return { kind: 'mark', mark: MARK_PRECEDENCE[best] as Exclude<Mark, 'actual'> };
   return { kind: 'energy', level: levelOf(sum / n, s) };
 }
 
@@ -145,7 +161,13 @@ export function axisLine(ins: Inspection, layout: CarpetLayout): string {
   return `${' '.repeat(LEFT_GUTTER)}${line.join('')}${'   kWh'.padStart(RIGHT_GUTTER - 2)}`;
 }
 
-export function dayRow(ins: Inspection, di: number, layout: CarpetLayout, scale: EnergyScale, view: CarpetView): string {
+export function dayRow(
+  ins: Inspection,
+  di: number,
+  layout: CarpetLayout,
+  scale: EnergyScale,
+  view: CarpetView,
+): string {
   const day = ins.days[di]!;
   const at = cellAtColumn(ins, day);
   const cursorChar = view.cursor?.day === di ? charOfColumn(layout, view.cursor.column) : -1;
@@ -178,9 +200,7 @@ export function legendLines(ins: Inspection, scale: EnergyScale, mode: CharMode,
     return `${g} ${MARK_WORD[m]}`;
   });
   const ramp =
-    mode === 'unicode'
-      ? COLOR_RAMP.map((c) => `${sgr(`38;5;${c}`)}█${RESET}`).join('')
-      : ASCII_RAMP;
+    mode === 'unicode' ? COLOR_RAMP.map((c) => `${sgr(`38;5;${c}`)}█${RESET}`).join('') : ASCII_RAMP;
   const unit = ins.channel.endsWith('_kwh') ? ' kWh' : '';
   const energy = `energy ${ramp} 0–${formatValue(scale.max)}${unit}/interval`;
   const lines = [`${energy}   v validated  ! late alert`];

@@ -6,7 +6,7 @@ export const INSPECT_KEYS: [string, string][] = [
   ['g / G', 'next / previous gap (missing run)'],
   ['e', 'next estimate'],
   ['space', 'start (or clear) a selection on the day'],
-  ['Enter', 'drill down: the day\'s intervals and versions'],
+  ['Enter', "drill down: the day's intervals and versions"],
   ['c', 'correct the selection (or the interval): preview, reason, confirm'],
   ['a', 'audit history of the meter'],
   ['?', 'this help'],

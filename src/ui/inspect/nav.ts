@@ -48,7 +48,8 @@ function* timeline(ins: Inspection): Generator<{ cursor: Cursor; cell: InspectCe
   const { toCol } = maps(ins);
   for (let d = 0; d < ins.days.length; d++) {
     const cells = ins.days[d]!.cells;
-    for (let p = 0; p < cells.length; p++) yield { cursor: { day: d, column: toCol[d]![p]! }, cell: cells[p]! };
+    for (let p = 0; p < cells.length; p++)
+      yield { cursor: { day: d, column: toCol[d]![p]! }, cell: cells[p]! };
   }
 }
 
@@ -68,7 +69,9 @@ export function nextRun(ins: Inspection, c: Cursor, marks: readonly Mark[], dir:
   // a cursor on a missing local time (no cell) counts as being at the start of its day
   const at = here >= 0 ? here : all.findIndex((x) => x.cursor.day === c.day);
   const found =
-    dir === 1 ? starts.find((s) => s > at) : [...starts].reverse().find((s) => s < at && !inSameRun(all, marks, s, at));
+    dir === 1
+      ? starts.find((s) => s > at)
+      : [...starts].reverse().find((s) => s < at && !inSameRun(all, marks, s, at));
   return found === undefined ? c : all[found]!.cursor;
 }
 
