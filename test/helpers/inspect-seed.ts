@@ -65,8 +65,12 @@ export function seedMonthDays(meterId: string): SeriesDay[] {
   for (const date of datesBetween('2026-03-01', '2026-03-31')) {
     if (date === '2026-03-25') continue;
     const d = actualDay(meterId, date);
-    if (date === '2026-03-10')
-      for (let i = 40; i < 48; i++) (d.values[i] = Number.NaN), (d.quality[i] = packedMissing());
+    if (date === '2026-03-10') {
+      for (let i = 40; i < 48; i++) {
+        d.values[i] = Number.NaN;
+        d.quality[i] = packedMissing();
+      }
+    }
     if (date === '2026-03-12') {
       for (let i = 20; i < 24; i++)
         d.quality[i] = packFields(
