@@ -1,18 +1,14 @@
 import { userInfo } from 'node:os';
 import { Args, Flags } from '@oclif/core';
-import { render } from 'ink';
 import { createElement } from 'react';
 import type { Inspection } from '../core/inspect/model.js';
 import { DEFAULT_CHANNEL, InspectSession, resolveRange } from '../core/inspect/service.js';
+import { isInteractive, runFullScreen } from '../ui/alternate-screen.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { InspectApp } from '../ui/inspect/InspectApp.js';
 import { staticLines } from '../ui/inspect/text.js';
 import { detectMode } from '../ui/inspect/theme.js';
 import { writeResult } from '../ui/output.js';
-
-/** Alternate screen and cursor: entered before the first frame, left on every way out. */
-const ENTER_SCREEN = '\x1b[?1049h\x1b[H';
-const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
 
 export default class Inspect extends BaseCommand {
   static override summary =
@@ -43,8 +39,7 @@ export default class Inspect extends BaseCommand {
       );
       const ins = await session.load(range.from, range.to);
       if (this.jsonEnabled()) return ins;
-      const interactive = process.stdin.isTTY && process.stdout.isTTY && process.stderr.isTTY;
-      if (!interactive) {
+      if (!isInteractive()) {
         writeResult(staticLines(ins, process.stdout.columns || 80, 'ascii').join('\n'));
         return ins;
       }
@@ -55,31 +50,19 @@ export default class Inspect extends BaseCommand {
     }
   }
 
-  private async interactive(session: InspectSession, ins: Inspection, range: { from: string; to: string }) {
-    const out = process.stderr;
-    out.write(ENTER_SCREEN);
-    const leave = () => out.write(LEAVE_SCREEN);
-    process.once('exit', leave);
-    try {
-      const app = render(
-        createElement(InspectApp, {
-          initial: ins,
-          mode: detectMode(),
-          backend: {
-            versions: (d) => session.versions(d),
-            audit: () => session.audit(),
-            corrections: session.corrections(),
-            operator: process.env.SMT_OPERATOR || userInfo().username,
-            reload: () => session.load(range.from, range.to),
-          },
-        }),
-        { stdout: out, stdin: process.stdin, patchConsole: false },
-      );
-      await app.waitUntilExit();
-      app.cleanup();
-    } finally {
-      process.off('exit', leave);
-      leave();
-    }
+  private interactive(session: InspectSession, ins: Inspection, range: { from: string; to: string }) {
+    return runFullScreen(
+      createElement(InspectApp, {
+        initial: ins,
+        mode: detectMode(),
+        backend: {
+          versions: (d) => session.versions(d),
+          audit: () => session.audit(),
+          corrections: session.corrections(),
+          operator: process.env.SMT_OPERATOR || userInfo().username,
+          reload: () => session.load(range.from, range.to),
+        },
+      }),
+    );
   }
 }

@@ -101,9 +101,14 @@ describe.skipIf(!HAVE_TMUX && !IN_CI)('smt inspect in a real terminal (tmux)', (
     expect(s.split('\n').find((l) => l.startsWith('>'))).toMatch(/^>Tu 03-10 /);
 
     keys('Enter');
-    s = await waitFor((x) => x.includes('Versions (newest first)') && x.includes('ingest:smt-ingest'), 'the drill-down');
+    s = await waitFor(
+      (x) => x.includes('Versions (newest first)') && x.includes('ingest:smt-ingest'),
+      'the drill-down',
+    );
     expect(s).toContain('INSPECT-TMUX 2026-03-10: 96 intervals');
-    expect(s.split('\n').find((l) => l.startsWith('10:00 +01:00'))).toMatch(/^10:00 \+01:00 +- +missing +missing \(no data received\)/);
+    expect(s.split('\n').find((l) => l.startsWith('10:00 +01:00'))).toMatch(
+      /^10:00 \+01:00 +- +missing +missing \(no data received\)/,
+    );
     keys('Escape');
     await waitFor((x) => x.includes('arrows/hjkl move'), 'the carpet again');
 
@@ -113,7 +118,10 @@ describe.skipIf(!HAVE_TMUX && !IN_CI)('smt inspect in a real terminal (tmux)', (
     await waitFor((x) => x.includes('arrows/hjkl move'), 'the carpet after the help');
 
     keys('q');
-    s = await waitFor((x) => !x.includes(`meter ${METER}`) && x.trimEnd().endsWith('$'), 'the shell prompt after q');
+    s = await waitFor(
+      (x) => !x.includes(`meter ${METER}`) && x.trimEnd().endsWith('$'),
+      'the shell prompt after q',
+    );
     // the main screen as it was before (cleared, then the prompt), cursor visible, no alternate screen
     expect(s.split('\n').filter((l) => l.trim() !== '')).toEqual(['$']);
     expect(flag('alternate_on')).toBe('0');

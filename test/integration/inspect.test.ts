@@ -45,10 +45,11 @@ describe('smt inspect against the local stack', () => {
     });
     const day = (d: string) => ins.days.find((x) => x.date === d)!;
     expect(day('2026-03-29').intervals).toBe(92);
-    expect(day('2026-03-29').cells.slice(7, 9).map((c) => c.start)).toEqual([
-      '2026-03-29T01:45:00+01:00',
-      '2026-03-29T03:00:00+02:00',
-    ]);
+    expect(
+      day('2026-03-29')
+        .cells.slice(7, 9)
+        .map((c) => c.start),
+    ).toEqual(['2026-03-29T01:45:00+01:00', '2026-03-29T03:00:00+02:00']);
     expect(day('2026-03-25').stored).toBe(false);
     expect(day('2026-03-15').cells[50]).toMatchObject({
       local: '12:30',
