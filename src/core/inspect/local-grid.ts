@@ -23,16 +23,34 @@ export function slotLabel(s: WallSlot): string {
   return `${hh}:${mm}${s.occurrence > 0 ? "'".repeat(s.occurrence) : ''}`;
 }
 
-/** The wall slot of each position of a day of `n` intervals starting at `dayStart`. */
-export function daySlots(timezone: string, dayStart: number, n: number, intervalMinutes: number): WallSlot[] {
+/**
+ * UTC offset of each position of a day. The zone is asked at both ends of the day only, and per
+ * position only on a day whose offset changes (a DST day): the zone lookup is the costly part.
+ */
+export function positionOffsets(
+  timezone: string,
+  dayStart: number,
+  n: number,
+  intervalMinutes: number,
+): Float64Array {
   const cal = LocalCalendar.for(timezone);
+  const step = intervalMinutes * 60_000;
+  const first = cal.offsetMsAt(dayStart);
+  const out = new Float64Array(n).fill(first);
+  if (n > 0 && cal.offsetMsAt(dayStart + (n - 1) * step) !== first) {
+    for (let i = 1; i < n; i++) out[i] = cal.offsetMsAt(dayStart + i * step);
+  }
+  return out;
+}
+
+/** The wall slot of each position of a day, from its offsets (`positionOffsets`). */
+export function daySlots(offsets: Float64Array, intervalMinutes: number): WallSlot[] {
   const out: WallSlot[] = [];
   const seen = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const ms = dayStart + i * intervalMinutes * 60_000;
-    const local = ms + cal.offsetMsAt(ms) - (dayStart + cal.offsetMsAt(dayStart));
-    // minutes of local wall-clock since local midnight (dayStart is local midnight)
-    const minute = ((Math.round(local / 60_000) % 1440) + 1440) % 1440;
+  const base = offsets[0] ?? 0;
+  for (let i = 0; i < offsets.length; i++) {
+    // wall-clock minutes since local midnight (dayStart is local midnight)
+    const minute = (((i * intervalMinutes + (offsets[i]! - base) / 60_000) % 1440) + 1440) % 1440;
     const occurrence = seen.get(minute) ?? 0;
     seen.set(minute, occurrence + 1);
     out.push({ minute, occurrence });

@@ -7,9 +7,8 @@
 import { describeQuality, Origin, originOf } from '../readings/quality.js';
 import type { Meter } from '../registry/meter.js';
 import { emptyDay, intervalStartAt, type SeriesDay, writeAt } from '../series/day.js';
-import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
-import { daySlots, mergeSlots, slotLabel, type WallSlot } from './local-grid.js';
+import { daySlots, mergeSlots, positionOffsets, slotLabel, type WallSlot } from './local-grid.js';
 import { emptyCounts, type Mark, type MarkCounts, markOf } from './marks.js';
 
 export interface InspectCell {
@@ -136,7 +135,13 @@ function isoLocal(ms: number, offsetMs: number): string {
 
 export function buildInspection(input: InspectionInput): Inspection {
   const { meter } = input;
-  const cal = LocalCalendar.for(meter.timezone);
+  // a month holds a handful of distinct qualities: describe each once
+  const described = new Map<number, string>();
+  const describe = (q: number) => {
+    let t = described.get(q);
+    if (t === undefined) described.set(q, (t = describeQuality(q)));
+    return t;
+  };
   const lateAfterMs = input.lateAfterHours * 3_600_000;
   const byDate = new Map(input.days.map((d) => [d.day, d]));
   const seqs: WallSlot[][] = [];
@@ -151,7 +156,8 @@ export function buildInspection(input: InspectionInput): Inspection {
         meter.timezone,
         meter.intervalMinutes,
       );
-    const slots = daySlots(meter.timezone, d.dayStart, d.values.length, d.intervalMinutes);
+    const offsets = positionOffsets(meter.timezone, d.dayStart, d.values.length, d.intervalMinutes);
+    const slots = daySlots(offsets, d.intervalMinutes);
     seqs.push(slots);
     const counts = emptyCounts();
     let sum = 0;
@@ -165,13 +171,13 @@ export function buildInspection(input: InspectionInput): Inspection {
       const q = d.quality[pos]!;
       return {
         position: pos,
-        start: isoLocal(startMs, cal.offsetMsAt(startMs)),
+        start: isoLocal(startMs, offsets[pos]!),
         startMs,
         local: slotLabel(slot),
         value: Number.isNaN(v) ? null : v,
         mark,
         quality: q,
-        qualityText: Number.isNaN(v) && stored === undefined ? 'no data' : describeQuality(q),
+        qualityText: Number.isNaN(v) && stored === undefined ? 'no data' : describe(q),
         origin: (Origin[originOf(q)] ?? `origin ${originOf(q)}`).toLowerCase(),
         rules: [...(d.rules.get(pos) ?? [])],
         version: w?.version ?? null,

@@ -1,5 +1,5 @@
 import type { SeriesDay } from '../series/day.js';
-import { daySlots, slotLabel } from './local-grid.js';
+import { daySlots, positionOffsets, slotLabel } from './local-grid.js';
 
 /** One stored version of a meter-day and what it changed against the version it superseded. */
 export interface DayVersion {
@@ -26,7 +26,10 @@ function differs(a: SeriesDay | undefined, b: SeriesDay, i: number): boolean {
 export function versionHistory(versions: readonly SeriesDay[], timezone: string): DayVersion[] {
   return versions.map((v, k) => {
     const prev = versions[k + 1];
-    const slots = daySlots(timezone, v.dayStart, v.values.length, v.intervalMinutes);
+    const slots = daySlots(
+      positionOffsets(timezone, v.dayStart, v.values.length, v.intervalMinutes),
+      v.intervalMinutes,
+    );
     const ranges: string[] = [];
     let changed = 0;
     let runStart = -1;
