@@ -139,7 +139,10 @@ export function buildInspection(input: InspectionInput): Inspection {
   const described = new Map<number, string>();
   const describe = (q: number) => {
     let t = described.get(q);
-    if (t === undefined) described.set(q, (t = describeQuality(q)));
+    if (t === undefined) {
+      t = describeQuality(q);
+      described.set(q, t);
+    }
     return t;
   };
   const lateAfterMs = input.lateAfterHours * 3_600_000;
