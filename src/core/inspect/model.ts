@@ -242,6 +242,12 @@ export function buildInspection(input: InspectionInput): Inspection {
 
 /** Column of each cell of a day in the carpet (`slots` of the inspection). */
 export function columnsOf(ins: Inspection, day: InspectDay): number[] {
-  const index = new Map(ins.slots.map((s, i) => [s, i]));
+  let index = slotIndex.get(ins);
+  if (!index) {
+    index = new Map(ins.slots.map((s, i) => [s, i]));
+    slotIndex.set(ins, index);
+  }
   return day.cells.map((c) => index.get(c.local)!);
 }
+
+const slotIndex = new WeakMap<Inspection, Map<string, number>>();
