@@ -20,6 +20,8 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
       env: { ...process.env, ...env, NODE_OPTIONS: '' },
       encoding: 'utf8',
       timeout: timeoutMs,
+      // a month of one meter under --json is over the 1 MiB default
+      maxBuffer: 64 * 1024 * 1024,
     },
   );
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

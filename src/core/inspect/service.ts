@@ -1,0 +1,174 @@
+/**
+ * One `smt inspect` session: the store connections, the prefetch of the shown range (one series
+ * query and one PostgreSQL round trip), the day's version history on drill-down, the audit trail,
+ * and the correction backend. Key presses never reach a store except through these methods.
+ */
+import type cassandra from 'cassandra-driver';
+import type pg from 'pg';
+import { createCassandraClient } from '../cassandra/client.js';
+import { CassandraRawArchive } from '../cassandra/raw-archive.js';
+import { CassandraSeriesStore } from '../cassandra/series-store.js';
+import { createClickHouseClient } from '../clickhouse/client.js';
+import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
+import type { SmtConfig } from '../config/config.js';
+import { UsageError } from '../errors.js';
+import { createProducer, type MessageProducer } from '../kafka/producer.js';
+import { ensureTopics, topicNames } from '../kafka/topics.js';
+import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
+import { createPostgresPool } from '../postgres/client.js';
+import { type AuditEntry, InspectRepository } from '../postgres/inspect-repository.js';
+import type { Meter } from '../registry/meter.js';
+import { showMeter } from '../registry/service.js';
+import type { SeriesDay } from '../series/day.js';
+import type { SeriesPorts } from '../series/ports.js';
+import { LocalCalendar } from '../time/calendar.js';
+import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
+import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
+import { type CorrectionBackend, SeriesCorrectionBackend } from './corrections.js';
+import { buildInspection, type Inspection } from './model.js';
+import { type DayVersion, versionHistory } from './versions.js';
+
+export const DEFAULT_CHANNEL = 'active_import_kwh';
+/** a range longer than this is refused: the carpet is for reading, not for exporting */
+export const MAX_DAYS = 400;
+
+export interface InspectQuery {
+  meterId: string;
+  channel?: string;
+  /** local dates, inclusive; default: the last 31 days up to today in the meter's zone */
+  from?: string;
+  to?: string;
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The range asked for, checked, with defaults in the meter's zone. */
+export function resolveRange(q: InspectQuery, timezone: string, now: number): { from: string; to: string } {
+  for (const [name, v] of [
+    ['--from', q.from],
+    ['--to', q.to],
+  ] as const) {
+    if (v !== undefined && (!DATE_RE.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)))) {
+      throw new UsageError(
+        `${name} ${v} is not a date`,
+        'Give local dates as YYYY-MM-DD, e.g. --from 2026-03-01 --to 2026-03-31.',
+      );
+    }
+  }
+  const today = LocalCalendar.for(timezone).localDateOf(now);
+  const to =
+    q.to ?? (q.from ? formatLocalDate(Math.min(parseLocalDate(q.from) + 30, parseLocalDate(today))) : today);
+  const from = q.from ?? formatLocalDate(parseLocalDate(to) - 30);
+  const days = parseLocalDate(to) - parseLocalDate(from) + 1;
+  if (days < 1) throw new UsageError(`--from ${from} is after --to ${to}`, 'Swap the dates.');
+  if (days > MAX_DAYS)
+    throw new UsageError(
+      `${days} days is more than inspect shows (${MAX_DAYS})`,
+      'Inspect a shorter range, e.g. one month.',
+    );
+  return { from, to };
+}
+
+export class InspectSession {
+  private readonly pool: pg.Pool;
+  private readonly cassandra: cassandra.Client;
+  private readonly reader: CassandraSeriesStore;
+  private readonly repo: InspectRepository;
+  private producer: MessageProducer | undefined;
+  private clickhouse: ReturnType<typeof createClickHouseClient> | undefined;
+  private writePorts: Promise<SeriesPorts> | undefined;
+  readonly lateAfterHours: number;
+
+  constructor(
+    private readonly config: SmtConfig,
+    readonly meter: Meter,
+    readonly channel: string,
+  ) {
+    this.pool = createPostgresPool(config, { max: 2 });
+    this.cassandra = createCassandraClient(config, { useKeyspace: true });
+    this.reader = new CassandraSeriesStore(this.cassandra, config.string('cassandra.keyspace'));
+    this.repo = new InspectRepository(this.pool);
+    const rules = config.string('ingest.rules');
+    this.lateAfterHours = (rules ? loadRuleSetFile(rules) : loadDefaultRuleSet()).lateAfterHours;
+  }
+
+  /** Look the meter up and open the stores. */
+  static async open(config: SmtConfig, meterId: string, channel = DEFAULT_CHANNEL): Promise<InspectSession> {
+    const meter = await showMeter(config, meterId);
+    return new InspectSession(config, meter, channel);
+  }
+
+  /** The whole range in one series query and one PostgreSQL round trip, in parallel. */
+  async load(from: string, to: string): Promise<Inspection> {
+    const cal = LocalCalendar.for(this.meter.timezone);
+    const [days, facts] = await Promise.all([
+      this.reader.days({ meterId: this.meter.meterId, channel: this.channel, from, to }),
+      this.repo.rangeFacts(
+        this.meter.meterId,
+        this.channel,
+        from,
+        to,
+        new Date(cal.dayBounds(from).start),
+        new Date(cal.dayBounds(to).end),
+      ),
+    ]);
+    return buildInspection({
+      meter: this.meter,
+      channel: this.channel,
+      from,
+      to,
+      days,
+      ...facts,
+      lateAfterHours: this.lateAfterHours,
+      now: Date.now(),
+    });
+  }
+
+  /** Every version of one day, newest first, with what each changed (one query). */
+  async versions(day: string): Promise<DayVersion[]> {
+    const all: SeriesDay[] = await this.reader.versions({
+      meterId: this.meter.meterId,
+      channel: this.channel,
+      day,
+    });
+    return versionHistory(all, this.meter.timezone);
+  }
+
+  audit(): Promise<AuditEntry[]> {
+    return this.repo.auditHistory(this.meter.meterId);
+  }
+
+  corrections(): CorrectionBackend {
+    return new SeriesCorrectionBackend(this.meter, () => this.ports(), this.config.string('timezone'));
+  }
+
+  /** The write side, opened on the first correction only (Kafka and ClickHouse are not needed to look). */
+  private ports(): Promise<SeriesPorts> {
+    this.writePorts ??= (async () => {
+      const names = topicNames(this.config);
+      await ensureTopics(this.config, names);
+      this.producer = await createProducer(this.config);
+      this.clickhouse = createClickHouseClient(this.config);
+      const keyspace = this.config.string('cassandra.keyspace');
+      const producer = this.producer;
+      return {
+        series: this.reader,
+        raw: new CassandraRawArchive(this.cassandra, keyspace),
+        analytics: new ClickHouseReadingStore(this.clickhouse, this.config.string('clickhouse.database')),
+        bookkeeping: new PostgresBookkeeping(this.pool),
+        topics: { send: (t, m) => producer.sendJson(t, m) },
+        topicNames: names,
+      };
+    })();
+    return this.writePorts;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([
+      this.pool.end(),
+      this.cassandra.shutdown(),
+      this.producer?.close(),
+      this.clickhouse?.close(),
+    ]);
+  }
+}

@@ -1,0 +1,209 @@
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { useCallback, useEffect, useState } from 'react';
+import { errorMessage } from '../../core/errors.js';
+import type { CorrectionBackend } from '../../core/inspect/corrections.js';
+import type { Inspection } from '../../core/inspect/model.js';
+import type { DayVersion } from '../../core/inspect/versions.js';
+import type { AuditEntry } from '../../core/postgres/inspect-repository.js';
+import { AuditView } from './AuditView.js';
+import { CorrectionFlow } from './CorrectionFlow.js';
+import { carpetLines, energyScale, legendLines } from './carpet.js';
+import { DayView } from './DayView.js';
+import { INSPECT_KEYS } from './keys.js';
+import { type Cursor, cellAt, cellsBetween, move, nextRun } from './nav.js';
+import { cursorLine, headerLines } from './text.js';
+import type { CharMode } from './theme.js';
+
+/** What the app needs from the stores; InspectSession provides it, tests pass their own. */
+export interface InspectBackend {
+  versions(day: string): Promise<DayVersion[]>;
+  audit(): Promise<AuditEntry[]>;
+  corrections: CorrectionBackend;
+  operator: string;
+  /** the shown range again (one query), after a correction */
+  reload(): Promise<Inspection>;
+}
+
+export interface InspectAppProps {
+  initial: Inspection;
+  backend: InspectBackend;
+  mode: CharMode;
+  /** fixed size (tests); otherwise the terminal's, following resizes */
+  size?: { columns: number; rows: number };
+}
+
+type View = 'carpet' | 'day' | 'help' | 'audit' | 'correct';
+
+interface Nav {
+  cursor: Cursor;
+  /** column where a selection started on the cursor's day */
+  anchor: number | null;
+  message: string;
+}
+
+function useTerminalSize(fixed?: { columns: number; rows: number }) {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    if (fixed) return;
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  });
+  return fixed ?? size;
+}
+
+/** The cursor starts on the newest day, at the first interval that is not a plain actual reading. */
+function initialCursor(ins: Inspection): Cursor {
+  const last = ins.days.length - 1;
+  return { day: Math.max(0, last), column: 0 };
+}
+
+export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppProps) {
+  const { exit } = useApp();
+  const size = useTerminalSize(fixed);
+  const [ins, setIns] = useState(initial);
+  // one state object updated functionally: keys typed faster than a render must not see a stale cursor
+  const [nav, setNav] = useState<Nav>(() => ({ cursor: initialCursor(initial), anchor: null, message: '' }));
+  const { cursor, anchor, message } = nav;
+  const setMessage = (m: string) => setNav((n) => ({ ...n, message: m }));
+  const [view, setView] = useState<View>('carpet');
+  const width = Math.max(40, size.columns);
+  const header = headerLines(ins, width);
+  const legendCount = legendLines(ins, energyScale(ins, mode), mode, width).length;
+  // header, axis, legend, cursor line, key hint line, message line
+  const dayRows = Math.max(3, size.rows - header.length - 1 - legendCount - 3);
+  const firstDay = Math.max(0, Math.min(cursor.day - Math.floor(dayRows / 2), ins.days.length - dayRows));
+
+  const go = (f: (c: Cursor) => Cursor, what?: string) =>
+    setNav((n) => {
+      const c = f(n.cursor);
+      const stuck = what !== undefined && c.day === n.cursor.day && c.column === n.cursor.column;
+      return { ...n, cursor: c, message: stuck ? `no ${what} found` : '' };
+    });
+
+  useInput(
+    (input, key) => {
+      if (input === 'q') return exit();
+      if (key.leftArrow || input === 'h') go((c) => move(ins, c, 0, -1));
+      else if (key.rightArrow || input === 'l') go((c) => move(ins, c, 0, 1));
+      else if (key.upArrow || input === 'k') go((c) => move(ins, c, -1, 0));
+      else if (key.downArrow || input === 'j') go((c) => move(ins, c, 1, 0));
+      else if (key.pageUp) go((c) => move(ins, c, -7, 0));
+      else if (key.pageDown) go((c) => move(ins, c, 7, 0));
+      else if (input === 'g') go((c) => nextRun(ins, c, ['missing'], 1), 'next gap');
+      else if (input === 'G') go((c) => nextRun(ins, c, ['missing'], -1), 'previous gap');
+      else if (input === 'e') go((c) => nextRun(ins, c, ['estimated'], 1), 'next estimate');
+      else if (input === ' ') setNav((n) => ({ ...n, anchor: n.anchor === null ? n.cursor.column : null }));
+      else if (key.return) setView('day');
+      else if (input === '?') setView('help');
+      else if (input === 'a') setView('audit');
+      else if (input === 'c') {
+        if (cellsBetween(ins, cursor.day, anchor ?? cursor.column, cursor.column).length === 0)
+          setMessage('nothing to correct here: this local time does not exist on the day');
+        else setView('correct');
+      }
+    },
+    { isActive: view === 'carpet' },
+  );
+  useInput(() => setView('carpet'), { isActive: view === 'help' });
+  // Always listening: when every input hook is inactive for a moment (one view handing over to
+  // the next), Ink leaves raw mode and stops reading stdin, and keys typed then are lost.
+  useInput(() => {});
+
+  const loadVersions = useCallback((d: string) => backend.versions(d), [backend]);
+  const loadAudit = useCallback(() => backend.audit(), [backend]);
+
+  if (view === 'day') {
+    const day = ins.days[cursor.day]!;
+    return (
+      <DayView
+        ins={ins}
+        day={day}
+        position={cellAt(ins, cursor)?.position ?? 0}
+        loadVersions={loadVersions}
+        rows={size.rows}
+        width={width}
+        onClose={() => setView('carpet')}
+      />
+    );
+  }
+  if (view === 'audit')
+    return (
+      <AuditView
+        meterId={ins.meter.meterId}
+        load={loadAudit}
+        rows={size.rows}
+        onClose={() => setView('carpet')}
+      />
+    );
+  if (view === 'help') {
+    return (
+      <Box flexDirection="column">
+        <Text bold>smt inspect: keys</Text>
+        {INSPECT_KEYS.map(([k, what]) => (
+          <Text key={k}>
+            {k.padEnd(12)} {what}
+          </Text>
+        ))}
+        <Text dimColor>any key: back</Text>
+      </Box>
+    );
+  }
+  const selection = anchor === null ? undefined : { day: cursor.day, from: anchor, to: cursor.column };
+  const lines = carpetLines(ins, {
+    width,
+    mode,
+    firstDay,
+    rows: dayRows,
+    cursor,
+    ...(selection ? { selection } : {}),
+  });
+  return (
+    <Box flexDirection="column">
+      {header.map((l) => (
+        <Text key={l}>{l}</Text>
+      ))}
+      {lines.map((l, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
+        <Text key={i} wrap="truncate-end">
+          {l}
+        </Text>
+      ))}
+      {view === 'correct' ? (
+        <CorrectionFlow
+          ins={ins}
+          cells={cellsBetween(ins, cursor.day, anchor ?? cursor.column, cursor.column)}
+          backend={backend.corrections}
+          operator={backend.operator}
+          onClose={(applied) => {
+            setView('carpet');
+            setNav((n) => ({ ...n, anchor: null }));
+            if (applied) {
+              setMessage('reloading…');
+              backend
+                .reload()
+                .then((next) => {
+                  setIns(next);
+                  setMessage('correction applied; view reloaded');
+                })
+                .catch((err) => setMessage(`reload failed: ${errorMessage(err)}`));
+            }
+          }}
+        />
+      ) : (
+        <>
+          <Text wrap="truncate-end">{cursorLine(ins, cursor)}</Text>
+          <Text dimColor wrap="truncate-end">
+            {anchor !== null ? 'selecting: move, then c to correct, space to clear  ' : ''}arrows/hjkl move
+            g/G gap e estimate Enter day c correct a audit ? help q quit
+          </Text>
+          <Text color="yellow">{message}</Text>
+        </>
+      )}
+    </Box>
+  );
+}
