@@ -86,7 +86,27 @@ function quantile(sorted: number[], q: number): number {
   return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
 }
 
-export function runForecast(req: ForecastRequest): ForecastResult {
+/**
+ * The history starts at its first reading: positions before it are a meter not yet reporting
+ * (or a window chosen too wide), not gaps in its history, and are not counted as missing.
+ */
+function fromFirstReading(req: ForecastRequest): ForecastRequest {
+  const first = req.series.values.findIndex((v) => !Number.isNaN(v));
+  if (first <= 0) return req;
+  const step = req.series.intervalMinutes * 60_000;
+  return {
+    ...req,
+    series: {
+      ...req.series,
+      start: req.series.start + first * step,
+      values: req.series.values.subarray(first),
+    },
+    ...(req.temperature ? { temperature: req.temperature.subarray(first) } : {}),
+  };
+}
+
+export function runForecast(request: ForecastRequest): ForecastResult {
+  const req = fromFirstReading(request);
   const { series, horizon } = req;
   const n = series.values.length;
   const cal = slotCalendar(series.timezone, series.intervalMinutes, series.start, n + horizon);
