@@ -7,7 +7,7 @@
  */
 import { LocalCalendar } from '../time/calendar.js';
 import { dayTypes } from './calendar-features.js';
-import { MODELS } from './engine.js';
+import { fromFirstReading, MODELS } from './engine.js';
 import type { ModelName } from './models/model.js';
 import { dailyTotals, dayLengths, sliceCalendar, slotCalendar, type UsageSeries } from './series.js';
 import { checkSufficiency } from './sufficiency.js';
@@ -72,7 +72,8 @@ export function backtest(args: {
   /** called after each origin */
   onOrigin?: () => void;
 }): BacktestResult {
-  const { series, horizons, models } = args;
+  const { series, temperature } = fromFirstReading(args);
+  const { horizons, models } = args;
   const n = series.values.length;
   const cal = slotCalendar(series.timezone, series.intervalMinutes, series.start, n);
   const lengths = dayLengths(series.timezone, series.intervalMinutes, cal.day);
@@ -104,7 +105,7 @@ export function backtest(args: {
           calendar: sliceCalendar(cal, 0, end),
           horizon: end - origin,
           dayType: types.subarray(0, end),
-          ...(args.temperature ? { temperature: args.temperature.subarray(0, end) } : {}),
+          ...(temperature ? { temperature: temperature.subarray(0, end) } : {}),
         });
         const actual = series.values.subarray(origin, end);
         for (let h = 0; h < p.length; h++) cell.interval.add(actual[h] as number, p[h] as number);

@@ -90,7 +90,7 @@ function quantile(sorted: number[], q: number): number {
  * The history starts at its first reading: positions before it are a meter not yet reporting
  * (or a window chosen too wide), not gaps in its history, and are not counted as missing.
  */
-function fromFirstReading(req: ForecastRequest): ForecastRequest {
+export function fromFirstReading<T extends { series: UsageSeries; temperature?: Float64Array }>(req: T): T {
   const first = req.series.values.findIndex((v) => !Number.isNaN(v));
   if (first <= 0) return req;
   const step = req.series.intervalMinutes * 60_000;

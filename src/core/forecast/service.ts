@@ -374,17 +374,19 @@ export async function forecastEval(config: SmtConfig, o: EvalOptions): Promise<E
   }
   return withStores(config, async (pool, reader) => {
     const all = await targets(pool, o.levels);
+    const byLevel = o.levels.map((level) => all.filter((t) => t.level === level).slice(0, o.maxMeters));
+    const total = byLevel.reduce((n, ts) => n + ts.length, 0);
     const out: EvalRow[] = [];
     let done = 0;
     const historyFrom = formatLocalDate(fromDay - 91);
     const readTo = formatLocalDate(toDay + maxH);
-    for (const level of o.levels) {
-      const ts = all.filter((t) => t.level === level).slice(0, o.maxMeters);
+    for (const [i, level] of o.levels.entries()) {
+      const ts = byLevel[i] as Target[];
       const cells: BacktestCell[][] = [];
       for (const t of ts) {
         const lv = await readLevelSeries(reader, t.meters, o.channel, historyFrom, readTo);
         cells.push(run(lv.series));
-        o.onProgress?.(++done, all.length, `${t.level} ${t.target}`);
+        o.onProgress?.(++done, total, `${t.level} ${t.target}`);
       }
       out.push(...summarise(level, ts.length, cells));
     }
