@@ -3,6 +3,8 @@
  * resolve the target's meters in the registry, read its series through the read API, run the
  * models (engine.ts, backtest.ts), store and compare (smt.forecasts).
  */
+
+import type pg from 'pg';
 import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import type { SmtConfig } from '../config/config.js';
@@ -20,7 +22,7 @@ import { readSeriesCsv, readWeatherCsv } from './csv-input.js';
 import { type DailyForecast, type ForecastPoint, runForecast } from './engine.js';
 import { type LevelMeter, readLevelSeries } from './level-series.js';
 import type { ModelName } from './models/model.js';
-import { slotCalendar, type UsageSeries } from './series.js';
+import type { UsageSeries } from './series.js';
 import type { Sufficiency } from './sufficiency.js';
 
 export const DEFAULT_CHANNEL = 'active_import_kwh';
@@ -39,7 +41,7 @@ interface Target {
 
 async function withStores<T>(
   config: SmtConfig,
-  fn: (pg: import('pg').Pool, reader: SeriesReader) => Promise<T>,
+  fn: (pg: pg.Pool, reader: SeriesReader) => Promise<T>,
 ): Promise<T> {
   const pool = createPostgresPool(config, { max: 2 });
   const cassandra = createCassandraClient(config, { useKeyspace: true });
@@ -52,7 +54,7 @@ async function withStores<T>(
 
 /** Targets of the levels asked for, each with its meters (active or not: history counts). */
 async function targets(
-  pool: import('pg').Pool,
+  pool: pg.Pool,
   levels: readonly Selector[] | readonly Target['level'][],
 ): Promise<Target[]> {
   const r = await postgresCall('reading the registry', () =>
@@ -143,15 +145,12 @@ export interface ForecastReport {
   intervals: ForecastPoint[];
 }
 
+/** Public holidays over the local days of the series and `extraPositions` after it. */
 function holidaysFor(country: string | undefined, series: UsageSeries, extraPositions: number): Set<number> {
-  const c = slotCalendar(series.timezone, series.intervalMinutes, series.start, 1);
-  const endCal = slotCalendar(
-    series.timezone,
-    series.intervalMinutes,
-    series.start + (series.values.length + extraPositions) * series.intervalMinutes * 60_000,
-    1,
-  );
-  return publicHolidays(country, c.day[0] as number, endCal.day[0] as number);
+  const cal = LocalCalendar.for(series.timezone);
+  const step = series.intervalMinutes * 60_000;
+  const last = series.start + (series.values.length + extraPositions - 1) * step;
+  return publicHolidays(country, cal.localDayOf(series.start), cal.localDayOf(last));
 }
 
 export async function forecast(config: SmtConfig, o: ForecastOptions): Promise<ForecastReport> {
