@@ -526,6 +526,35 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
     ],
   },
   {
+    version: 16,
+    name: 'forecasts',
+    // Issued forecasts, kept so their accuracy can be measured as the actuals arrive (smt forecast
+    // accuracy). One row per forecast of one target: the interval values from `origin` on at
+    // `interval_minutes` (a UTC grid), their 90 % prediction interval, and the local-day totals.
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS smt.forecasts (
+        forecast_id       bigserial PRIMARY KEY,
+        level             text NOT NULL CHECK (level IN ('meter', 'segment', 'region', 'fleet', 'dataset')),
+        target            text NOT NULL,
+        channel           text NOT NULL,
+        model             text NOT NULL,
+        model_version     integer NOT NULL,
+        issued_at         timestamptz NOT NULL DEFAULT now(),
+        origin            timestamptz NOT NULL,
+        horizon           text NOT NULL,
+        timezone          text NOT NULL,
+        interval_minutes  smallint NOT NULL,
+        history_from      date NOT NULL,
+        "values"          double precision[] NOT NULL,
+        lower             double precision[] NOT NULL,
+        upper             double precision[] NOT NULL,
+        days              jsonb NOT NULL,
+        warnings          jsonb NOT NULL DEFAULT '[]'
+      )`,
+      'CREATE INDEX IF NOT EXISTS forecasts_target ON smt.forecasts (level, target, origin)',
+    ],
+  },
+  {
     version: 17,
     name: 'imported-files',
     // `smt import` is idempotent by file content: a file whose checksum is here was produced to
