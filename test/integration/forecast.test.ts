@@ -108,7 +108,8 @@ describe('smt forecast against the stores', () => {
     expect(f.intervals).toHaveLength(25);
     expect(f.days).toHaveLength(1);
     const start = LocalCalendar.for(ZONE).dayBounds('2026-10-25').start;
-    for (const [h, p] of f.intervals.entries()) expect(p.value).toBeCloseTo(usage(start + h * 3_600_000, 4), 9);
+    for (const [h, p] of f.intervals.entries())
+      expect(p.value).toBeCloseTo(usage(start + h * 3_600_000, 4), 9);
     expect(f.days[0]?.date).toBe('2026-10-25');
     const pool = new pg.Pool({ connectionString: stores.env.SMT_POSTGRES_URL });
     try {
