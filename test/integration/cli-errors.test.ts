@@ -8,8 +8,8 @@ import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.
 /** The README's exit codes for errors that need the running stack to show up. */
 let stores: IsolatedStores;
 beforeAll(async () => {
-  stores = await isolatedStores('clierr', { postgres: true });
-  await migrateStores(stores.config, ['postgres']);
+  stores = await isolatedStores('clierr');
+  await migrateStores(stores.config, ['postgres', 'cassandra', 'clickhouse']);
 });
 afterAll(async () => {
   await stores?.drop();

@@ -64,7 +64,7 @@ beforeAll(async () => {
       `SHORT,A4,T,south,residential,${ZONE},60,active,,2026-01-01,`,
     ].join('\n'),
   );
-  expect(runCli(['meters', 'import', csv], stores.env).status).toBe(0);
+  expect(runCli(['meters', 'import', csv, '--add-references'], stores.env).status).toBe(0);
   const client = createCassandraClient(stores.config, { useKeyspace: true });
   try {
     const store = new CassandraSeriesStore(client, stores.config.string('cassandra.keyspace'));

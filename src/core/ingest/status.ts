@@ -21,10 +21,10 @@ export async function ingestGroupStatus(config: SmtConfig): Promise<IngestGroupS
   const admin = kafka.admin();
   try {
     await admin.connect();
-    const [lag, described] = await Promise.all([
-      groupLag(kafka, group, topic),
-      admin.describeGroups([group]),
-    ]);
+    // one after the other: a request left in flight when the first fails keeps kafkajs retrying
+    // (and the process alive) after disconnect
+    const lag = await groupLag(kafka, group, topic);
+    const described = await admin.describeGroups([group]);
     const g = described.groups[0];
     return {
       group,

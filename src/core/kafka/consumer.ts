@@ -132,8 +132,10 @@ export class BatchConsumer {
             // kafkajs only heartbeats when asked to; a slice stalled past the session has been
             // expelled without knowing it, and one heartbeat tells a live member of a rebalance.
             const owned = async () => {
-              if (this.stopping || !isRunning() || isStale()) return false;
               if (Date.now() - this.lastConfirmed >= this.sessionTimeoutMs) return false;
+              // a stop (SIGTERM) lets the slice finish: the member leaves the group only after it
+              if (this.stopping) return true;
+              if (!isRunning() || isStale()) return false;
               try {
                 await heartbeat();
                 return true;
@@ -229,6 +231,8 @@ export async function groupLag(
   const admin = kafka.admin();
   await admin.connect();
   try {
+    // kafkajs retries an unknown topic for minutes; a topic not created yet has no lag to show
+    if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist (yet)`);
     const [committed, ends] = await Promise.all([
       admin.fetchOffsets({ groupId, topics: [topic] }),
       admin.fetchTopicOffsets(topic),
