@@ -19,7 +19,7 @@ export class OpsRollups {
   async estimatedShare(localDate: string): Promise<number | null> {
     const rows = await clickhouseCall('reading the estimated share', async () => {
       const rs = await this.client.query({
-        query: `SELECT sumMerge(estimated) AS e, countMerge(readings) AS n FROM ${this.database}.rollup_meter_daily
+        query: `SELECT sumMerge(estimated) AS e, sumMerge(readings) AS n FROM ${this.database}.rollup_meter_daily
                 WHERE local_date = toDate(${chString(localDate)})`,
         format: 'JSONEachRow',
       });
