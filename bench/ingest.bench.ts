@@ -8,12 +8,11 @@
  *     2.5 M meters × 96 / 86,400 s); p50/p99 from produce to acknowledged in every store.
  * Prints a table and writes bench/results/ingest.json.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createCassandraClient } from '../src/core/cassandra/client.js';
 import { CassandraSeriesStore } from '../src/core/cassandra/series-store.js';
 import { loadConfig, type SmtConfig } from '../src/core/config/config.js';
@@ -22,9 +21,8 @@ import { jsonLogger } from '../src/core/log.js';
 import { migrateStores } from '../src/core/migrations/service.js';
 import { createPostgresPool } from '../src/core/postgres/client.js';
 import { MeterRepository } from '../src/core/postgres/meter-repository.js';
-import { resolveFaults } from '../src/core/simulate/faults.js';
 import { Fleet } from '../src/core/simulate/fleet.js';
-import { defaultStart, runSimulation } from '../src/core/simulate/service.js';
+import { defaultStart, runSimulation, type SimulateSummary } from '../src/core/simulate/service.js';
 import { stackUp } from '../src/core/stack/orchestrator.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
 import { type ProcStats, percentile, SERVICES, snapshotAll } from './process-stats.js';
@@ -38,24 +36,42 @@ const METERS = arg('meters', 10_000);
 const DAYS = arg('days', 7);
 const LATENCY_SECONDS = arg('latency-seconds', 60);
 const RATE = arg('rate', 2_778);
-v8.setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const logger = jsonLogger('ingest', 'warn');
 
+function envFor(env: Record<string, string>, label: string): Record<string, string> {
+  return {
+    ...env,
+    SMT_TOPIC_RAW: `bench.${label}.raw`,
+    SMT_TOPIC_VALIDATED: `bench.${label}.validated`,
+    SMT_TOPIC_REJECTED: `bench.${label}.rejected`,
+    SMT_TOPIC_EVENTS: `bench.${label}.events`,
+    SMT_INGEST_GROUP: `bench-${label}`,
+    SMT_INGEST_METRICS_PORT: '0',
+  };
+}
+
 function configFor(env: Record<string, string>, label: string): SmtConfig {
-  return loadConfig({
-    env: {
-      ...process.env,
-      ...env,
-      SMT_TOPIC_RAW: `bench.${label}.raw`,
-      SMT_TOPIC_VALIDATED: `bench.${label}.validated`,
-      SMT_TOPIC_REJECTED: `bench.${label}.rejected`,
-      SMT_TOPIC_EVENTS: `bench.${label}.events`,
-      SMT_INGEST_GROUP: `bench-${label}`,
-      SMT_INGEST_METRICS_PORT: '0',
+  return loadConfig({ env: { ...process.env, ...envFor(env, label) } });
+}
+
+/**
+ * The producer runs as its own process, as producers do: the bench process then holds only what an
+ * ingest daemon holds, and its peak RSS is the daemon's.
+ */
+function simulateInChild(env: Record<string, string>, args: string[]): SimulateSummary {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), 'simulate', ...args, '--json'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, NODE_OPTIONS: '' },
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
     },
-  });
+  );
+  if (r.status !== 0) throw new Error(`smt simulate exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout) as SimulateSummary;
 }
 
 function cpuDelta(a: Record<string, ProcStats>, b: Record<string, ProcStats>): Record<string, number> {
@@ -74,26 +90,16 @@ async function main() {
 
     // 1. throughput
     log(`producing ${METERS} meters × ${DAYS} days (default faults)…`);
-    const sim = await runSimulation(config, {
-      seed: 7,
-      meters: METERS,
-      days: DAYS,
-      start: defaultStart(tz, DAYS),
-      timezone: tz,
-      format: 'json',
-      faults: resolveFaults('default'),
-      idPrefix: 'B-',
-      registry: { kind: 'postgres' },
-    });
+    const sim = simulateInChild(envFor(stores.env, label), [
+      ...['--seed', '7', '--meters', String(METERS), '--days', String(DAYS)],
+      ...['--start', defaultStart(tz, DAYS), '--format', 'json', '--faults', 'default'],
+    ]);
     log(`produced ${sim.readings} readings in ${sim.seconds} s; ingesting until idle…`);
-    // The simulator ran in this process: collect its garbage first, so the peak is the daemon's.
-    gc();
     const rssAtStart = process.memoryUsage().rss;
     const before = snapshotAll();
     const nodeBefore = process.cpuUsage();
     let firstBatchAt = 0;
     let lastBatchAt = 0;
-    let peakRss = 0;
     const summary = await runIngest(config, {
       untilIdle: true,
       logger,
@@ -101,7 +107,6 @@ async function main() {
         const now = performance.now();
         if (firstBatchAt === 0) firstBatchAt = now;
         lastBatchAt = now;
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
       },
       onProgress: (t, s) => {
         if (Math.random() < 0.05) log(`  ${t.readings} readings, ${Math.round(t.readings / s)} readings/s`);
@@ -127,7 +132,8 @@ async function main() {
         Object.entries(cpu).map(([k, v]) => [k, Math.round((v / busySeconds) * 100) / 100]),
       ),
       rssMiB: {
-        node: Math.round(peakRss / 2 ** 20),
+        // the kernel's high-water mark of this process (main thread + decode worker)
+        node: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
         nodeAtIngestStart: Math.round(rssAtStart / 2 ** 20),
         ...Object.fromEntries(SERVICES.map((s) => [s, Math.round(after[s]!.rssBytes / 2 ** 20)])),
       },

@@ -105,7 +105,7 @@ describe('Kafka config', () => {
   });
 
   it('caps heap and CPU and points log4j at the conf dir', () => {
-    const args = kafkaJvmArgs({ confDir: '/s/kafka/conf', logDir: '/s/kafka/logs' });
+    const args = kafkaJvmArgs({ confDir: '/s/kafka/conf', logDir: '/s/kafka/logs', jit: 'quick' });
     expect(args).toEqual(
       expect.arrayContaining([
         '-Xmx512m',
@@ -114,6 +114,16 @@ describe('Kafka config', () => {
         '-Dlog4j.configuration=file:/s/kafka/conf/log4j.properties',
       ]),
     );
+  });
+
+  it('keeps the full tiered JIT under the throughput profile, with the thread caps', () => {
+    for (const args of [
+      kafkaJvmArgs({ confDir: '/k', logDir: '/l', jit: 'throughput' }),
+      cassandraJvmArgs({ confDir: '/c', dataDir: '/d', logDir: '/l', jammJar: '/j.jar', jit: 'throughput' }),
+    ]) {
+      expect(args.filter((a) => a.startsWith('-XX:TieredStopAtLevel'))).toEqual([]);
+      expect(args).toContain('-XX:CICompilerCount=2');
+    }
   });
 
   it('fetches a logging backend along with the broker', () => {
@@ -166,6 +176,7 @@ describe('Cassandra config', () => {
       dataDir: '/d',
       logDir: '/l',
       jammJar: '/lib/jamm-0.4.0.jar',
+      jit: 'quick',
     });
     expect(args).toEqual(
       expect.arrayContaining([

@@ -36,6 +36,14 @@ export const CONFIG_KEYS = {
     default: '.smt',
     description: 'where `smt stack` caches downloads and keeps service data, logs and PIDs',
   },
+  'stack.jit': {
+    env: 'SMT_STACK_JIT',
+    type: 'string',
+    default: 'quick',
+    oneOf: ['quick', 'throughput'],
+    description:
+      'JIT of the Kafka and Cassandra JVMs that `smt stack up` starts: quick (C1 only: faster start, for tests) or throughput (full tiered JIT, for benchmarks)',
+  },
 
   'kafka.brokers': {
     env: 'SMT_KAFKA_BROKERS',

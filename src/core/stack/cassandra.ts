@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PrerequisiteError } from '../errors.js';
-import { findJava, JVM_CPU_CAPS } from './jvm.js';
+import { findJava, type JitProfile, jvmCpuCaps } from './jvm.js';
 import { fetchJars, type MavenArtifact } from './maven.js';
 import { spawnDetached, stopGroup } from './proc.js';
 import { type Installed, type StackContext, type StackService, waitForProbe } from './service.js';
@@ -102,6 +102,7 @@ export function cassandraJvmArgs(c: {
   dataDir: string;
   logDir: string;
   jammJar: string;
+  jit: JitProfile;
 }): string[] {
   return [
     // the start script would pick 6 GiB on a 24 GiB machine
@@ -117,7 +118,7 @@ export function cassandraJvmArgs(c: {
     '-Djava.net.preferIPv4Stack=true',
     `-javaagent:${c.jammJar}`,
     ...CASSANDRA_JAVA17_FLAGS,
-    ...JVM_CPU_CAPS,
+    ...jvmCpuCaps(c.jit),
     `-Dcassandra.config=file://${path.join(c.confDir, 'cassandra.yaml')}`,
     `-Dcassandra.storagedir=${c.dataDir}`,
     `-Dcassandra.logdir=${c.logDir}`,
@@ -180,6 +181,7 @@ export const cassandra: StackService = {
         dataDir: data,
         logDir: p.logs('cassandra'),
         jammJar: path.join(installed.home, jamm),
+        jit: ctx.config.string('stack.jit') as JitProfile,
       }),
       '-cp',
       `${installed.home}/*`,

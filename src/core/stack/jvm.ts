@@ -4,13 +4,21 @@ import { PrerequisiteError } from '../errors.js';
 import { javaBinary } from './prereq.js';
 import { run } from './proc.js';
 
-/** Caps for two shared cores: C1 only (faster start, less JIT CPU), few GC and compiler threads. */
-export const JVM_CPU_CAPS = [
-  '-XX:TieredStopAtLevel=1',
-  '-XX:ParallelGCThreads=2',
-  '-XX:ConcGCThreads=1',
-  '-XX:CICompilerCount=2',
-];
+export type JitProfile = 'quick' | 'throughput';
+
+/**
+ * Caps for two shared cores: few GC and compiler threads. `quick` also stops the JIT at C1: the
+ * services start sooner and spend less CPU compiling, which suits tests; but C1 code is slower, so
+ * long runs (benchmarks, a real load) want `throughput`, the JVM's default tiered compilation.
+ */
+export function jvmCpuCaps(profile: JitProfile): string[] {
+  return [
+    ...(profile === 'quick' ? ['-XX:TieredStopAtLevel=1'] : []),
+    '-XX:ParallelGCThreads=2',
+    '-XX:ConcGCThreads=1',
+    '-XX:CICompilerCount=2',
+  ];
+}
 
 export interface Java {
   bin: string;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { findJava, JVM_CPU_CAPS } from './jvm.js';
+import { findJava, type JitProfile, jvmCpuCaps } from './jvm.js';
 import { fetchJars, type MavenArtifact } from './maven.js';
 import { run, spawnDetached, stopGroup } from './proc.js';
 import {
@@ -71,7 +71,7 @@ log4j.logger.org.apache.kafka.common.utils.AppInfoParser=INFO
 `;
 }
 
-export function kafkaJvmArgs(c: { confDir: string; logDir: string }): string[] {
+export function kafkaJvmArgs(c: { confDir: string; logDir: string; jit: JitProfile }): string[] {
   return [
     '-Xms256m',
     '-Xmx512m',
@@ -83,7 +83,7 @@ export function kafkaJvmArgs(c: { confDir: string; logDir: string }): string[] {
     '-XX:MaxInlineLevel=15',
     '-Djava.awt.headless=true',
     '-XX:+ExitOnOutOfMemoryError',
-    ...JVM_CPU_CAPS,
+    ...jvmCpuCaps(c.jit),
     `-Dlog4j.configuration=file:${path.join(c.confDir, 'log4j.properties')}`,
     `-Dkafka.logs.dir=${c.logDir}`,
   ];
@@ -122,7 +122,11 @@ export const kafka: StackService = {
       }),
     );
     writeFileSync(path.join(p.conf('kafka'), 'log4j.properties'), renderKafkaLog4j());
-    const jvm = kafkaJvmArgs({ confDir: p.conf('kafka'), logDir: p.logs('kafka') });
+    const jvm = kafkaJvmArgs({
+      confDir: p.conf('kafka'),
+      logDir: p.logs('kafka'),
+      jit: ctx.config.string('stack.jit') as JitProfile,
+    });
     const cp = ['-cp', `${installed.home}/*`];
     if (!existsSync(path.join(p.data('kafka'), 'meta.properties'))) {
       ctx.info('kafka: formatting the KRaft log directory');
