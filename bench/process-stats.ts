@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** CPU seconds and RSS of the processes behind each local service, read from /proc. */
 export interface ProcStats {
@@ -24,18 +25,56 @@ function matcher(service: string): (comm: string, cmdline: string) => boolean {
   }
 }
 
-export function serviceStats(service: string): ProcStats {
+/** fields after the command name of /proc/<pid>/stat (field 3 of stat(5) is index 0) */
+function statFields(pid: string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * The processes of the stack this bench runs against: the PID `smt stack up` recorded and its
+ * descendants (PostgreSQL's backends), so other stacks or services on the machine do not count.
+ * Without a PID file (services run elsewhere) every process that looks like the service counts.
+ */
+function servicePids(service: string): string[] {
+  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  const pidFile = path.join(path.resolve(process.env.SMT_STACK_DIR ?? '.smt'), `${service}.pid`);
+  if (existsSync(pidFile)) {
+    const root = readFileSync(pidFile, 'utf8').trim();
+    const parent = new Map<string, string>();
+    for (const pid of all) {
+      try {
+        parent.set(pid, statFields(pid)[1]!);
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    const isOurs = (pid: string): boolean => {
+      for (let p: string | undefined = pid, hops = 0; p && p !== '0' && hops < 64; p = parent.get(p), hops++)
+        if (p === root) return true;
+      return false;
+    };
+    return all.filter(isOurs);
+  }
   const match = matcher(service);
-  const out: ProcStats = { cpuSeconds: 0, rssBytes: 0, processes: 0 };
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  return all.filter((pid) => {
     try {
       const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (!match(comm, cmdline)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[11], [12] are utime and stime (fields 14 and 15 of stat(5))
-      out.cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS;
+      return match(comm, readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      return false;
+    }
+  });
+}
+
+export function serviceStats(service: string): ProcStats {
+  const out: ProcStats = { cpuSeconds: 0, rssBytes: 0, processes: 0 };
+  for (const pid of servicePids(service)) {
+    try {
+      const fields = statFields(pid);
+      // fields[11..14]: utime, stime, and cutime, cstime of children that ended (PostgreSQL's
+      // backends of closed connections), fields 14–17 of stat(5)
+      out.cpuSeconds += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS;
       const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       out.rssBytes += rss ? Number(rss[1]) * 1024 : 0;
       out.processes++;
