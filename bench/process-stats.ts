@@ -74,7 +74,8 @@ export function serviceStats(service: string): ProcStats {
       const fields = statFields(pid);
       // fields[11..14]: utime, stime, and cutime, cstime of children that ended (PostgreSQL's
       // backends of closed connections), fields 14–17 of stat(5)
-      out.cpuSeconds += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS;
+      out.cpuSeconds +=
+        (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS;
       const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       out.rssBytes += rss ? Number(rss[1]) * 1024 : 0;
       out.processes++;
