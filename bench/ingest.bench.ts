@@ -27,7 +27,7 @@ import { Fleet } from '../src/core/simulate/fleet.js';
 import { defaultStart, runSimulation, type SimulateSummary } from '../src/core/simulate/service.js';
 import { stackUp } from '../src/core/stack/orchestrator.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
-import { type ProcStats, percentile, SERVICES, snapshotAll } from './process-stats.js';
+import { jitProfile, type ProcStats, percentile, SERVICES, snapshotAll } from './process-stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: number) => {
@@ -225,6 +225,7 @@ async function main() {
       node: process.version,
       cpus: os.cpus().length,
       decodeStage: process.env.SMT_INGEST_WORKERS ?? 'config default',
+      jit: { kafka: jitProfile('kafka'), cassandra: jitProfile('cassandra') },
       throughput,
       monthRead,
       latency,
@@ -233,6 +234,7 @@ async function main() {
     writeFileSync(path.join(ROOT, 'bench/results/ingest.json'), `${JSON.stringify(result, null, 2)}\n`);
     const rows: [string, string][] = [
       ['readings ingested', `${readings} (${METERS} meters × ${DAYS} days, default faults)`],
+      ['JIT of Kafka / Cassandra (stack.jit)', `${result.jit.kafka} / ${result.jit.cassandra}`],
       ['sustained readings/s', String(throughput.sustainedReadingsPerSecond)],
       ['seed day (240 M readings) at this rate', `${throughput.seedDayMinutes} min`],
       ...Object.entries(throughput.cpuMicrosPerReading).map(

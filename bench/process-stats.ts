@@ -86,6 +86,14 @@ export function serviceStats(service: string): ProcStats {
   return out;
 }
 
+/** Whether a JVM service of this stack runs with the C1-only JIT (`stack.jit = quick`) or the full one. */
+export function jitProfile(service: 'kafka' | 'cassandra'): 'quick' | 'throughput' | 'unknown' {
+  const [pid] = servicePids(service);
+  if (pid === undefined) return 'unknown';
+  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  return cmdline.includes('-XX:TieredStopAtLevel=1') ? 'quick' : 'throughput';
+}
+
 export const SERVICES = ['kafka', 'cassandra', 'clickhouse', 'postgres'] as const;
 
 export function snapshotAll(): Record<string, ProcStats> {
