@@ -436,8 +436,9 @@ export async function correct(ports: CorrectionPorts, o: CorrectOptions): Promis
   const emptyOf = emptyDayFor(meter, o.channel);
   const p = propose(range, meter.timezone, current, values, emptyOf);
   const method = op.kind === 'estimate' ? mainCode(estimated!) : methodOf(op);
-  const codeAt = new Map<number, Method>();
-  if (estimated) range.starts.forEach((s, i) => codeAt.set(s, estimated.codes[i]!));
+  const codeAt = new Map<number, Method>(
+    estimated ? range.starts.map((s, i) => [s, estimated.codes[i]!]) : [],
+  );
   const now = ports.now();
   const block = blockOf(meter, o.channel, p.changes, () => 0);
   const v =
