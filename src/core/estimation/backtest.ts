@@ -5,12 +5,9 @@
  * Pure: the data comes from the series store, the simulator or a vendored dataset (datasets.ts).
  */
 import type { MeterFacts } from '../gaps/expected.js';
-import { Method, Origin, packFields, Reason, ValidationState } from '../readings/quality.js';
 import type { Segment } from '../registry/meter.js';
-import { copyDay, type SeriesDay } from '../series/day.js';
 import { hash32, Rng } from '../simulate/rng.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
-import { dayTypesForRegion } from './day-types.js';
 import { isCleanDay } from './methods.js';
 import { estimateRuns } from './range.js';
 import type { EstimationSettings } from './settings.js';
