@@ -6,6 +6,7 @@
  */
 import type { MeterFacts } from '../gaps/expected.js';
 import type { Segment } from '../registry/meter.js';
+import type { SeriesDay } from '../series/day.js';
 import { hash32, Rng } from '../simulate/rng.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import { isCleanDay } from './methods.js';
@@ -22,7 +23,14 @@ export const GAP_CLASSES = [
 ] as const;
 export type GapClassName = (typeof GAP_CLASSES)[number]['name'];
 
-export const BACKTEST_METHODS = ['linear', 'like_day', 'profile', 'average_day', 'chain'] as const;
+export const BACKTEST_METHODS = [
+  'linear',
+  'like_day',
+  'profile',
+  'day_blend',
+  'average_day',
+  'chain',
+] as const;
 export type BacktestMethod = (typeof BACKTEST_METHODS)[number];
 
 export const DAYPARTS = ['night', 'morning', 'afternoon', 'evening'] as const;
