@@ -602,3 +602,65 @@ describe('smt explain', () => {
     expect(e.aggregates).toEqual({ daily: null, monthly: null });
   });
 });
+
+describe('smt correct --estimate with the estimation methods', () => {
+  it('dry-runs the chain over the 100-interval Sunday: no clean Sunday within reach, so average_day of its neighbours', () => {
+    const r = cli([
+      'correct',
+      'CM-2',
+      '--from',
+      '2026-10-25',
+      '--to',
+      '2026-10-25',
+      '--estimate',
+      'chain',
+      '--reason',
+      'meter fault',
+      '--dry-run',
+      '--json',
+      '--limit',
+      '0',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = json<CorrectionReport>(r);
+    // 2026-10-24 and 10-26 hold 1 + base(q) at wall quarter q; the day's positions 12.. are q + 4
+    expect(rep.intervals).toEqual({ inRange: 100, changed: 88, unchanged: 12, skipped: 0 });
+    expect(rep.changes[0]).toMatchObject({ startLocal: '2026-10-25T02:00:00+01:00', old: 1.5, new: 1 });
+    expect(rep.changes.map((c) => c.new)).toEqual(Array.from({ length: 88 }, (_, i) => 1 + base(i + 8)));
+    expect(rep.method).toBe('AverageDailyLoad');
+    expect(rep.parameters).toEqual({ method: 'chain', filledBy: { average_day: 100 } });
+  });
+
+  it('applies like-day to the 92-interval Sunday from the Sunday before: stored with the method in each quality', async () => {
+    const r = cli([
+      'correct',
+      'CM-2',
+      '--from',
+      '2026-03-29',
+      '--to',
+      '2026-03-29',
+      '--estimate',
+      'like-day',
+      '--reason',
+      'meter fault',
+      '--json',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = json<CorrectionReport>(r);
+    expect(rep.intervals).toEqual({ inRange: 92, changed: 84, unchanged: 8, skipped: 0 });
+    expect(rep.method).toBe('AverageLikeDay');
+    const [day] = await seriesDays(config, 'CM-2', '2026-03-29', '2026-03-29');
+    expect(day!.values.length).toBe(92);
+    // from 03:00 (position 8) the 96-interval 2026-03-22's position p + 4
+    expect([...day!.values]).toEqual(Array.from({ length: 92 }, (_, p) => 1 + base(p < 8 ? p : p + 4)));
+    const substituted = packFields(
+      Origin.Substituted,
+      ValidationState.Passed,
+      Method.AverageLikeDay,
+      Reason.DataCorrection,
+    );
+    expect(day!.quality[8]).toBe(substituted);
+    expect(day!.quality[91]).toBe(substituted);
+    expect(day!.writes[day!.writeIdx[8]!]!.source).toBe(`correction:${rep.correctionId}`);
+  });
+});

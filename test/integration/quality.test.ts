@@ -259,8 +259,8 @@ describe('smt estimate', () => {
     expect(s).toMatchObject({
       filled: 105,
       unfilled: 0,
-      // the whole missing day has no level of its own to shape to: like_day
-      byMethod: { linear: 1, profile: 8, like_day: 96, average_day: 0, zero: 0 },
+      // the whole missing day has no level of its own to shape to: the day blend
+      byMethod: { linear: 1, profile: 8, day_blend: 96, like_day: 0, average_day: 0, zero: 0 },
     });
     const [d29, d30] = await stores.reader.days({
       meterId: 'Q1',
@@ -301,14 +301,14 @@ describe('smt estimate', () => {
       '2026-03-30',
       emptyDay({ meterId: 'Q1', channel: 'active_import_kwh', day: '2026-03-30' }, ZONE, 15),
     );
-    const like30 = estimateRange('like_day', {
+    const blend30 = estimateRange('day_blend', {
       ...ctx,
       days: withEmpty,
       localDate: '2026-03-30',
       from: 0,
       to: 96,
     })!;
-    expect([...d30!.values]).toEqual([...like30.values]);
+    expect([...d30!.values]).toEqual([...blend30.values]);
     expect(methodOf(d30!.quality[0]!)).toBe(Method.AverageLikeDay);
     // the estimate writes closed the gap records through the bookkeeping of the write path
     expect((await gapRows()).filter((g) => g.meter_id === 'Q1').map((g) => g.status)).toEqual([

@@ -6,7 +6,7 @@ import {
   entryHash,
   GENESIS_HASH,
 } from '../../src/core/audit/chain.js';
-import { linearEstimator } from '../../src/core/corrections/estimator.js';
+import { estimateCorrection } from '../../src/core/corrections/estimator.js';
 import {
   byDate,
   copyByWallClock,
@@ -17,7 +17,9 @@ import {
 } from '../../src/core/corrections/plan.js';
 import { intervalRange, localIso, parseInstant } from '../../src/core/corrections/range.js';
 import { UsageError } from '../../src/core/errors.js';
+import { defaultEstimationSettings } from '../../src/core/estimation/settings.js';
 import { Method, Origin, packFields, Reason, ValidationState } from '../../src/core/readings/quality.js';
+import type { Meter } from '../../src/core/registry/meter.js';
 import { emptyDay, type SeriesDay, writeAt } from '../../src/core/series/day.js';
 import { planWrite, type WriteUnit } from '../../src/core/series/planner.js';
 import type { RegisteredMeter } from '../../src/core/series/ports.js';
@@ -146,26 +148,90 @@ describe('proposals and totals', () => {
   });
 });
 
-describe('linear estimator', () => {
-  it('interpolates in time between the readings either side, across the fall-back hour', async () => {
-    const d = day('2026-10-25', (p) => (p >= 8 && p < 12 ? Number.NaN : p));
-    const starts = [...cal.intervalStarts('2026-10-25', 15)].slice(8, 12);
-    const out = await linearEstimator.estimate({
-      meter: M,
-      channel: 'active_import_kwh',
-      starts,
-      read: async () => [d],
-    });
-    expect([...out]).toEqual([1, 2, 3, 4].map((k) => 7 + ((12 - 7) * k) / 5));
-    expect(linearEstimator.method).toBe(Method.LinearInterpolation);
+describe('--estimate: the estimation library over a correction range', () => {
+  const meter: Meter = {
+    meterId: 'M1',
+    accountId: 'A1',
+    tariffId: 'T1',
+    regionId: 'SE3',
+    segment: 'residential',
+    timezone: ZONE,
+    intervalMinutes: 15,
+    status: 'active',
+    ratedKw: 17,
+    installedAt: new Date('2025-01-01T00:00:00Z'),
+    removedAt: null,
+  };
+  const settings = defaultEstimationSettings();
+  const request = (days: SeriesDay[], starts: number[]) => ({
+    meter,
+    channel: 'active_import_kwh',
+    starts,
+    settings,
+    read: async () => days,
   });
 
-  it('refuses without a reading after the range', async () => {
+  it('linear interpolates in time between the readings either side, across the fall-back hour', async () => {
+    const d = day('2026-10-25', (p) => p);
+    const starts = [...cal.intervalStarts('2026-10-25', 15)].slice(8, 12);
+    const out = await estimateCorrection('linear', request([d], starts));
+    // what the range holds now (8..11) is never used
+    expect([...out.values]).toEqual([1, 2, 3, 4].map((k) => 7 + ((12 - 7) * k) / 5));
+    expect(out.codes).toEqual(Array(4).fill(Method.LinearInterpolation));
+    expect(out.byMethod).toEqual({ linear: 4 });
+  });
+
+  it('linear refuses without a reading after the range', async () => {
     const d = day('2026-10-25', (p) => (p >= 90 ? Number.NaN : p));
     const starts = [...cal.intervalStarts('2026-10-25', 15)].slice(95);
+    await expect(estimateCorrection('linear', request([d], starts))).rejects.toThrow(
+      /needs a reading before and after the range; there is none on one side within 7 days/,
+    );
+  });
+
+  it('like-day fills the 100-interval Sunday from the three nearest Sundays by wall-clock time', async () => {
+    // wall quarter-hour q of a 96 day is position q; the three Sundays average to (q + 3) / 8
+    const sundays = [
+      day('2026-10-11', (q) => q / 8 + 6 / 8),
+      day('2026-10-18', (q) => q / 8),
+      day('2026-11-01', (q) => q / 8 + 3 / 8),
+    ];
+    const target = day('2026-10-25', () => 9);
+    const starts = [...cal.intervalStarts('2026-10-25', 15)];
+    expect(starts.length).toBe(100);
+    const out = await estimateCorrection('like-day', request([...sundays, target], starts));
+    // positions 8..11 and 12..15 are both 02:00–02:45: the repeated hour takes the same wall-clock values
+    const wall = (p: number) => (p < 12 ? p : p - 4);
+    expect([...out.values]).toEqual(starts.map((_s, p) => (wall(p) + 3) / 8));
+    expect(out.byMethod).toEqual({ like_day: 100 });
+    expect(new Set(out.codes)).toEqual(new Set([Method.AverageLikeDay]));
+  });
+
+  it('the chain fills a whole 92-interval day with the day blend (here: like days) and a short gap with linear', async () => {
+    const history = [
+      day('2026-03-15', (q) => 2 + q / 8),
+      day('2026-03-22', (q) => 1 + q / 8),
+      day('2026-04-05', (q) => q / 8),
+    ];
+    const target = day('2026-03-29', (p) => p);
+    const all = [...cal.intervalStarts('2026-03-29', 15)];
+    expect(all.length).toBe(92);
+    const whole = await estimateCorrection('chain', request([...history, target], all));
+    // 03:00 (position 8) is wall quarter 12
+    const wall = (p: number) => (p < 8 ? p : p + 4);
+    expect([...whole.values]).toEqual(all.map((_s, p) => 1 + wall(p) / 8));
+    // tuned on the meter's other Sundays, the like-day average is the blend that fits them best
+    expect(whole.byMethod).toEqual({ day_blend: 92 });
+    const short = await estimateCorrection('chain', request([...history, target], all.slice(20, 23)));
+    expect([...short.values]).toEqual([20, 21, 22]);
+    expect(short.byMethod).toEqual({ linear: 3 });
+  });
+
+  it('refuses when the method has nothing to estimate from', async () => {
+    const starts = [...cal.intervalStarts('2026-03-29', 15)];
     await expect(
-      linearEstimator.estimate({ meter: M, channel: 'active_import_kwh', starts, read: async () => [d] }),
-    ).rejects.toThrow(/there is none after it within 7 days/);
+      estimateCorrection('like-day', request([day('2026-03-29', (p) => p)], starts)),
+    ).rejects.toThrow(/--estimate like-day cannot estimate the range/);
   });
 });
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationState } from '../../src/core/readings/quality.js';
 import { HISTORY_BUCKETS, type HistorySummary, type MeterSnapshot } from '../../src/core/vee/context.js';
+import { loadDefaultRuleSet } from '../../src/core/vee/rule-set.js';
 import { RuleId } from '../../src/core/vee/rules.js';
 import { DAY, fired, HOUR, MIN, mk, range, ruleSet, MONDAY as T, validate } from './vee-helpers.js';
 
@@ -40,13 +41,24 @@ describe('timestamp.future (tolerance 5 min on the interval end)', () => {
   });
 });
 
-describe('timestamp.range (max age 1095 days) and late marking (24 h)', () => {
-  it('passes a start exactly 1095 days old, fails one 1 ms older', () => {
+describe('timestamp.range (the late-data acceptance threshold: 400 days) and late marking (24 h)', () => {
+  it('passes a start exactly 400 days old, fails one 1 ms older', () => {
     const b = mk({ values: [0.1, 0.1], starts: [T, T + 15 * MIN] });
-    const now = T + 15 * MIN + 1095 * DAY; // reading 1 is exactly at the limit, reading 0 is 15 min older
+    const now = T + 15 * MIN + 400 * DAY; // reading 1 is exactly at the limit, reading 0 is 15 min older
     expect(fired(validate(b, { now }), RuleId.TimestampRange)).toEqual([0]);
-    expect(fired(validate(b, { now: T + 1095 * DAY }), RuleId.TimestampRange)).toEqual([]);
-    expect(fired(validate(b, { now: T + 1095 * DAY + 1 }), RuleId.TimestampRange)).toEqual([0]);
+    expect(fired(validate(b, { now: T + 400 * DAY }), RuleId.TimestampRange)).toEqual([]);
+    expect(fired(validate(b, { now: T + 400 * DAY + 1 }), RuleId.TimestampRange)).toEqual([0]);
+  });
+
+  it('the shipped rule set (rules/default.yaml) fails a reading 400 days and 1 ms old, and a longer window is configurable', () => {
+    const b = mk({ values: [0.1] });
+    const shipped = loadDefaultRuleSet();
+    const o = validate(b, { now: T + 400 * DAY + 1 }, shipped);
+    expect(fired(o, RuleId.TimestampRange)).toEqual([0]);
+    expect(o.states).toEqual([Failed]);
+    expect(fired(validate(b, { now: T + 400 * DAY }, shipped), RuleId.TimestampRange)).toEqual([]);
+    const wide = ruleSet('rules:\n  timestamp.range: { maxAgeDays: 1095 }\n');
+    expect(fired(validate(b, { now: T + 1095 * DAY }, wide), RuleId.TimestampRange)).toEqual([]);
   });
 
   it('fails a start that is not an instant', () => {

@@ -1,9 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { ESTIMATORS } from '../../core/corrections/estimator.js';
+import { ESTIMATE_METHODS } from '../../core/corrections/estimator.js';
 import type { CorrectionOperation } from '../../core/corrections/model.js';
 import { type CorrectionReport, correct } from '../../core/corrections/service.js';
 import { withCorrectionStores } from '../../core/corrections/stores.js';
 import { UsageError } from '../../core/errors.js';
+import { estimationSettingsOf } from '../../core/estimation/service.js';
 import { BaseCommand } from '../../ui/base-command.js';
 import { channelFlag, correctionFlags, finiteNumber } from '../../ui/correction-flags.js';
 import { renderCorrection } from '../../ui/corrections-output.js';
@@ -42,8 +43,9 @@ Exit codes: 0 corrected (or dry run done); 2 usage (no --reason, bad range, clos
         'a meter id (its same intervals) or a local date YYYY-MM-DD of this meter (by wall-clock time)',
     }),
     estimate: Flags.string({
-      description: 'estimate the range with a method',
-      options: [...ESTIMATORS.keys()],
+      description:
+        'estimate the range with a method of smt estimate: linear, like-day, profile, average-day, or the chain of the rule set (docs/estimation.md)',
+      options: [...ESTIMATE_METHODS.keys()],
     }),
     channel: channelFlag,
     rules: Flags.string({
@@ -70,6 +72,7 @@ Exit codes: 0 corrected (or dry run done); 2 usage (no --reason, bad range, clos
         dryRun: flags['dry-run'],
         allowClosed: flags['allow-closed'],
         ...(flags.rules ? { rules: flags.rules } : {}),
+        estimation: estimationSettingsOf(config.string('ingest.rules') || undefined).settings,
       }),
     );
     if (!this.jsonEnabled()) writeResult(renderCorrection(report, flags.limit));

@@ -15,9 +15,9 @@ import { localDateFlag } from '../../ui/quality-flags.js';
 export default class EstimateBacktest extends BaseCommand {
   static override summary = 'Score every estimation method and the chain on gaps hidden in known-good data';
   static override description =
-    `Hides known-good intervals (clean days only) in gaps of 15 min, 1 h, 4 h, 1 day and 3 days, seeded and reproducible, estimates them with linear, like_day, profile, average_day and the configured chain, and scores MAE, WAPE, MAPE and bias per gap class, daypart and segment; picks the best method per segment. The target is that the chain beats plain linear and plain like-day (WAPE, on the same gaps) in every class longer than 1 h. Published results: docs/estimation.md.
+    `Hides known-good intervals (clean days only) in gaps of 15 min, 1 h, 4 h, 1 day and 3 days, seeded and reproducible, estimates them with linear, like_day, profile, day_blend, average_day and the configured chain, and scores MAE, WAPE, MAPE and bias per gap class, daypart and segment; picks the best method per segment. The target is that the chain beats plain linear and plain like-day (WAPE, on the same gaps) in every class longer than 1 h. Published results: docs/estimation.md.
 
-Data (--dataset): series (the meters smt holds, --from/--to), simulator (a clean simulated fleet generated in memory), opendsm-uk (the two UK household series vendored in data/opendsm-uk).
+Data (--dataset): series (the meters smt holds, --from/--to), simulator (a clean simulated fleet generated in memory), opendsm-uk (the two UK household-like series vendored in data/opendsm-uk: sample data of the PyPI package opendsm 1.2.7, Apache-2.0, declared simulated by its publisher).
 
 Exit codes: 0 scored (whether or not the target is met: see "target"); 2 usage; 3 invalid rule set or no data; 4 a store is unreachable.`;
   static override examples = [

@@ -1,79 +1,96 @@
 /**
- * Estimation methods a correction can use (`smt correct --estimate <method>`). The interface is the
- * seam for the estimation chain's methods (src/core/estimation): an estimator gets the interval
- * starts to fill and a read function over the meter's current series, and returns one value per
- * start (NaN where it cannot estimate). `linear` is the one defined here.
+ * Estimation methods a correction can use (`smt correct --estimate <method>`): the estimation
+ * library's methods and its chain (src/core/estimation), over the correction's range. The range's
+ * current values are hidden before estimating, so a correction estimates what the range should
+ * hold from what surrounds it, never from what it replaces.
  */
 import { InvalidDataError } from '../errors.js';
-import { Method } from '../readings/quality.js';
-import { intervalStartAt, type SeriesDay } from '../series/day.js';
-import type { RegisteredMeter } from '../series/ports.js';
+import { estimateRuns, LINEAR_REACH_DAYS, type RangeMethod, runsOf } from '../estimation/range.js';
+import type { EstimationMethodName, EstimationSettings } from '../estimation/settings.js';
+import type { MeterFacts } from '../gaps/expected.js';
+import type { Method } from '../readings/quality.js';
+import type { Meter } from '../registry/meter.js';
+import type { SeriesDay } from '../series/day.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { addDays } from './range.js';
 
+/** `--estimate` names → the library's methods. `zero` is not offered: a correction to zero is `--value 0`. */
+export const ESTIMATE_METHODS: ReadonlyMap<string, RangeMethod> = new Map<string, RangeMethod>([
+  ['linear', 'linear'],
+  ['like-day', 'like_day'],
+  ['profile', 'profile'],
+  ['average-day', 'average_day'],
+  ['chain', 'chain'],
+]);
+
 export interface EstimateRequest {
-  meter: RegisteredMeter;
+  meter: Meter;
   channel: string;
-  /** interval starts to estimate, ascending; their current values are not used */
+  /** interval starts to estimate, ascending and contiguous; their current values are not used */
   starts: readonly number[];
+  settings: EstimationSettings;
   /** the meter's current series (this channel) for local dates `from`..`to` inclusive */
   read(from: string, to: string): Promise<SeriesDay[]>;
 }
 
-export interface Estimator {
-  /** the name `--estimate` takes */
-  readonly name: string;
-  /** recorded in the quality of every value it produces */
-  readonly method: Method;
-  estimate(req: EstimateRequest): Promise<Float64Array>;
+export interface EstimatedRange {
+  /** one per start */
+  values: Float64Array;
+  /** the quality method code of each start */
+  codes: Method[];
+  /** intervals filled per library method (the chain picks per local day) */
+  byMethod: Partial<Record<EstimationMethodName, number>>;
 }
 
-/** How far linear interpolation looks for a reading on each side of the range. */
-const LINEAR_REACH_DAYS = 7;
+function factsOf(m: Meter): MeterFacts {
+  return {
+    meterId: m.meterId,
+    timezone: m.timezone,
+    intervalMinutes: m.intervalMinutes,
+    regionId: m.regionId,
+    segment: m.segment,
+    status: m.status,
+    tariffId: m.tariffId,
+    installedAt: m.installedAt.getTime(),
+    removedAt: m.removedAt ? m.removedAt.getTime() : null,
+    deenergised: [],
+  };
+}
 
-/**
- * Linear interpolation in time between the last reading before the range and the first one after
- * it (interval values, so a flat line when both are equal). Refuses when either side has none
- * within a week: extrapolating is a different method.
- */
-export const linearEstimator: Estimator = {
-  name: 'linear',
-  method: Method.LinearInterpolation,
-  async estimate(req) {
-    const out = new Float64Array(req.starts.length).fill(Number.NaN);
-    if (req.starts.length === 0) return out;
-    const first = req.starts[0]!;
-    const last = req.starts[req.starts.length - 1]!;
-    const cal = LocalCalendar.for(req.meter.timezone);
-    const days = await req.read(
-      addDays(cal.localDateOf(first), -LINEAR_REACH_DAYS),
-      addDays(cal.localDateOf(last), LINEAR_REACH_DAYS),
+/** The range estimated by `--estimate <name>`; a clear error when the method cannot estimate it. */
+export async function estimateCorrection(name: string, req: EstimateRequest): Promise<EstimatedRange> {
+  const method = ESTIMATE_METHODS.get(name)!;
+  const n = req.starts.length;
+  if (n === 0) return { values: new Float64Array(0), codes: [], byMethod: {} };
+  const meter = factsOf(req.meter);
+  const cal = LocalCalendar.for(meter.timezone);
+  const chain = req.settings.segments[meter.segment] ?? req.settings.base;
+  const reach = method === 'linear' ? LINEAR_REACH_DAYS : chain.likeDay.lookbackDays + 1;
+  const days = await req.read(
+    addDays(cal.localDateOf(req.starts[0]!), -reach),
+    addDays(cal.localDateOf(req.starts[n - 1]!), reach),
+  );
+  const runs = runsOf(meter, req.starts);
+  const e = estimateRuns(method, { meter, channel: req.channel, days, runs, settings: req.settings });
+  if (!e)
+    throw new InvalidDataError(
+      method === 'linear'
+        ? `linear interpolation needs a reading before and after the range; there is none on one side within ${LINEAR_REACH_DAYS} days`
+        : `--estimate ${name} cannot estimate the range: ${method === 'chain' ? 'no method of the chain applies' : 'the method does not apply'} (like days are clean days of actuals within ${chain.likeDay.lookbackDays} days; profile also needs ${chain.profile.minReferenceHours} h of actuals on the day)`,
+      {
+        code: 'CANNOT_ESTIMATE',
+        hint: 'Try --estimate chain or another method, widen the range to include readings on each side, or use --value or --copy-from.',
+      },
     );
-    let before: [number, number] | null = null;
-    let after: [number, number] | null = null;
-    for (const d of days) {
-      for (let p = 0; p < d.values.length; p++) {
-        const v = d.values[p]!;
-        if (Number.isNaN(v)) continue;
-        const t = intervalStartAt(d, p);
-        if (t < first && (before === null || t > before[0])) before = [t, v];
-        if (t > last && (after === null || t < after[0])) after = [t, v];
-      }
-    }
-    if (before === null || after === null)
-      throw new InvalidDataError(
-        `linear interpolation needs a reading before and after the range; there is none ${before === null ? 'before' : 'after'} it within ${LINEAR_REACH_DAYS} days`,
-        {
-          code: 'CANNOT_ESTIMATE',
-          hint: 'Widen the range to include a reading on each side, or use --value or --copy-from.',
-        },
-      );
-    const [ta, va] = before;
-    const [tb, vb] = after;
-    for (let i = 0; i < req.starts.length; i++) out[i] = va + ((vb - va) * (req.starts[i]! - ta)) / (tb - ta);
-    return out;
-  },
-};
-
-/** Estimators by `--estimate` name. The estimation chain's methods join here (see docs/corrections.md). */
-export const ESTIMATORS: ReadonlyMap<string, Estimator> = new Map([[linearEstimator.name, linearEstimator]]);
+  const values = new Float64Array(n);
+  const codes: Method[] = [];
+  const byMethod: EstimatedRange['byMethod'] = {};
+  let i = 0;
+  e.values.forEach((v, r) => {
+    values.set(v, i);
+    i += v.length;
+    for (let k = 0; k < v.length; k++) codes.push(e.codes[r]!);
+    byMethod[e.methods[r]!] = (byMethod[e.methods[r]!] ?? 0) + v.length;
+  });
+  return { values, codes, byMethod };
+}

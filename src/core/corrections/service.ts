@@ -15,6 +15,8 @@ import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ChainedEntry } from '../audit/chain.js';
 import { InvalidDataError, SmtError, UsageError } from '../errors.js';
+import { estimationSettingsOf } from '../estimation/service.js';
+import type { EstimationSettings } from '../estimation/settings.js';
 import type { ReadingBlock } from '../readings/block.js';
 import {
   describeQuality,
@@ -37,7 +39,7 @@ import { registrySnapshot } from '../vee/context.js';
 import { ValidationColumns, VeeEngine } from '../vee/engine.js';
 import { loadRuleSetFile, type RuleSetDefinition } from '../vee/rule-set.js';
 import { RULES_BY_KEY, ruleKey, rulesInMask } from '../vee/rules.js';
-import { ESTIMATORS } from './estimator.js';
+import { ESTIMATE_METHODS, type EstimatedRange, estimateCorrection } from './estimator.js';
 import type {
   ClosedPeriod,
   CorrectedInterval,
@@ -85,6 +87,8 @@ export interface CorrectOptions {
   allowClosed: boolean;
   /** rule-set file; default rules/corrections.yaml */
   rules?: string;
+  /** the estimation settings `--estimate` uses; default: the shipped rule set's */
+  estimation?: EstimationSettings;
 }
 
 export interface UndoOptions {
@@ -188,8 +192,11 @@ function requireReason(reason: string): string {
   return r;
 }
 
+/** The operations whose values need no estimation library */
+type DirectOperation = Exclude<CorrectionOperation, { kind: 'estimate' }>;
+
 /** How the operation's values are produced, as recorded in each value's quality. */
-function methodOf(op: CorrectionOperation): Method {
+function methodOf(op: DirectOperation): Method {
   switch (op.kind) {
     case 'value':
       return Method.OperatorEdit;
@@ -197,9 +204,21 @@ function methodOf(op: CorrectionOperation): Method {
       return Method.DataScaling;
     case 'copy_from':
       return 'day' in op ? Method.LikeDay : Method.CheckMeter;
-    case 'estimate':
-      return ESTIMATORS.get(op.method)!.method;
   }
+}
+
+/** The method code that filled most of an estimated range (the first on a tie); each value's own is in its quality. */
+function mainCode(e: EstimatedRange): Method {
+  const counts = new Map<Method, number>();
+  for (const c of e.codes) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let best = Method.None;
+  let n = 0;
+  for (const [c, k] of counts)
+    if (k > n) {
+      best = c;
+      n = k;
+    }
+  return best;
 }
 
 function parametersOf(op: CorrectionOperation): Record<string, unknown> {
@@ -220,7 +239,7 @@ async function readDays(
 /** The values the operation gives each interval of the range (NaN: none). */
 async function proposedValues(
   ports: CorrectionPorts,
-  op: CorrectionOperation,
+  op: DirectOperation,
   meter: Meter,
   channel: string,
   range: IntervalRange,
@@ -276,15 +295,6 @@ async function proposedValues(
         out[i] = byStart.get(s) ?? Number.NaN;
       });
       return out;
-    }
-    case 'estimate': {
-      const est = ESTIMATORS.get(op.method)!;
-      return est.estimate({
-        meter: registered(meter),
-        channel,
-        starts: range.starts,
-        read: (from, to) => readDays(ports.reader, meter.meterId, channel, from, to),
-      });
     }
   }
 }
@@ -392,10 +402,10 @@ interface Prepared {
 export async function correct(ports: CorrectionPorts, o: CorrectOptions): Promise<CorrectionReport> {
   const reason = requireReason(o.reason);
   const operator = operatorName(o.operator);
-  if (o.operation.kind === 'estimate' && !ESTIMATORS.has(o.operation.method))
+  if (o.operation.kind === 'estimate' && !ESTIMATE_METHODS.has(o.operation.method))
     throw new UsageError(
       `--estimate ${o.operation.method} is not a known method`,
-      `Known: ${[...ESTIMATORS.keys()].join(', ')}.`,
+      `Known: ${[...ESTIMATE_METHODS.keys()].join(', ')}.`,
     );
   const ruleSet = loadCorrectionRules(o.rules);
   const meter = await meterOf(ports, o.meterId);
@@ -408,18 +418,40 @@ export async function correct(ports: CorrectionPorts, o: CorrectOptions): Promis
   const current = byDate(
     await readDays(ports.reader, meter.meterId, o.channel, range.days[0]!, range.days.at(-1)!),
   );
-  const values = await proposedValues(ports, o.operation, meter, o.channel, range, current);
+  const op = o.operation;
+  const estimated =
+    op.kind === 'estimate'
+      ? await estimateCorrection(op.method, {
+          meter,
+          channel: o.channel,
+          starts: range.starts,
+          settings: o.estimation ?? estimationSettingsOf(undefined).settings,
+          read: (from, to) => readDays(ports.reader, meter.meterId, o.channel, from, to),
+        })
+      : null;
+  const values =
+    op.kind === 'estimate'
+      ? estimated!.values
+      : await proposedValues(ports, op, meter, o.channel, range, current);
   const emptyOf = emptyDayFor(meter, o.channel);
   const p = propose(range, meter.timezone, current, values, emptyOf);
-  const method = methodOf(o.operation);
+  const method = op.kind === 'estimate' ? mainCode(estimated!) : methodOf(op);
+  const codeAt = new Map<number, Method>(
+    estimated ? range.starts.map((s, i) => [s, estimated.codes[i]!]) : [],
+  );
   const now = ports.now();
   const block = blockOf(meter, o.channel, p.changes, () => 0);
   const v =
     p.changes.length > 0
       ? validateChanges(ruleSet, meter, block, p.changes, now)
       : { columns: ValidationColumns.allocate(0), summary: null };
-  const quality = Uint32Array.from(p.changes, (_c, i) =>
-    packFields(Origin.Substituted, v.columns.states[i] as ValidationState, method, Reason.DataCorrection),
+  const quality = Uint32Array.from(p.changes, (c, i) =>
+    packFields(
+      Origin.Substituted,
+      v.columns.states[i] as ValidationState,
+      codeAt.get(c.start) ?? method,
+      Reason.DataCorrection,
+    ),
   );
   return run(ports, {
     meter,
@@ -427,7 +459,7 @@ export async function correct(ports: CorrectionPorts, o: CorrectOptions): Promis
     range,
     current,
     operation: o.operation.kind,
-    parameters: parametersOf(o.operation),
+    parameters: estimated ? { ...parametersOf(op), filledBy: estimated.byMethod } : parametersOf(op),
     method,
     reason,
     operator,

@@ -5,13 +5,12 @@
  * Pure: the data comes from the series store, the simulator or a vendored dataset (datasets.ts).
  */
 import type { MeterFacts } from '../gaps/expected.js';
-import { Method, Origin, packFields, Reason, ValidationState } from '../readings/quality.js';
 import type { Segment } from '../registry/meter.js';
-import { copyDay, type SeriesDay } from '../series/day.js';
+import type { SeriesDay } from '../series/day.js';
 import { hash32, Rng } from '../simulate/rng.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
-import { dayTypesForRegion } from './day-types.js';
-import { estimateRange, isCleanDay } from './methods.js';
+import { isCleanDay } from './methods.js';
+import { estimateRuns } from './range.js';
 import type { EstimationSettings } from './settings.js';
 import { wallMinuteOf } from './wall-clock.js';
 
@@ -24,7 +23,14 @@ export const GAP_CLASSES = [
 ] as const;
 export type GapClassName = (typeof GAP_CLASSES)[number]['name'];
 
-export const BACKTEST_METHODS = ['linear', 'like_day', 'profile', 'average_day', 'chain'] as const;
+export const BACKTEST_METHODS = [
+  'linear',
+  'like_day',
+  'profile',
+  'day_blend',
+  'average_day',
+  'chain',
+] as const;
 export type BacktestMethod = (typeof BACKTEST_METHODS)[number];
 
 export const DAYPARTS = ['night', 'morning', 'afternoon', 'evening'] as const;
@@ -163,69 +169,10 @@ function estimateSample(
   method: BacktestMethod,
   settings: EstimationSettings,
 ): Float64Array[] | null {
-  const m = s.meter;
-  const days = new Map(m.days.map((d) => [d.day, d]));
-  for (const [date, from, to] of s.runs) {
-    const hidden = copyDay(days.get(date)!);
-    for (let p = from; p < to; p++) {
-      hidden.values[p] = Number.NaN;
-      hidden.quality[p] = packFields(
-        Origin.Missing,
-        ValidationState.NotValidated,
-        Method.None,
-        Reason.NoDataReceived,
-      );
-    }
-    days.set(date, hidden);
-  }
-  if (method === 'linear') return linearAcross(s, days);
-  const chain = settings.segments[m.facts.segment] ?? settings.base;
-  const dayType = dayTypesForRegion(settings, m.facts.regionId);
-  const cache = new Map<string, Float64Array | null>();
-  const out: Float64Array[] = [];
-  for (const [date, from, to] of s.runs) {
-    const e = estimateRange(method, {
-      meter: m.facts,
-      channel: '',
-      days,
-      localDate: date,
-      from,
-      to,
-      settings: chain,
-      dayType,
-      cache,
-    });
-    if (!e) return null;
-    const d = days.get(date)!;
-    const q = packFields(Origin.Estimated, ValidationState.Passed, e.code, e.reason);
-    for (let i = 0; i < e.values.length; i++) {
-      d.values[from + i] = e.values[i]!;
-      d.quality[from + i] = q;
-    }
-    for (const k of [...cache.keys()]) if (k.startsWith(date)) cache.delete(k);
-    out.push(e.values);
-  }
-  return out;
-}
-
-/** Plain linear interpolation over the whole gap, across midnight, whatever its length (the baseline). */
-function linearAcross(s: Sample, days: Map<string, SeriesDay>): Float64Array[] | null {
-  const [d0, f0] = [s.runs[0]![0], s.runs[0]![1]];
-  const [d1, , t1] = s.runs[s.runs.length - 1]!;
-  const first = days.get(d0)!;
-  const prev = days.get(formatLocalDate(parseLocalDate(d0) - 1));
-  const a = f0 > 0 ? first.values[f0 - 1]! : (prev?.values[prev.values.length - 1] ?? Number.NaN);
-  const last = days.get(d1)!;
-  const next = days.get(formatLocalDate(parseLocalDate(d1) + 1));
-  const b = t1 < last.values.length ? last.values[t1]! : (next?.values[0] ?? Number.NaN);
-  if (Number.isNaN(a) || Number.isNaN(b)) return null;
-  const total = s.runs.reduce((n, [, f, t]) => n + t - f, 0);
-  let i = 0;
-  return s.runs.map(([, f, t]) => {
-    const out = new Float64Array(t - f);
-    for (let k = 0; k < out.length; k++, i++) out[k] = a + ((b - a) * (i + 1)) / (total + 1);
-    return out;
-  });
+  return (
+    estimateRuns(method, { meter: s.meter.facts, channel: '', days: s.meter.days, runs: s.runs, settings })
+      ?.values ?? null
+  );
 }
 
 function daypartOf(minute: number): Daypart {

@@ -1,7 +1,8 @@
 /**
  * Where backtest data comes from: the series store (what smt holds), the simulator (a clean fleet
  * generated in memory, with the simulator's load profiles and noise), or the vendored OpenDSM UK
- * household series (data/opendsm-uk, Apache-2.0; see its README for provenance).
+ * household-like series (data/opendsm-uk: sample data of the PyPI package opendsm 1.2.7,
+ * Apache-2.0, declared simulated by its publisher; see its README for provenance).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

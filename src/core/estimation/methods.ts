@@ -7,6 +7,8 @@
  *   like_day     average of the N nearest like days (same day type; clean days only)
  *   profile      the like-day shape scaled to a known quantity: a register read over the gap when
  *                there is one, else the level of the meter's actual readings around the gap
+ *   day_blend    for gaps without enough of their own day: the blend of day averages (like days, more
+ *                like days, days of any type) that best estimated the meter's own recent clean days
  *   average_day  average of the N nearest clean days of any type (little history, e.g. a new meter)
  *   zero         only where the meter is flagged de-energised
  *
@@ -51,6 +53,7 @@ export const METHOD_CODES: Record<EstimationMethodName, Method> = {
   linear: Method.LinearInterpolation,
   like_day: Method.AverageLikeDay,
   profile: Method.DataScaling,
+  day_blend: Method.AverageLikeDay,
   average_day: Method.AverageDailyLoad,
   zero: Method.Zero,
 };
@@ -85,6 +88,7 @@ const METHODS: Record<EstimationMethodName, (ctx: EstimationContext) => Float64A
   like_day: (ctx) => slice(likeDayAverage(ctx, ctx.localDate, true), ctx.from, ctx.to),
   average_day: (ctx) => slice(likeDayAverage(ctx, ctx.localDate, false), ctx.from, ctx.to),
   profile,
+  day_blend: dayBlend,
   zero,
 };
 
@@ -320,4 +324,96 @@ function ratioOver(
     n++;
   }
   return { actual, expected, n };
+}
+
+/** How many of the meter's clean days nearest the gap the blend is tuned on. */
+const BLEND_VALIDATION_DAYS = 6;
+
+/**
+ * The candidates day_blend chooses between, as weights of three day averages: N like days,
+ * 2N like days (less noise, more drift) and N days of any type (recency over day type).
+ */
+const BLENDS: readonly (readonly [number, number, number])[] = [
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+  [0.5, 0.5, 0],
+  [0.5, 0, 0.5],
+  [0, 0.5, 0.5],
+];
+
+/**
+ * The day averages of `date` that day_blend combines: N like days, 2N like days, N days of any
+ * type (each with its own cache: the like-day cache is keyed by date and type, not by N).
+ */
+function dayAverages(ctx: EstimationContext, wide: EstimationContext, date: string): (Float64Array | null)[] {
+  return [
+    likeDayAverage(ctx, date, true),
+    likeDayAverage(wide, date, true),
+    likeDayAverage(ctx, date, false),
+  ];
+}
+
+/**
+ * A short backtest on the meter itself picks the blend: each candidate estimates the nearest
+ * clean days as if they were missing (their own like days exclude them; the gap's day is not
+ * clean, so its hidden truth is never seen), and the candidate with the least absolute error
+ * fills the gap. Households whose days follow the calendar get like days; those whose recent days
+ * say more than the day type get the days of any type, or a blend.
+ */
+function dayBlend(ctx: EstimationContext): Float64Array | null {
+  const wide: EstimationContext = {
+    ...ctx,
+    settings: { ...ctx.settings, likeDay: { ...ctx.settings.likeDay, days: 2 * ctx.settings.likeDay.days } },
+    cache: wideCaches(ctx),
+  };
+  const err = new Float64Array(BLENDS.length);
+  let validated = 0;
+  const base = parseLocalDate(ctx.localDate);
+  for (let k = 1; k <= ctx.settings.likeDay.lookbackDays && validated < BLEND_VALIDATION_DAYS; k++) {
+    for (const dir of [-1, 1]) {
+      if (validated >= BLEND_VALIDATION_DAYS) break;
+      const date = formatLocalDate(base + dir * k);
+      const day = ctx.days.get(date);
+      if (!day || !isCleanDay(day)) continue;
+      const avg = dayAverages(ctx, wide, date);
+      if (avg.some((a) => a === null)) continue;
+      validated++;
+      BLENDS.forEach((w, b) => {
+        for (let p = 0; p < day.values.length; p++) {
+          const e = w[0] * avg[0]![p]! + w[1] * avg[1]![p]! + w[2] * avg[2]![p]!;
+          if (!Number.isNaN(e)) err[b]! += Math.abs(e - day.values[p]!);
+        }
+      });
+    }
+  }
+  const own = dayAverages(ctx, wide, ctx.localDate);
+  let pick = 0;
+  for (let b = 1; b < BLENDS.length; b++) if (err[b]! < err[pick]!) pick = b;
+  const w = BLENDS[validated === 0 ? 0 : pick]!;
+  const out = new Float64Array(ctx.to - ctx.from);
+  for (let i = 0; i < out.length; i++) {
+    let v = 0;
+    for (let c = 0; c < 3; c++) {
+      if (w[c] === 0) continue;
+      const x = own[c]?.[ctx.from + i];
+      if (x === undefined || Number.isNaN(x)) return null;
+      v += w[c]! * x;
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+const wide = new WeakMap<Map<string, Float64Array | null>, Map<string, Float64Array | null>>();
+
+/** The 2N-like-day cache that goes with a run's cache (dropped with it). */
+function wideCaches(ctx: EstimationContext): Map<string, Float64Array | null> | undefined {
+  if (!ctx.cache) return undefined;
+  let c = wide.get(ctx.cache);
+  if (!c) {
+    c = new Map();
+    wide.set(ctx.cache, c);
+  }
+  return c;
 }

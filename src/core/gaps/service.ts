@@ -86,6 +86,9 @@ export async function detectGaps(config: SmtConfig, o: DetectOptions): Promise<D
     }
     let done = 0;
     const BATCH = 500;
+    // meter-days are recorded in large sets: the store writes them a few transactions at once
+    const FLUSH = 10_000;
+    let pending: DayGaps[] = [];
     for (let i = 0; i < meters.length; i += BATCH) {
       const batch = meters.slice(i, i + BATCH);
       const rejected = await stores.gaps.rejectedCounts(
@@ -104,7 +107,11 @@ export async function detectGaps(config: SmtConfig, o: DetectOptions): Promise<D
         });
         found.push(...detectMeter(m, o.channel, dates, days, rejected));
       });
-      await stores.gaps.replaceDays(found);
+      pending.push(...found);
+      if (pending.length >= FLUSH || i + BATCH >= meters.length) {
+        await stores.gaps.replaceDays(pending);
+        pending = [];
+      }
       for (const d of found) {
         sum.meterDays++;
         sum.expected += d.expected;

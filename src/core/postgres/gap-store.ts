@@ -3,6 +3,7 @@
  * current by every writer of the series (a late actual or an estimate closes the gap it fills).
  */
 import type pg from 'pg';
+import { forEachBounded } from '../concurrency.js';
 import type { DayGaps } from '../gaps/detect.js';
 import type { MeterFacts, Span } from '../gaps/expected.js';
 import type { Segment } from '../registry/meter.js';
@@ -10,6 +11,25 @@ import type { GapState } from '../series/ports.js';
 import { postgresCall } from './errors.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** meter-days per transaction of `replaceDays`, and transactions in flight */
+const REPLACE_CHUNK = 2_500;
+const REPLACE_CONCURRENCY = 4;
+
+const compareKeys = (a: DayGaps, b: DayGaps): number =>
+  a.meterId < b.meterId
+    ? -1
+    : a.meterId > b.meterId
+      ? 1
+      : a.channel < b.channel
+        ? -1
+        : a.channel > b.channel
+          ? 1
+          : a.localDate < b.localDate
+            ? -1
+            : a.localDate > b.localDate
+              ? 1
+              : 0;
 
 /** Pieces of [start, end) that the missing runs still cover. */
 export function stillMissing(
@@ -231,10 +251,20 @@ export class PostgresGapStore {
   /**
    * The detected state of these meter-days replaces what was recorded: open gaps that are no
    * longer missing are resolved (estimated when the day holds estimates, else filled), the current
-   * gaps are open, and the completeness counts are stored. Idempotent.
+   * gaps are open, and the completeness counts are stored. Idempotent. Large inputs are written
+   * in chunks of whole meter-days, a few transactions at once (PostgreSQL-bound: one connection
+   * left most of the time in the server's per-row upsert), each chunk in key order so concurrent
+   * chunks and writers lock rows in the same order.
    */
   async replaceDays(days: readonly DayGaps[]): Promise<void> {
     if (days.length === 0) return;
+    const sorted = [...days].sort((a, b) => compareKeys(a, b));
+    const chunks: DayGaps[][] = [];
+    for (let i = 0; i < sorted.length; i += REPLACE_CHUNK) chunks.push(sorted.slice(i, i + REPLACE_CHUNK));
+    await forEachBounded(chunks, REPLACE_CONCURRENCY, (c) => this.replaceChunk(c));
+  }
+
+  private async replaceChunk(days: readonly DayGaps[]): Promise<void> {
     await postgresCall('recording gaps', async () => {
       const client = await this.pool.connect();
       try {

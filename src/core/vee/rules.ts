@@ -130,11 +130,12 @@ export const RULES: readonly RuleSpec[] = [
       {
         name: 'maxAgeDays',
         kind: 'number',
-        default: 1095,
+        default: 400,
         min: 0,
         minExclusive: true,
         unit: 'days',
-        description: 'interval starts older than this are rejected (default = raw retention)',
+        description:
+          'the late-data acceptance threshold: interval starts older than this are rejected (dead-lettered with this rule)',
       },
     ],
   },
