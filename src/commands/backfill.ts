@@ -128,6 +128,13 @@ function render(r: BackfillResult): string {
     ]);
   if (r.totals.aggregatesChanged !== null)
     rows.push(['authoritative daily aggregates changed', r.totals.aggregatesChanged]);
+  if (r.rollups) {
+    const n = (c: { inserted: number; updated: number }) => c.inserted + c.updated;
+    rows.push([
+      'rollups changed (week / month / region day / region month)',
+      [r.rollups.weekly, r.rollups.monthly, r.rollups.dimsDaily, r.rollups.dimsMonthly].map(n).join(' / '),
+    ]);
+  }
   rows.push(['meter-days/s', `${r.meterDaysPerSecond} (${r.seconds} s)`]);
   return renderKeyValues(rows);
 }

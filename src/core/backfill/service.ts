@@ -10,13 +10,14 @@
 import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import { type MeterDayChunk, meterDayChunks } from '../aggregate/chunks.js';
-import { aggregateDays, DEFAULT_CHANNELS, openAggregatePorts } from '../aggregate/service.js';
+import { DEFAULT_CHANNELS, openAggregatePorts } from '../aggregate/service.js';
 import { CassandraRawArchive } from '../cassandra/raw-archive.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
+import { jsonLogger } from '../log.js';
 import type { MeterScope } from '../postgres/aggregate-store.js';
 import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
 import { postgresCall } from '../postgres/errors.js';
@@ -24,12 +25,13 @@ import { MeterRepository } from '../postgres/meter-repository.js';
 import { noProgress, type ProgressSink } from '../progress.js';
 import { Method, Origin } from '../readings/quality.js';
 import { RegistryCache } from '../registry/registry-cache.js';
-import { dayKey } from '../series/day.js';
+import { dayKey, keyOf, type SeriesDay } from '../series/day.js';
 import type { Writer } from '../series/planner.js';
 import type { Bookkeeping, SeriesPorts } from '../series/ports.js';
 import { writeSeries } from '../series/writer.js';
 import { VeeEngine } from '../vee/engine.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
+import { chunkAggregator, type RollupCounts, rollupJob } from './aggregate-stage.js';
 import { emptyRevalidateCounts, type RevalidateCounts, revalidationUnits } from './revalidate.js';
 import { type BackfillStageName, registeredStage } from './stages.js';
 
@@ -80,11 +82,30 @@ export interface BackfillResult {
   totals: ChunkStats;
   /** the engine that shares the chunks between processes */
   engine: 'pg-boss';
+  /** weekly, monthly and region rollups, once the last chunk is done (aggregate stage, not a dry run) */
+  rollups: RollupCounts | null;
+  /** busy seconds of this process per step, summed over its chunks (they overlap: see --concurrency) */
+  phaseSeconds: PhaseSeconds;
   seconds: number;
   meterDaysPerSecond: number;
 }
 
 const JOB = 'backfill';
+
+export interface PhaseSeconds {
+  /** current series versions of the chunk */
+  readSeries: number;
+  /** archived deliveries of the chunk */
+  readRaw: number;
+  /** re-decode and re-validate */
+  revalidate: number;
+  /** writeSeries: re-read, plan, series, ClickHouse, topics, bookkeeping */
+  write: number;
+  estimate: number;
+  aggregate: number;
+  /** the job's rollups */
+  rollups: number;
+}
 
 function emptyStats(): ChunkStats {
   return {
@@ -132,6 +153,7 @@ function backfillBookkeeping(inner: Bookkeeping): Bookkeeping {
 
 export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promise<BackfillResult> {
   const started = performance.now();
+  const log = jsonLogger('backfill');
   const progress = o.onProgress ?? noProgress;
   const channels = [...(o.channels ?? DEFAULT_CHANNELS)];
   const rulesFile = o.rules ?? (config.string('ingest.rules') || undefined);
@@ -186,51 +208,82 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
     };
     const clock = { last: 0 };
 
+    const phases: PhaseSeconds = {
+      readSeries: 0,
+      readRaw: 0,
+      revalidate: 0,
+      write: 0,
+      estimate: 0,
+      aggregate: 0,
+      rollups: 0,
+    };
+    const timed = async <T>(phase: keyof PhaseSeconds, f: () => Promise<T> | T): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await f();
+      } finally {
+        phases[phase] += (performance.now() - t) / 1000;
+      }
+    };
+    const aggregator = chunkAggregator(agg, agg.series);
+
     const runChunk = async (c: MeterDayChunk): Promise<ChunkStats> => {
       const stats: ChunkStats = { ...emptyStats(), meterDays: c.keys.length };
       const apply = !o.dryRun;
+      // the current version of each meter-day as this chunk leaves it (for the aggregate stage)
+      let days: Map<string, SeriesDay> | undefined;
       if (stages.includes('revalidate')) {
-        const current = await series.series.current(c.keys);
-        for (const d of current.values()) if (d.writer === writer.name) stats.daysAlreadyWritten++;
         const pairs = [
           ...new Map(
             c.keys.map((k) => [`${k.meterId}|${k.day}`, { meterId: k.meterId, day: k.day }]),
           ).values(),
         ];
-        const deliveries = await raw.deliveries(pairs);
-        const { units, counts } = revalidationUnits({
-          jobId,
-          deliveries,
-          current,
-          inScope: new Set(c.keys.map((k) => dayKey(k.meterId, k.channel, k.day))),
-          engine,
-          registry: registry.current,
-          timezone: config.string('timezone'),
-        });
+        const [current, deliveries] = await Promise.all([
+          timed('readSeries', () => series.series.current(c.keys)),
+          timed('readRaw', () => raw.deliveries(pairs)),
+        ]);
+        for (const d of current.values()) if (d.writer === writer.name) stats.daysAlreadyWritten++;
+        const { units, counts } = await timed('revalidate', () =>
+          revalidationUnits({
+            jobId,
+            deliveries,
+            current,
+            inScope: new Set(c.keys.map((k) => dayKey(k.meterId, k.channel, k.day))),
+            engine,
+            registry: registry.current,
+            timezone: config.string('timezone'),
+          }),
+        );
         stats.revalidate = counts;
+        days = current;
         if (units.length > 0) {
-          const plan = await writeSeries(series, {
-            writer,
-            units,
-            meters: registry.current,
-            fallbackZone: config.string('timezone'),
-            now: Date.now(),
-            lastVersion: clock.last,
-            apply,
-          });
+          const plan = await timed('write', () =>
+            writeSeries(series, {
+              writer,
+              units,
+              meters: registry.current,
+              fallbackZone: config.string('timezone'),
+              now: Date.now(),
+              lastVersion: clock.last,
+              apply,
+            }),
+          );
           clock.last = Math.max(clock.last, plan.lastVersion);
           stats.daysWritten = plan.days.length;
+          for (const d of plan.days) days.set(keyOf(d), d);
         }
       }
       if (stages.includes('estimate')) {
         const stage = registeredStage('estimate');
-        const r = stage ? await stage.run({ jobId, keys: c.keys, series, apply, now: Date.now() }) : null;
+        const r = stage
+          ? await timed('estimate', () => stage.run({ jobId, keys: c.keys, series, apply, now: Date.now() }))
+          : null;
         stats.estimate = { available: stage !== undefined, changedDays: r?.changedDays ?? 0 };
+        // estimates wrote new versions the chunk did not see: the aggregates read the series
+        if (r && r.changedDays > 0) days = undefined;
       }
-      if (stages.includes('aggregate') && apply) {
-        const r = await aggregateDays(agg, c.keys);
-        stats.aggregatesChanged = r.daily.inserted + r.daily.updated;
-      }
+      if (stages.includes('aggregate') && apply)
+        stats.aggregatesChanged = await timed('aggregate', () => aggregator.chunk(c.keys, days));
       return stats;
     };
 
@@ -273,6 +326,7 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
             { id: chunkJobId(jobId, i), retryLimit: 1_000, retryDelay: 1, expireInSeconds },
           );
       const failures: unknown[] = [];
+      let reported = 0;
       for (let w = 0; w < (o.concurrency ?? 2); w++)
         await boss.work<{ chunk: number }>(
           queue,
@@ -301,12 +355,30 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
           Object.assign(totals, sum);
           break;
         }
+        if (failures.length > reported) {
+          const err = failures[failures.length - 1];
+          log.log('warn', 'a chunk failed; pg-boss retries it', {
+            error: err instanceof Error ? err.message : String(err),
+            failures: failures.length,
+          });
+          reported = failures.length;
+        }
         if (o.signal?.aborted)
           throw new Error('backfill interrupted; run the same command again to continue');
         if (failures.length > 0 && failures.length > chunks.length * 3) throw failures[0];
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+    let rollups: RollupCounts | null = null;
+    if (!o.dryRun && stages.includes('aggregate'))
+      rollups = await timed('rollups', () =>
+        rollupJob(
+          agg.store,
+          o,
+          o.scope ?? {},
+          chunks.flatMap((c) => c.meterIds),
+        ),
+      );
     progress({ kind: 'done' });
     const seconds = (performance.now() - started) / 1000;
     return {
@@ -321,6 +393,10 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
       chunksByThisProcess: mine,
       totals,
       engine: 'pg-boss',
+      rollups,
+      phaseSeconds: Object.fromEntries(
+        Object.entries(phases).map(([k, v]) => [k, Math.round(v * 1000) / 1000]),
+      ) as unknown as PhaseSeconds,
       seconds: Math.round(seconds * 1000) / 1000,
       meterDaysPerSecond: seconds > 0 ? Math.round(meterDays / seconds) : 0,
     };
