@@ -12,6 +12,7 @@ import PgBoss from 'pg-boss';
 import { type MeterDayChunk, meterDayChunks } from '../aggregate/chunks.js';
 import { DEFAULT_CHANNELS, openAggregatePorts } from '../aggregate/service.js';
 import { CassandraRawArchive } from '../cassandra/raw-archive.js';
+import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
@@ -21,6 +22,7 @@ import { jsonLogger } from '../log.js';
 import type { MeterScope } from '../postgres/aggregate-store.js';
 import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
 import { postgresCall } from '../postgres/errors.js';
+import { PostgresGapStore } from '../postgres/gap-store.js';
 import { MeterRepository } from '../postgres/meter-repository.js';
 import { noProgress, type ProgressSink } from '../progress.js';
 import { Method, Origin } from '../readings/quality.js';
@@ -32,8 +34,9 @@ import { writeSeries } from '../series/writer.js';
 import { VeeEngine } from '../vee/engine.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
 import { chunkAggregator, type RollupCounts, rollupJob } from './aggregate-stage.js';
+import { estimateStage } from './estimate-stage.js';
 import { emptyRevalidateCounts, type RevalidateCounts, revalidationUnits } from './revalidate.js';
-import { type BackfillStageName, registeredStage } from './stages.js';
+import type { BackfillStageName } from './stages.js';
 
 export interface BackfillOptions {
   from: string;
@@ -63,10 +66,26 @@ export interface ChunkStats {
   daysWritten: number;
   /** meter-days an earlier attempt of this job wrote already (a chunk done again after a crash) */
   daysAlreadyWritten: number;
-  estimate: { available: boolean; changedDays: number } | null;
+  estimate: EstimateCounts | null;
   /** daily aggregate rows inserted or changed */
   aggregatesChanged: number | null;
 }
+
+/** The estimate stage over the chunk's meter-days: gaps found and filled by the estimation chain. */
+export interface EstimateCounts {
+  /** meter-days that got (would get) a new version with estimates */
+  changedDays: number;
+  gaps: number;
+  /** expected intervals without a value */
+  missing: number;
+  filled: number;
+  /** intervals no method of the chain could fill */
+  unfilled: number;
+  /** estimates not written because an actual arrived meanwhile */
+  keptActuals: number;
+}
+
+const ESTIMATE_COUNTS = ['changedDays', 'gaps', 'missing', 'filled', 'unfilled', 'keptActuals'] as const;
 
 export interface BackfillResult {
   jobId: string;
@@ -128,8 +147,8 @@ function addStats(a: ChunkStats, b: ChunkStats): void {
       a.revalidate[k] += b.revalidate[k];
   }
   if (b.estimate) {
-    a.estimate ??= { available: b.estimate.available, changedDays: 0 };
-    a.estimate.changedDays += b.estimate.changedDays;
+    a.estimate ??= { changedDays: 0, gaps: 0, missing: 0, filled: 0, unfilled: 0, keptActuals: 0 };
+    for (const k of ESTIMATE_COUNTS) a.estimate[k] += b.estimate[k];
   }
   if (b.aggregatesChanged !== null) a.aggregatesChanged = (a.aggregatesChanged ?? 0) + b.aggregatesChanged;
 }
@@ -226,8 +245,16 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
       }
     };
     const aggregator = chunkAggregator(agg, agg.series);
+    const estimator = stages.includes('estimate')
+      ? estimateStage({
+          meterFacts: (ids) => new PostgresGapStore(agg.pool).meterFacts(ids),
+          reader: new CassandraSeriesStore(agg.cassandra, config.string('cassandra.keyspace'), 32),
+          settings: ruleSet.estimation,
+          fallbackZone: config.string('timezone'),
+        })
+      : undefined;
 
-    const runChunk = async (c: MeterDayChunk): Promise<ChunkStats> => {
+    const runChunk = async (c: MeterDayChunk, i: number): Promise<ChunkStats> => {
       const stats: ChunkStats = { ...emptyStats(), meterDays: c.keys.length };
       const apply = !o.dryRun;
       // the current version of each meter-day as this chunk leaves it (for the aggregate stage)
@@ -273,14 +300,16 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
           for (const d of plan.days) days.set(keyOf(d), d);
         }
       }
-      if (stages.includes('estimate')) {
-        const stage = registeredStage('estimate');
-        const r = stage
-          ? await timed('estimate', () => stage.run({ jobId, keys: c.keys, series, apply, now: Date.now() }))
-          : null;
-        stats.estimate = { available: stage !== undefined, changedDays: r?.changedDays ?? 0 };
+      if (estimator) {
+        const r = await timed('estimate', () =>
+          estimator.run({ jobId, chunk: i, keys: c.keys, series, apply, now: Date.now(), clock }),
+        );
+        stats.estimate = {
+          changedDays: r.changedDays,
+          ...Object.fromEntries(ESTIMATE_COUNTS.slice(1).map((k) => [k, r.counts[k] ?? 0])),
+        } as EstimateCounts;
         // estimates wrote new versions the chunk did not see: the aggregates read the series
-        if (r && r.changedDays > 0) days = undefined;
+        if (apply && r.changedDays > 0) days = undefined;
       }
       if (stages.includes('aggregate') && apply)
         stats.aggregatesChanged = await timed('aggregate', () => aggregator.chunk(c.keys, days));
@@ -297,9 +326,9 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
     const totals = emptyStats();
     let mine = 0;
     if (o.dryRun) {
-      for (const c of chunks) {
+      for (const [i, c] of chunks.entries()) {
         await throttle(c.keys.length);
-        addStats(totals, await runChunk(c));
+        addStats(totals, await runChunk(c, i));
         mine++;
         progress({ kind: 'advance', done: totals.meterDays });
       }
@@ -336,7 +365,7 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
             const c = chunks[i]!;
             await throttle(c.keys.length);
             try {
-              const stats = await runChunk(c);
+              const stats = await runChunk(c, i);
               await saveChunk(agg.pool, jobId, i, stats);
               mine++;
             } catch (err) {

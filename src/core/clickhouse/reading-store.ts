@@ -229,9 +229,15 @@ export class ClickHouseReadingStore implements AnalyticsStore {
       if (!replaces || replaces.length === 0) continue;
       const mc = `${day.meterId}|${day.channel}`;
       let starts = wanted.get(mc);
-      if (!starts) wanted.set(mc, (starts = new Map()));
+      if (!starts) {
+        starts = new Map();
+        wanted.set(mc, starts);
+      }
       let s = spans.get(day.day);
-      if (!s) spans.set(day.day, (s = { meters: new Set(), first: Infinity, last: -Infinity }));
+      if (!s) {
+        s = { meters: new Set(), first: Infinity, last: -Infinity };
+        spans.set(day.day, s);
+      }
       s.meters.add(chString(day.meterId));
       for (const p of replaces) {
         const ts = intervalStartAt(day, p) / 1000;
