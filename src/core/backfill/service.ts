@@ -37,6 +37,7 @@ import { chunkAggregator, type RollupCounts, rollupJob } from './aggregate-stage
 import { estimateStage } from './estimate-stage.js';
 import { emptyRevalidateCounts, type RevalidateCounts, revalidationUnits } from './revalidate.js';
 import type { BackfillStageName } from './stages.js';
+import { throttler } from './throttle.js';
 
 export interface BackfillOptions {
   from: string;
@@ -363,6 +364,8 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
           async ([job]) => {
             const i = job!.data.chunk;
             const c = chunks[i]!;
+            // checkpointed, but the process died before pg-boss heard of it: done already
+            if (await chunkDone(agg.pool, jobId, i)) return;
             await throttle(c.keys.length);
             try {
               const stats = await runChunk(c, i);
@@ -437,19 +440,6 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
   }
 }
 
-/** Waits so that this process does at most `rate` meter-days per second (0: no limit). */
-function throttler(rate: number): (meterDays: number) => Promise<void> {
-  const start = performance.now();
-  let booked = 0;
-  return async (n) => {
-    if (rate <= 0) return;
-    booked += n;
-    const due = start + ((booked - n) / rate) * 1000;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  };
-}
-
 async function doneChunks(pool: import('pg').Pool, jobId: string): Promise<Map<number, ChunkStats>> {
   const r = await postgresCall('reading backfill checkpoints', () =>
     pool.query<{ scope: string; checkpoint: ChunkStats }>(
@@ -458,6 +448,16 @@ async function doneChunks(pool: import('pg').Pool, jobId: string): Promise<Map<n
     ),
   );
   return new Map(r.rows.map((x) => [Number(x.scope.slice(jobId.length + 1)), x.checkpoint]));
+}
+
+async function chunkDone(pool: import('pg').Pool, jobId: string, i: number): Promise<boolean> {
+  const r = await postgresCall('reading a backfill checkpoint', () =>
+    pool.query(`SELECT 1 FROM smt.job_checkpoints WHERE job_name = $1 AND scope = $2`, [
+      JOB,
+      `${jobId}/${i}`,
+    ]),
+  );
+  return (r.rowCount ?? 0) > 0;
 }
 
 /** The first completion of a chunk is kept (a chunk done twice gives the same series anyway). */
