@@ -2,7 +2,8 @@
  * The revalidate stage of a backfill: re-decode every archived delivery of the meter-days and
  * run the rule set again; a reading becomes part of a write only where its delivery still owns
  * the stored value (positions set by estimation or corrections are left alone) and its value,
- * validation state or rules changed, or where a reading rejected before now passes. The write
+ * validation state or rules changed, or where a reading rejected before now passes (and where an
+ * earlier attempt of the same job wrote it: the planner then only completes what that attempt left). The write
  * units carry the delivery's own source behind a backfill prefix, so a later backfill still
  * knows which delivery set a value, and a rerun of the same job is recognised by the planner.
  */
@@ -134,7 +135,10 @@ export function revalidationUnits(args: {
         }
         const owner = writeAt(day!, pos)!.source;
         if (owner === mine) {
+          // handed to the planner anyway: it recognises its own write and has ClickHouse checked
+          // for the readings an attempt that failed after the series write did not insert there
           counts.alreadyDone++;
+          picked.push(j);
           continue;
         }
         if (owner !== d.source && deliveryOfOwner(owner) !== d.source) {
