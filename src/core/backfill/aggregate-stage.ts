@@ -33,10 +33,7 @@ export interface ChunkAggregator {
   chunk(keys: readonly SeriesDayKey[], days?: ReadonlyMap<string, SeriesDay>): Promise<number>;
 }
 
-export function chunkAggregator(
-  ports: AggregatePorts & { pool: import('pg').Pool },
-  series: Pick<SeriesStore, 'current'>,
-): ChunkAggregator {
+export function chunkAggregator(ports: AggregatePorts & { pool: import('pg').Pool }): ChunkAggregator {
   const store = new DailyRowsOnly(ports.pool);
   return {
     async chunk(keys, days) {
@@ -51,7 +48,7 @@ export function chunkAggregator(
               return out;
             },
           }
-        : series;
+        : ports.series;
       const r = await aggregateDays({ ...ports, series: known, store }, keys);
       return r.daily.inserted + r.daily.updated;
     },

@@ -245,7 +245,7 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
         phases[phase] += (performance.now() - t) / 1000;
       }
     };
-    const aggregator = chunkAggregator(agg, agg.series);
+    const aggregator = chunkAggregator(agg);
     const estimator = stages.includes('estimate')
       ? estimateStage({
           meterFacts: (ids) => new PostgresGapStore(agg.pool).meterFacts(ids),
