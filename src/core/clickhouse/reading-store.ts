@@ -261,18 +261,20 @@ export class ClickHouseReadingStore implements AnalyticsStore {
     // TabSeparated: a reading back per replaced position is the bulk of a backfill's ClickHouse
     // work, and parsing JSON objects for each of them cost more than the rest of the write
     const [held, taken] = await clickhouseCall('reading superseded versions', async () => {
+      // each response read to its end before the next query (a half-read socket is not reused)
       const rows = await this.client.query({
         query: `SELECT meter_id, channel, toUInt32(ts), toString(version), hex(reinterpretAsString(value)),
                        origin, toString(local_date), region, segment, tariff
                 FROM ${this.database}.readings WHERE missing = 0 AND ${where}`,
         format: 'TabSeparated',
       });
+      const held = tsvRows(await rows.text());
       const cancelled = await this.client.query({
         query: `SELECT meter_id, channel, toUInt32(ts) AS t, toString(version) AS v, count() AS n
                 FROM ${this.database}.readings_cancels WHERE ${where} GROUP BY meter_id, channel, t, v`,
         format: 'TabSeparated',
       });
-      return [tsvRows(await rows.text()), tsvRows(await cancelled.text())];
+      return [held, tsvRows(await cancelled.text())];
     });
     const already = new Map<string, number>();
     for (const [m, c, t, v, n] of taken) already.set(`${m}|${c}|${t}|${v}`, Number(n));
