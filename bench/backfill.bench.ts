@@ -113,7 +113,8 @@ async function main() {
       to: DAY,
       stages: ['revalidate', 'aggregate'],
       rules,
-      concurrency: 3,
+      concurrency: arg('concurrency', 3),
+      chunkMeterDays: arg('chunk', 2_000),
       chunkTimeoutSeconds: 600,
     });
     const cpu = process.cpuUsage(cpu0);
@@ -137,6 +138,17 @@ async function main() {
         stateChanged: r.totals.revalidate?.stateChanged,
         newVersions: r.totals.daysWritten,
         aggregatesChanged: r.totals.aggregatesChanged,
+        alreadyDone: r.totals.revalidate?.alreadyDone,
+        phaseSeconds: r.phaseSeconds,
+        cpuMsPerMeterDay: {
+          node: Math.round(((cpu.user + cpu.system) / 1e3 / r.meterDays) * 100) / 100,
+          ...Object.fromEntries(
+            STORES.map((s) => [
+              s,
+              Math.round((((serviceStats(s).cpuSeconds - before[s]!) * 1e3) / r.meterDays) * 100) / 100,
+            ]),
+          ),
+        },
         nodeCpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
         storeCpuSeconds: Object.fromEntries(
           STORES.map((s) => [s, Math.round((serviceStats(s).cpuSeconds - before[s]!) * 100) / 100]),

@@ -10,7 +10,7 @@ import { createProgress } from '../ui/progress/index.js';
 export default class Backfill extends BaseCommand {
   static override summary = 'Reprocess history from the raw archive: re-validate, re-estimate, re-aggregate';
   static override description =
-    `Re-decodes every archived delivery of the meter-days and runs the current (or --rules) rule set again; new series versions only where a value, validation state or rule changed, through the series write model (so it runs beside \`smt ingest\`: versions decide). Then the estimate stage (provided by the estimation module; skipped while it is not available) and the authoritative daily aggregates of the chunk.
+    `Re-decodes every archived delivery of the meter-days and runs the current (or --rules) rule set again; new series versions only where a value, validation state or rule changed, through the series write model (so it runs beside \`smt ingest\`: versions decide). Then the estimate stage (gap detection and the estimation chain of smt estimate, configured by the rule set's estimation section) and the authoritative daily aggregates of the chunk; the weekly, monthly and region rollups once the last chunk is done.
 The work is cut into chunks of meter-days shared through a pg-boss queue in PostgreSQL: start the same command on several machines to share one job; a killed process's chunk is retried after --chunk-timeout, and a restarted command continues with the chunks not done (checkpoints in smt.job_checkpoints). --dry-run writes nothing and prints the plan: chunks, meter-days, and what would change.
 Exit codes: 0 done; 2 usage; 3 the rule set is invalid; 4 a store is unreachable.`;
   static override examples = [
@@ -121,13 +121,23 @@ function render(r: BackfillResult): string {
         r.totals.daysWritten,
       ],
     );
-  if (r.totals.estimate)
-    rows.push([
-      'estimate',
-      r.totals.estimate.available ? `${r.totals.estimate.changedDays} meter-days` : 'not available (skipped)',
-    ]);
+  const e = r.totals.estimate;
+  if (e)
+    rows.push(
+      ['gaps found (intervals missing)', `${e.gaps} (${e.missing})`],
+      ['  intervals estimated / left unfilled', `${e.filled} / ${e.unfilled}`],
+      ['  kept actuals that arrived meanwhile', e.keptActuals],
+      [r.dryRun ? 'meter-days that would get estimates' : 'meter-days with estimates', e.changedDays],
+    );
   if (r.totals.aggregatesChanged !== null)
     rows.push(['authoritative daily aggregates changed', r.totals.aggregatesChanged]);
+  if (r.rollups) {
+    const n = (c: { inserted: number; updated: number }) => c.inserted + c.updated;
+    rows.push([
+      'rollups changed (week / month / region day / region month)',
+      [r.rollups.weekly, r.rollups.monthly, r.rollups.dimsDaily, r.rollups.dimsMonthly].map(n).join(' / '),
+    ]);
+  }
   rows.push(['meter-days/s', `${r.meterDaysPerSecond} (${r.seconds} s)`]);
   return renderKeyValues(rows);
 }

@@ -16,7 +16,7 @@ import { migrateStores } from '../../src/core/migrations/service.js';
 import { PostgresBookkeeping } from '../../src/core/postgres/bookkeeping.js';
 import { createPostgresPool } from '../../src/core/postgres/client.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
-import { stateOf, ValidationState } from '../../src/core/readings/quality.js';
+import { Origin, originOf, stateOf, ValidationState } from '../../src/core/readings/quality.js';
 import { RegistryCache } from '../../src/core/registry/registry-cache.js';
 import type { SeriesPorts } from '../../src/core/series/ports.js';
 import { VeeEngine } from '../../src/core/vee/engine.js';
@@ -34,6 +34,8 @@ let config: SmtConfig;
 let env: Record<string, string>;
 let close: () => Promise<void>;
 let checkpoints: () => Promise<number>;
+let register: (ids: string[]) => Promise<void>;
+let sql: (q: string) => Promise<{ rows: unknown[] }>;
 let ingest: (meterId: string, day: string, value: (i: number) => number) => Promise<void>;
 /** the default rules with run.flat switched off: a flat day is no longer flagged */
 const NO_FLAT = path.join(os.tmpdir(), `smt-rules-noflat-${process.pid}.yaml`);
@@ -62,6 +64,11 @@ beforeAll(async () => {
   await new MeterRepository(pool).upsert(METERS);
   const registry = new RegistryCache(new MeterRepository(pool));
   await registry.load();
+  sql = (q) => pool.query(q);
+  register = async (ids) => {
+    await new MeterRepository(pool).upsert(ids.map((id) => fixtureMeter(id, 'SE3', 'residential', 'T1')));
+    await registry.load();
+  };
   const cass = createCassandraClient(config, { useKeyspace: true });
   const ch = createClickHouseClient(config);
   await ensureTopics(config);
@@ -160,7 +167,15 @@ describe('smt backfill', () => {
       alreadyDone: 0,
     });
     expect(r.totals.daysWritten).toBe(3);
-    expect(r.totals.estimate).toEqual({ available: false, changedDays: 0 });
+    // complete days: the estimate stage finds no gap
+    expect(r.totals.estimate).toEqual({
+      changedDays: 0,
+      gaps: 0,
+      missing: 0,
+      filled: 0,
+      unfilled: 0,
+      keptActuals: 0,
+    });
     expect(await states('BF1', '2026-03-29')).toEqual(before);
   });
 
@@ -196,7 +211,9 @@ describe('smt backfill', () => {
     const [ra, rb] = await Promise.all([a, b]);
     expect(ra.status).toBe(null); // killed
     expect(rb.status).toBe(0);
+    // --json: the result and nothing else on stdout, no progress on stderr
     const result = JSON.parse(rb.stdout) as BackfillResult;
+    expect(rb.stderr).not.toMatch(/meter-days|backfill \(|ETA/);
     // chunks are whole meters: one meter × 2 days each
     expect(result).toMatchObject({ chunks: 3, meterDays: 6, engine: 'pg-boss' });
     // a chunk the killed process had written but not checkpointed is done again: its readings and
@@ -228,4 +245,124 @@ describe('smt backfill', () => {
     expect(fresh.totals.daysWritten).toBe(0);
     expect(fresh.totals.revalidate!.stateChanged).toBe(0);
   }, 240_000);
+
+  it('a lone process killed with kill -9 and restarted does exactly the chunks left', async () => {
+    // a rule set of its own (another job): run.flat flags again what the job before passed
+    const FLAT = path.join(os.tmpdir(), `smt-rules-flat-${process.pid}.yaml`);
+    writeFileSync(
+      FLAT,
+      readFileSync(DEFAULT_RULE_SET_PATH, 'utf8').replace(/^name: .*$/m, 'name: flat-again'),
+    );
+    const args = [
+      'backfill',
+      '--from',
+      '2026-03-29',
+      '--to',
+      '2026-03-29',
+      '--rules',
+      FLAT,
+      '--stages',
+      'revalidate',
+      '--chunk-days',
+      '1',
+      '--rate',
+      '1',
+      '--chunk-timeout',
+      '3',
+      '--concurrency',
+      '1',
+      '--json',
+    ];
+    const before = await checkpoints();
+    const first = cli(args);
+    while ((await checkpoints()) === before) await new Promise((r) => setTimeout(r, 100));
+    started[started.length - 1]!();
+    expect((await first).status).toBe(null); // killed
+    const left = 3 - ((await checkpoints()) - before);
+    expect(left).toBeGreaterThan(0);
+    const again = await cli(args);
+    expect(again.status).toBe(0);
+    const r = JSON.parse(again.stdout) as BackfillResult;
+    expect(r.chunksByThisProcess).toBe(left);
+    // the same result as one uninterrupted run: every flat DST day flagged again, once
+    expect(r.totals.revalidate!.stateChanged + r.totals.revalidate!.alreadyDone).toBe(3 * 92);
+    expect(r.totals.daysWritten + r.totals.daysAlreadyWritten).toBe(3);
+    for (const m of METERS)
+      expect(await states(m.meterId, '2026-03-29')).toMatchObject({
+        states: [ValidationState.Accepted],
+        rules: 92,
+      });
+  }, 240_000);
+
+  it('leaves readings a newer delivery set alone (versions decide, no lost update)', async () => {
+    await register(['BF5']);
+    await ingest('BF5', '2026-03-29', () => 0.25); // flat: flagged
+    await ingest('BF5', '2026-03-29', (i) => 0.2 + (i % 5) / 100); // a later delivery replaces it
+    const v = (await states('BF5', '2026-03-29')).version;
+    const r = await runBackfill(config, {
+      from: '2026-03-29',
+      to: '2026-03-29',
+      scope: { meterIds: ['BF5'] },
+      stages: ['revalidate'],
+      rules: NO_FLAT,
+    });
+    expect(r.totals.revalidate).toMatchObject({
+      deliveries: 2,
+      readings: 2 * 92,
+      notOwned: 92,
+      stateChanged: 0,
+    });
+    expect(r.totals.daysWritten).toBe(0);
+    const [d] = await seriesDays(config, 'BF5', '2026-03-29', '2026-03-29');
+    expect(d!.version).toBe(v);
+    expect(d!.values[7]).toBe(0.2 + 2 / 100);
+  }, 120_000);
+
+  it('--stages estimate fills the gaps of a DST day with the estimation chain, once', async () => {
+    await register(['BF4']);
+    // 2026-03-29 in Stockholm has 92 quarter-hours; positions 40–43 (one hour) never arrived
+    await ingest('BF4', '2026-03-29', (i) => (i >= 40 && i < 44 ? Number.NaN : 0.1 + i / 100));
+    const run = (dryRun: boolean) =>
+      runBackfill(config, {
+        from: '2026-03-29',
+        to: '2026-03-29',
+        scope: { meterIds: ['BF4'] },
+        stages: ['estimate', 'aggregate'],
+        dryRun,
+      });
+    const plan = await run(true);
+    const first = await run(false);
+    expect(plan.totals.estimate).toEqual({ ...first.totals.estimate });
+    expect(first.totals.estimate).toEqual({
+      changedDays: 1,
+      gaps: 1,
+      missing: 4,
+      filled: 4,
+      unfilled: 0,
+      keptActuals: 0,
+    });
+    const [d] = await seriesDays(config, 'BF4', '2026-03-29', '2026-03-29');
+    expect(d!.values.length).toBe(92);
+    // an hour is within linear interpolation's reach: between 0.49 (position 39) and 0.54 (44)
+    expect([...d!.values.subarray(40, 44)].map((x) => Math.round(x * 1e9) / 1e9)).toEqual([
+      0.5, 0.51, 0.52, 0.53,
+    ]);
+    expect([...d!.quality.subarray(40, 44)].map((q) => originOf(q))).toEqual(Array(4).fill(Origin.Estimated));
+    expect(originOf(d!.quality[39]!)).toBe(Origin.Actual);
+    // the daily aggregate counts the 4 estimates of the 92 expected intervals
+    const row = await sql(
+      "SELECT intervals_expected, intervals_actual, intervals_estimated, intervals_missing FROM smt.daily_aggregates WHERE meter_id = 'BF4' AND local_date = '2026-03-29'",
+    );
+    expect(row.rows).toEqual([
+      { intervals_expected: 92, intervals_actual: 88, intervals_estimated: 4, intervals_missing: 0 },
+    ]);
+    // a second job over the day finds no gap left
+    const second = await runBackfill(config, {
+      from: '2026-03-29',
+      to: '2026-03-29',
+      scope: { meterIds: ['BF4'] },
+      stages: ['estimate'],
+    });
+    expect(second.totals.estimate).toMatchObject({ changedDays: 0, gaps: 0, filled: 0 });
+  }, 180_000);
 });

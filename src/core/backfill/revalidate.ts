@@ -2,7 +2,8 @@
  * The revalidate stage of a backfill: re-decode every archived delivery of the meter-days and
  * run the rule set again; a reading becomes part of a write only where its delivery still owns
  * the stored value (positions set by estimation or corrections are left alone) and its value,
- * validation state or rules changed, or where a reading rejected before now passes. The write
+ * validation state or rules changed, or where a reading rejected before now passes (and where an
+ * earlier attempt of the same job wrote it: the planner then only completes what that attempt left). The write
  * units carry the delivery's own source behind a backfill prefix, so a later backfill still
  * knows which delivery set a value, and a rerun of the same job is recognised by the planner.
  */
@@ -13,6 +14,7 @@ import { dayKey, positionOf, type SeriesDay, writeAt } from '../series/day.js';
 import type { WriteUnit } from '../series/planner.js';
 import type { RawDelivery } from '../series/ports.js';
 import { LocalCalendar } from '../time/calendar.js';
+import { formatLocalDate } from '../time/local-date.js';
 import type { RegistrySnapshot } from '../vee/context.js';
 import { ValidationColumns, type VeeEngine } from '../vee/engine.js';
 import { ruleKey, rulesInMask } from '../vee/rules.js';
@@ -80,6 +82,8 @@ export function revalidationUnits(args: {
 }): { units: WriteUnit[]; counts: RevalidateCounts } {
   const counts = emptyRevalidateCounts();
   const units: WriteUnit[] = [];
+  const rulesOf = memo((mask: number) => (mask === 0 ? [] : rulesInMask(mask).map(ruleKey)));
+  const deliveryOfOwner = memo(deliveryOf);
   for (const d of args.deliveries) {
     counts.deliveries++;
     const decoded = decodeAndValidateMessage(
@@ -91,6 +95,7 @@ export function revalidationUnits(args: {
       counts.undecodable++;
       continue;
     }
+    const mine = backfillSource(args.jobId, d.source);
     const cols = decoded.columns;
     const blocks: ReadingBlock[] = [];
     const keep: number[] = [];
@@ -99,17 +104,27 @@ export function revalidationUnits(args: {
       const b = decoded.blocks[k]!;
       const cal = LocalCalendar.for(args.registry.get(b.meterId)?.timezone ?? args.timezone);
       const picked: number[] = [];
+      // readings come in runs of one local day: the day's key and lookups once per run
+      let dayStart = Number.NaN;
+      let dayEnd = Number.NaN;
+      let inScope = false;
+      let day: SeriesDay | undefined;
       for (let j = 0; j < b.starts.length; j++) {
         const value = b.values[j]!;
         if (Number.isNaN(value)) continue;
-        const key = dayKey(b.meterId, b.channel, cal.localDateOf(b.starts[j]!));
-        if (!args.inScope.has(key)) continue;
+        const start = b.starts[j]!;
+        if (!(start >= dayStart && start < dayEnd)) {
+          const epochDay = cal.localDayOf(start);
+          ({ start: dayStart, end: dayEnd } = cal.dayBoundsOf(epochDay));
+          const key = dayKey(b.meterId, b.channel, formatLocalDate(epochDay));
+          inScope = args.inScope.has(key);
+          day = args.current.get(key);
+        }
+        if (!inScope) continue;
         counts.readings++;
         const i = decoded.offsets[k]! + j;
         const state = cols.states[i]!;
-        const rules = cols.ruleMask[i] === 0 ? [] : rulesInMask(cols.ruleMask[i]!).map(ruleKey);
-        const day = args.current.get(key);
-        const pos = day ? positionOf(day, b.starts[j]!) : -1;
+        const pos = day ? positionOf(day, start) : -1;
         const stored = pos >= 0 && !Number.isNaN(day!.values[pos]!);
         if (!stored) {
           if (state !== ValidationState.Failed) {
@@ -119,17 +134,20 @@ export function revalidationUnits(args: {
           continue;
         }
         const owner = writeAt(day!, pos)!.source;
-        if (owner === backfillSource(args.jobId, d.source)) {
+        if (owner === mine) {
+          // handed to the planner anyway: it recognises its own write and has ClickHouse checked
+          // for the readings an attempt that failed after the series write did not insert there
           counts.alreadyDone++;
+          picked.push(j);
           continue;
         }
-        if (deliveryOf(owner) !== d.source) {
+        if (owner !== d.source && deliveryOfOwner(owner) !== d.source) {
           counts.notOwned++;
           continue;
         }
         const valueChanged = day!.values[pos] !== value;
         const stateChanged = stateOf(day!.quality[pos]!) !== state;
-        const rulesChanged = !sameRules(day!.rules.get(pos), rules);
+        const rulesChanged = !sameRules(day!.rules.get(pos), rulesOf(cols.ruleMask[i]!));
         if (state === ValidationState.Failed) counts.nowRejected++;
         if (valueChanged) counts.valueChanged++;
         if (stateChanged) counts.stateChanged++;
@@ -162,6 +180,19 @@ export function revalidationUnits(args: {
     });
   }
   return { units, counts };
+}
+
+/** `f` with its results kept by argument (few distinct masks and owners per chunk). */
+function memo<K, V>(f: (k: K) => V): (k: K) => V {
+  const seen = new Map<K, V>();
+  return (k) => {
+    let v = seen.get(k);
+    if (v === undefined && !seen.has(k)) {
+      v = f(k);
+      seen.set(k, v);
+    }
+    return v as V;
+  };
 }
 
 function subBlock(b: ReadingBlock, picked: readonly number[]): ReadingBlock {

@@ -10,28 +10,34 @@
 import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
 import { type MeterDayChunk, meterDayChunks } from '../aggregate/chunks.js';
-import { aggregateDays, DEFAULT_CHANNELS, openAggregatePorts } from '../aggregate/service.js';
+import { DEFAULT_CHANNELS, openAggregatePorts } from '../aggregate/service.js';
 import { CassandraRawArchive } from '../cassandra/raw-archive.js';
+import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
+import { jsonLogger } from '../log.js';
 import type { MeterScope } from '../postgres/aggregate-store.js';
 import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
 import { postgresCall } from '../postgres/errors.js';
+import { PostgresGapStore } from '../postgres/gap-store.js';
 import { MeterRepository } from '../postgres/meter-repository.js';
 import { noProgress, type ProgressSink } from '../progress.js';
 import { Method, Origin } from '../readings/quality.js';
 import { RegistryCache } from '../registry/registry-cache.js';
-import { dayKey } from '../series/day.js';
+import { dayKey, keyOf, type SeriesDay } from '../series/day.js';
 import type { Writer } from '../series/planner.js';
 import type { Bookkeeping, SeriesPorts } from '../series/ports.js';
 import { writeSeries } from '../series/writer.js';
 import { VeeEngine } from '../vee/engine.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
+import { chunkAggregator, type RollupCounts, rollupJob } from './aggregate-stage.js';
+import { estimateStage } from './estimate-stage.js';
 import { emptyRevalidateCounts, type RevalidateCounts, revalidationUnits } from './revalidate.js';
-import { type BackfillStageName, registeredStage } from './stages.js';
+import type { BackfillStageName } from './stages.js';
+import { throttler } from './throttle.js';
 
 export interface BackfillOptions {
   from: string;
@@ -61,10 +67,26 @@ export interface ChunkStats {
   daysWritten: number;
   /** meter-days an earlier attempt of this job wrote already (a chunk done again after a crash) */
   daysAlreadyWritten: number;
-  estimate: { available: boolean; changedDays: number } | null;
+  estimate: EstimateCounts | null;
   /** daily aggregate rows inserted or changed */
   aggregatesChanged: number | null;
 }
+
+/** The estimate stage over the chunk's meter-days: gaps found and filled by the estimation chain. */
+export interface EstimateCounts {
+  /** meter-days that got (would get) a new version with estimates */
+  changedDays: number;
+  gaps: number;
+  /** expected intervals without a value */
+  missing: number;
+  filled: number;
+  /** intervals no method of the chain could fill */
+  unfilled: number;
+  /** estimates not written because an actual arrived meanwhile */
+  keptActuals: number;
+}
+
+const ESTIMATE_COUNTS = ['changedDays', 'gaps', 'missing', 'filled', 'unfilled', 'keptActuals'] as const;
 
 export interface BackfillResult {
   jobId: string;
@@ -80,11 +102,30 @@ export interface BackfillResult {
   totals: ChunkStats;
   /** the engine that shares the chunks between processes */
   engine: 'pg-boss';
+  /** weekly, monthly and region rollups, once the last chunk is done (aggregate stage, not a dry run) */
+  rollups: RollupCounts | null;
+  /** busy seconds of this process per step, summed over its chunks (they overlap: see --concurrency) */
+  phaseSeconds: PhaseSeconds;
   seconds: number;
   meterDaysPerSecond: number;
 }
 
 const JOB = 'backfill';
+
+export interface PhaseSeconds {
+  /** current series versions of the chunk */
+  readSeries: number;
+  /** archived deliveries of the chunk */
+  readRaw: number;
+  /** re-decode and re-validate */
+  revalidate: number;
+  /** writeSeries: re-read, plan, series, ClickHouse, topics, bookkeeping */
+  write: number;
+  estimate: number;
+  aggregate: number;
+  /** the job's rollups */
+  rollups: number;
+}
 
 function emptyStats(): ChunkStats {
   return {
@@ -107,8 +148,8 @@ function addStats(a: ChunkStats, b: ChunkStats): void {
       a.revalidate[k] += b.revalidate[k];
   }
   if (b.estimate) {
-    a.estimate ??= { available: b.estimate.available, changedDays: 0 };
-    a.estimate.changedDays += b.estimate.changedDays;
+    a.estimate ??= { changedDays: 0, gaps: 0, missing: 0, filled: 0, unfilled: 0, keptActuals: 0 };
+    for (const k of ESTIMATE_COUNTS) a.estimate[k] += b.estimate[k];
   }
   if (b.aggregatesChanged !== null) a.aggregatesChanged = (a.aggregatesChanged ?? 0) + b.aggregatesChanged;
 }
@@ -132,6 +173,7 @@ function backfillBookkeeping(inner: Bookkeeping): Bookkeeping {
 
 export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promise<BackfillResult> {
   const started = performance.now();
+  const log = jsonLogger('backfill');
   const progress = o.onProgress ?? noProgress;
   const channels = [...(o.channels ?? DEFAULT_CHANNELS)];
   const rulesFile = o.rules ?? (config.string('ingest.rules') || undefined);
@@ -186,51 +228,92 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
     };
     const clock = { last: 0 };
 
-    const runChunk = async (c: MeterDayChunk): Promise<ChunkStats> => {
+    const phases: PhaseSeconds = {
+      readSeries: 0,
+      readRaw: 0,
+      revalidate: 0,
+      write: 0,
+      estimate: 0,
+      aggregate: 0,
+      rollups: 0,
+    };
+    const timed = async <T>(phase: keyof PhaseSeconds, f: () => Promise<T> | T): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await f();
+      } finally {
+        phases[phase] += (performance.now() - t) / 1000;
+      }
+    };
+    const aggregator = chunkAggregator(agg);
+    const estimator = stages.includes('estimate')
+      ? estimateStage({
+          meterFacts: (ids) => new PostgresGapStore(agg.pool).meterFacts(ids),
+          reader: new CassandraSeriesStore(agg.cassandra, config.string('cassandra.keyspace'), 32),
+          settings: ruleSet.estimation,
+          fallbackZone: config.string('timezone'),
+        })
+      : undefined;
+
+    const runChunk = async (c: MeterDayChunk, i: number): Promise<ChunkStats> => {
       const stats: ChunkStats = { ...emptyStats(), meterDays: c.keys.length };
       const apply = !o.dryRun;
+      // the current version of each meter-day as this chunk leaves it (for the aggregate stage)
+      let days: Map<string, SeriesDay> | undefined;
       if (stages.includes('revalidate')) {
-        const current = await series.series.current(c.keys);
-        for (const d of current.values()) if (d.writer === writer.name) stats.daysAlreadyWritten++;
         const pairs = [
           ...new Map(
             c.keys.map((k) => [`${k.meterId}|${k.day}`, { meterId: k.meterId, day: k.day }]),
           ).values(),
         ];
-        const deliveries = await raw.deliveries(pairs);
-        const { units, counts } = revalidationUnits({
-          jobId,
-          deliveries,
-          current,
-          inScope: new Set(c.keys.map((k) => dayKey(k.meterId, k.channel, k.day))),
-          engine,
-          registry: registry.current,
-          timezone: config.string('timezone'),
-        });
+        const [current, deliveries] = await Promise.all([
+          timed('readSeries', () => series.series.current(c.keys)),
+          timed('readRaw', () => raw.deliveries(pairs)),
+        ]);
+        for (const d of current.values()) if (d.writer === writer.name) stats.daysAlreadyWritten++;
+        const { units, counts } = await timed('revalidate', () =>
+          revalidationUnits({
+            jobId,
+            deliveries,
+            current,
+            inScope: new Set(c.keys.map((k) => dayKey(k.meterId, k.channel, k.day))),
+            engine,
+            registry: registry.current,
+            timezone: config.string('timezone'),
+          }),
+        );
         stats.revalidate = counts;
+        days = current;
         if (units.length > 0) {
-          const plan = await writeSeries(series, {
-            writer,
-            units,
-            meters: registry.current,
-            fallbackZone: config.string('timezone'),
-            now: Date.now(),
-            lastVersion: clock.last,
-            apply,
-          });
+          const plan = await timed('write', () =>
+            writeSeries(series, {
+              writer,
+              units,
+              meters: registry.current,
+              fallbackZone: config.string('timezone'),
+              now: Date.now(),
+              lastVersion: clock.last,
+              apply,
+            }),
+          );
           clock.last = Math.max(clock.last, plan.lastVersion);
           stats.daysWritten = plan.days.length;
+          for (const d of plan.days) days.set(keyOf(d), d);
         }
       }
-      if (stages.includes('estimate')) {
-        const stage = registeredStage('estimate');
-        const r = stage ? await stage.run({ jobId, keys: c.keys, series, apply, now: Date.now() }) : null;
-        stats.estimate = { available: stage !== undefined, changedDays: r?.changedDays ?? 0 };
+      if (estimator) {
+        const r = await timed('estimate', () =>
+          estimator.run({ jobId, chunk: i, keys: c.keys, series, apply, now: Date.now(), clock }),
+        );
+        stats.estimate = {
+          changedDays: r.changedDays,
+          ...Object.fromEntries(ESTIMATE_COUNTS.slice(1).map((k) => [k, r.counts[k] ?? 0])),
+        } as EstimateCounts;
+        // estimates wrote new versions the chunk did not see: the aggregates read the series
+        if (apply && r.changedDays > 0) days = undefined;
       }
-      if (stages.includes('aggregate') && apply) {
-        const r = await aggregateDays(agg, c.keys);
-        stats.aggregatesChanged = r.daily.inserted + r.daily.updated;
-      }
+      if (stages.includes('aggregate') && apply)
+        stats.aggregatesChanged = await timed('aggregate', () => aggregator.chunk(c.keys, days));
       return stats;
     };
 
@@ -244,9 +327,9 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
     const totals = emptyStats();
     let mine = 0;
     if (o.dryRun) {
-      for (const c of chunks) {
+      for (const [i, c] of chunks.entries()) {
         await throttle(c.keys.length);
-        addStats(totals, await runChunk(c));
+        addStats(totals, await runChunk(c, i));
         mine++;
         progress({ kind: 'advance', done: totals.meterDays });
       }
@@ -273,6 +356,7 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
             { id: chunkJobId(jobId, i), retryLimit: 1_000, retryDelay: 1, expireInSeconds },
           );
       const failures: unknown[] = [];
+      let reported = 0;
       for (let w = 0; w < (o.concurrency ?? 2); w++)
         await boss.work<{ chunk: number }>(
           queue,
@@ -280,9 +364,11 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
           async ([job]) => {
             const i = job!.data.chunk;
             const c = chunks[i]!;
+            // checkpointed, but the process died before pg-boss heard of it: done already
+            if (await chunkDone(agg.pool, jobId, i)) return;
             await throttle(c.keys.length);
             try {
-              const stats = await runChunk(c);
+              const stats = await runChunk(c, i);
               await saveChunk(agg.pool, jobId, i, stats);
               mine++;
             } catch (err) {
@@ -301,12 +387,30 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
           Object.assign(totals, sum);
           break;
         }
+        if (failures.length > reported) {
+          const err = failures[failures.length - 1];
+          log.log('warn', 'a chunk failed; pg-boss retries it', {
+            error: err instanceof Error ? err.message : String(err),
+            failures: failures.length,
+          });
+          reported = failures.length;
+        }
         if (o.signal?.aborted)
           throw new Error('backfill interrupted; run the same command again to continue');
         if (failures.length > 0 && failures.length > chunks.length * 3) throw failures[0];
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+    let rollups: RollupCounts | null = null;
+    if (!o.dryRun && stages.includes('aggregate'))
+      rollups = await timed('rollups', () =>
+        rollupJob(
+          agg.store,
+          o,
+          o.scope ?? {},
+          chunks.flatMap((c) => c.meterIds),
+        ),
+      );
     progress({ kind: 'done' });
     const seconds = (performance.now() - started) / 1000;
     return {
@@ -321,6 +425,10 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
       chunksByThisProcess: mine,
       totals,
       engine: 'pg-boss',
+      rollups,
+      phaseSeconds: Object.fromEntries(
+        Object.entries(phases).map(([k, v]) => [k, Math.round(v * 1000) / 1000]),
+      ) as unknown as PhaseSeconds,
       seconds: Math.round(seconds * 1000) / 1000,
       meterDaysPerSecond: seconds > 0 ? Math.round(meterDays / seconds) : 0,
     };
@@ -332,19 +440,6 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
   }
 }
 
-/** Waits so that this process does at most `rate` meter-days per second (0: no limit). */
-function throttler(rate: number): (meterDays: number) => Promise<void> {
-  const start = performance.now();
-  let booked = 0;
-  return async (n) => {
-    if (rate <= 0) return;
-    booked += n;
-    const due = start + ((booked - n) / rate) * 1000;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  };
-}
-
 async function doneChunks(pool: import('pg').Pool, jobId: string): Promise<Map<number, ChunkStats>> {
   const r = await postgresCall('reading backfill checkpoints', () =>
     pool.query<{ scope: string; checkpoint: ChunkStats }>(
@@ -353,6 +448,16 @@ async function doneChunks(pool: import('pg').Pool, jobId: string): Promise<Map<n
     ),
   );
   return new Map(r.rows.map((x) => [Number(x.scope.slice(jobId.length + 1)), x.checkpoint]));
+}
+
+async function chunkDone(pool: import('pg').Pool, jobId: string, i: number): Promise<boolean> {
+  const r = await postgresCall('reading a backfill checkpoint', () =>
+    pool.query(`SELECT 1 FROM smt.job_checkpoints WHERE job_name = $1 AND scope = $2`, [
+      JOB,
+      `${jobId}/${i}`,
+    ]),
+  );
+  return (r.rowCount ?? 0) > 0;
 }
 
 /** The first completion of a chunk is kept (a chunk done twice gives the same series anyway). */

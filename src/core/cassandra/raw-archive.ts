@@ -4,6 +4,8 @@ import type { RawArchive, RawDelivery } from '../series/ports.js';
 import { cassandraCall } from './errors.js';
 
 const { LocalDate } = cassandra.types;
+/** partitions per multi-partition read */
+const MERGED_PARTITIONS = 50;
 
 /**
  * Raw deliveries exactly as received (`raw_messages`), keyed by (meter, local day) and source: a
@@ -20,7 +22,7 @@ export class CassandraRawArchive implements RawArchive {
     private readonly maxInFlight = 64,
   ) {
     this.insert = `INSERT INTO ${keyspace}.raw_messages (meter_id, day, source, format, channel, readings, first_interval, payload, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-    this.selectDay = `SELECT meter_id, day, source, format, channel, readings, first_interval, payload, received_at FROM ${keyspace}.raw_messages WHERE meter_id = ? AND day = ?`;
+    this.selectDay = `SELECT meter_id, day, source, format, channel, readings, first_interval, payload, received_at FROM ${keyspace}.raw_messages WHERE meter_id IN ? AND day = ?`;
     this.select = `SELECT meter_id, day, source, format, channel, readings, first_interval, payload, received_at FROM ${keyspace}.raw_messages WHERE meter_id = ? AND day IN ? AND source IN ?`;
   }
 
@@ -45,12 +47,26 @@ export class CassandraRawArchive implements RawArchive {
     }));
   }
 
-  /** Every delivery archived for these (meter, local day) partitions, in the order received. */
+  /**
+   * Every delivery archived for these (meter, local day) partitions, in the order received. One
+   * query per day and up to MERGED_PARTITIONS meters: a backfill reads thousands of partitions of
+   * the same day, and one request for many partitions costs Cassandra far less than one each.
+   */
   async deliveries(keys: readonly { meterId: string; day: string }[]): Promise<RawDelivery[]> {
     const out: RawDelivery[] = [];
-    await forEachBounded(keys, this.maxInFlight, async (k) => {
+    const byDay = new Map<string, string[]>();
+    for (const k of keys) {
+      const meters = byDay.get(k.day);
+      if (meters) meters.push(k.meterId);
+      else byDay.set(k.day, [k.meterId]);
+    }
+    const queries: { day: string; meters: string[] }[] = [];
+    for (const [day, meters] of byDay)
+      for (let i = 0; i < meters.length; i += MERGED_PARTITIONS)
+        queries.push({ day, meters: meters.slice(i, i + MERGED_PARTITIONS) });
+    await forEachBounded(queries, Math.max(1, Math.ceil(this.maxInFlight / 8)), async (q) => {
       const rs = await cassandraCall('reading raw payloads', () =>
-        this.client.execute(this.selectDay, [k.meterId, LocalDate.fromString(k.day)], {
+        this.client.execute(this.selectDay, [q.meters, LocalDate.fromString(q.day)], {
           prepare: true,
           fetchSize: 1_000,
         }),

@@ -26,6 +26,9 @@ export function createClickHouseClient(
     request_timeout: options.requestTimeoutMs ?? 60_000,
     max_open_connections: options.maxOpenConnections ?? 10,
     application: 'smt',
+    // The server closes a keep-alive socket after 3 s idle; on a loaded host the client's 2.5 s
+    // default fired late and a large insert went out on a closed socket (write EPIPE).
+    keep_alive: { enabled: true, idle_socket_ttl: 1_000, eagerly_destroy_stale_sockets: true },
     ...(options.logLevel !== undefined ? { log: { level: options.logLevel } } : {}),
   });
 }

@@ -100,13 +100,22 @@ interface CancelRow {
 
 function cancelsRowBinary(rows: readonly CancelRow[], at: number): Buffer {
   const w = new RowBinaryWriter(rows.length * 120);
+  // rows come a meter at a time: its strings are encoded once
+  let head: Buffer = Buffer.alloc(0);
+  let dims = head;
+  let last: CancelRow | undefined;
   for (const r of rows) {
-    w.bytes(encodeStrings(r.meterId, r.channel));
+    if (!last || r.meterId !== last.meterId || r.channel !== last.channel)
+      head = encodeStrings(r.meterId, r.channel);
+    if (!last || r.region !== last.region || r.segment !== last.segment || r.tariff !== last.tariff)
+      dims = encodeStrings(r.region, r.segment, r.tariff);
+    last = r;
+    w.bytes(head);
     w.u32(r.ts);
     w.u16(r.localDate);
     w.f64(r.value);
     w.u8(r.origin);
-    w.bytes(encodeStrings(r.region, r.segment, r.tariff));
+    w.bytes(dims);
     w.u64(r.version);
     w.u64(r.supersededBy);
     w.u32(Math.floor(at / 1000));
@@ -116,6 +125,49 @@ function cancelsRowBinary(rows: readonly CancelRow[], at: number): Buffer {
 
 const CANCEL_COLUMNS =
   'meter_id, channel, ts, local_date, value, origin, region, segment, tariff, version, superseded_by, cancelled_at';
+
+/** Meters per range filter: keeps a query far below ClickHouse's max_query_size (256 KiB). */
+const METERS_PER_FILTER = 2_000;
+
+/** WHERE clauses, each over at most METERS_PER_FILTER meters, together covering every span. */
+function rangeFilters(spans: readonly { meters: Set<string>; first: number; last: number }[]): string[] {
+  const out: string[] = [];
+  let parts: string[] = [];
+  let n = 0;
+  for (const s of spans) {
+    const meters = [...s.meters];
+    for (let i = 0; i < meters.length; i += METERS_PER_FILTER) {
+      const some = meters.slice(i, i + METERS_PER_FILTER);
+      if (n > 0 && n + some.length > METERS_PER_FILTER) {
+        out.push(parts.join(' OR '));
+        parts = [];
+        n = 0;
+      }
+      parts.push(
+        `(meter_id IN (${some.join(', ')}) AND toUInt32(ts) >= ${s.first} AND toUInt32(ts) <= ${s.last})`,
+      );
+      n += some.length;
+    }
+  }
+  if (parts.length > 0) out.push(parts.join(' OR '));
+  return out.map((p) => `(${p})`);
+}
+
+const TSV_ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', '0': '\0', b: '\b', f: '\f' };
+
+/** The fields of a TabSeparated result, unescaped (ClickHouse escapes \\, \t, \n … in strings). */
+export function tsvRows(text: string): string[][] {
+  const out: string[][] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const fields = line.split('\t');
+    if (line.includes('\\'))
+      for (let i = 0; i < fields.length; i++)
+        fields[i] = fields[i]!.replace(/\\(.)/g, (_, c: string) => TSV_ESCAPES[c] ?? c);
+    out.push(fields);
+  }
+  return out;
+}
 
 /** `readings` in ClickHouse: the analytics port of the series model. */
 export class ClickHouseReadingStore implements AnalyticsStore {
@@ -166,82 +218,98 @@ export class ClickHouseReadingStore implements AnalyticsStore {
    * have stored a version in the series that never reached ClickHouse.
    */
   private async cancelsFor(changes: readonly DayChange[]): Promise<CancelRow[]> {
-    const wanted = new Map<string, number>();
-    const tuples: string[] = [];
-    const meters = new Set<string>();
+    // replaced interval start (s) → the version replacing it, per `meter|channel`
+    const wanted = new Map<string, Map<number, number>>();
+    // Per local day: the meters with a replaced reading on it and the span of those readings.
+    // A WHERE of these ranges stays small whatever the number of readings (a backfill replaces
+    // whole days: a tuple per reading overflowed max_query_size); rows of the ranges that were
+    // not replaced are dropped by `wanted`.
+    const spans = new Map<string, { meters: Set<string>; first: number; last: number }>();
     for (const { day, replaces } of changes) {
-      if (!replaces) continue;
+      if (!replaces || replaces.length === 0) continue;
+      const mc = `${day.meterId}|${day.channel}`;
+      let starts = wanted.get(mc);
+      if (!starts) {
+        starts = new Map();
+        wanted.set(mc, starts);
+      }
+      let s = spans.get(day.day);
+      if (!s) {
+        s = { meters: new Set(), first: Infinity, last: -Infinity };
+        spans.set(day.day, s);
+      }
+      s.meters.add(chString(day.meterId));
       for (const p of replaces) {
         const ts = intervalStartAt(day, p) / 1000;
-        const k = `${day.meterId}|${day.channel}|${ts}`;
-        if (wanted.has(k)) continue;
-        wanted.set(k, day.writes[day.writeIdx[p]!]!.version);
-        tuples.push(`(${chString(day.meterId)}, ${chString(day.channel)}, ${ts})`);
-        meters.add(chString(day.meterId));
+        if (starts.has(ts)) continue;
+        starts.set(ts, day.writes[day.writeIdx[p]!]!.version);
+        if (ts < s.first) s.first = ts;
+        if (ts > s.last) s.last = ts;
       }
     }
-    if (tuples.length === 0) return [];
-    const where = `meter_id IN (${[...meters].join(', ')}) AND (meter_id, channel, toUInt32(ts)) IN (${tuples.join(', ')})`;
-    type Row = {
-      meter_id: string;
-      channel: string;
-      t: number | string;
-      v: string;
-      h: string;
-      origin: number;
-      d: string;
-      region: string;
-      segment: string;
-      tariff: string;
-    };
+    if (spans.size === 0) return [];
+    const out: CancelRow[] = [];
+    for (const where of rangeFilters([...spans.values()]))
+      for (const row of await this.cancelsWhere(where, wanted)) out.push(row);
+    return out;
+  }
+
+  private async cancelsWhere(
+    where: string,
+    wanted: ReadonlyMap<string, ReadonlyMap<number, number>>,
+  ): Promise<CancelRow[]> {
+    // TabSeparated: a reading back per replaced position is the bulk of a backfill's ClickHouse
+    // work, and parsing JSON objects for each of them cost more than the rest of the write
     const [held, taken] = await clickhouseCall('reading superseded versions', async () => {
+      // each response read to its end before the next query (a half-read socket is not reused)
       const rows = await this.client.query({
-        query: `SELECT meter_id, channel, toUInt32(ts) AS t, toString(version) AS v, hex(reinterpretAsString(value)) AS h,
-                       origin, toString(local_date) AS d, region, segment, tariff
+        query: `SELECT meter_id, channel, toUInt32(ts), toString(version), hex(reinterpretAsString(value)),
+                       origin, toString(local_date), region, segment, tariff
                 FROM ${this.database}.readings WHERE missing = 0 AND ${where}`,
-        format: 'JSONEachRow',
+        format: 'TabSeparated',
       });
+      const held = tsvRows(await rows.text());
       const cancelled = await this.client.query({
         query: `SELECT meter_id, channel, toUInt32(ts) AS t, toString(version) AS v, count() AS n
                 FROM ${this.database}.readings_cancels WHERE ${where} GROUP BY meter_id, channel, t, v`,
-        format: 'JSONEachRow',
+        format: 'TabSeparated',
       });
-      return [
-        await rows.json<Row>(),
-        await cancelled.json<{
-          meter_id: string;
-          channel: string;
-          t: number | string;
-          v: string;
-          n: string;
-        }>(),
-      ];
+      return [held, tsvRows(await cancelled.text())];
     });
     const already = new Map<string, number>();
-    for (const c of taken) already.set(`${c.meter_id}|${c.channel}|${Number(c.t)}|${c.v}`, Number(c.n));
+    for (const [m, c, t, v, n] of taken) already.set(`${m}|${c}|${t}|${v}`, Number(n));
     const out: CancelRow[] = [];
-    for (const r of held) {
-      const ts = Number(r.t);
-      const newer = wanted.get(`${r.meter_id}|${r.channel}|${ts}`);
-      const version = Number(r.v);
+    let mc = '';
+    let starts: ReadonlyMap<number, number> | undefined;
+    for (const [meterId, channel, t, v, h, origin, d, region, segment, tariff] of held) {
+      // rows come in key order, a meter-channel at a time
+      if (`${meterId}|${channel}` !== mc) {
+        mc = `${meterId}|${channel}`;
+        starts = wanted.get(mc);
+      }
+      const ts = Number(t);
+      const newer = starts?.get(ts);
+      const version = Number(v);
       if (newer === undefined || version >= newer) continue;
-      const k = `${r.meter_id}|${r.channel}|${ts}|${r.v}`;
-      const left = already.get(k) ?? 0;
-      if (left > 0) {
-        already.set(k, left - 1);
-        continue;
+      if (already.size > 0) {
+        const k = `${meterId}|${channel}|${t}|${v}`;
+        const left = already.get(k) ?? 0;
+        if (left > 0) {
+          already.set(k, left - 1);
+          continue;
+        }
       }
       out.push({
-        meterId: r.meter_id,
-        channel: r.channel,
+        meterId: meterId!,
+        channel: channel!,
         ts,
-        localDate: parseLocalDate(r.d),
+        localDate: parseLocalDate(d!),
         // reinterpretAsString drops trailing zero bytes (0.0 comes back empty): pad the 8 bytes back
-        value: Buffer.from(r.h.padEnd(16, '0'), 'hex').readDoubleLE(0),
-        origin: Number(r.origin),
-        region: r.region,
-        segment: r.segment,
-        tariff: r.tariff,
+        value: Buffer.from(h!.padEnd(16, '0'), 'hex').readDoubleLE(0),
+        origin: Number(origin),
+        region: region!,
+        segment: segment!,
+        tariff: tariff!,
         version,
         supersededBy: newer,
       });
