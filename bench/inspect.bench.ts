@@ -63,8 +63,7 @@ async function inProcess(config: Parameters<typeof InspectSession.open>[0]) {
         backend: {
           versions: (d) => session.versions(d),
           audit: () => session.audit(),
-          corrections: session.corrections(),
-          operator: 'bench',
+          corrections: session.corrections({ operator: 'bench', allowClosed: false }),
           reload: () => session.load(FROM, TO),
         },
       }),

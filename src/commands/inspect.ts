@@ -1,10 +1,11 @@
-import { userInfo } from 'node:os';
 import { Args, Flags } from '@oclif/core';
 import { createElement } from 'react';
+import { operatorName } from '../core/corrections/service.js';
 import type { Inspection } from '../core/inspect/model.js';
 import { DEFAULT_CHANNEL, InspectSession, resolveRange } from '../core/inspect/service.js';
 import { isInteractive, runFullScreen } from '../ui/alternate-screen.js';
 import { BaseCommand } from '../ui/base-command.js';
+import { correctionFlags } from '../ui/correction-flags.js';
 import { InspectApp } from '../ui/inspect/InspectApp.js';
 import { staticLines } from '../ui/inspect/text.js';
 import { detectMode } from '../ui/inspect/theme.js';
@@ -14,7 +15,7 @@ export default class Inspect extends BaseCommand {
   static override summary =
     "One meter's data as a carpet plot: gaps, estimates, corrections; drill down and correct";
   static override description =
-    'On a terminal: an interactive view (keys: ? for help, q quits; docs/inspect.md). Without one (a pipe, CI) it prints a static rendering and exits 0; --json prints the same data.';
+    'On a terminal: an interactive view (keys: ? for help, q quits; docs/inspect.md). `c` corrects the selected intervals through the audited `smt correct` service (dry-run preview, reason, confirmation; --as and --allow-closed as there). Without one (a pipe, CI) it prints a static rendering and exits 0; --json prints the same data.';
   static override examples = [
     '<%= config.bin %> inspect SIM-000042',
     '<%= config.bin %> inspect SIM-000042 --from 2026-03-01 --to 2026-03-31',
@@ -25,6 +26,8 @@ export default class Inspect extends BaseCommand {
     from: Flags.string({ description: 'first local day (YYYY-MM-DD); default 30 days before --to' }),
     to: Flags.string({ description: "last local day (YYYY-MM-DD); default today in the meter's zone" }),
     channel: Flags.string({ description: 'channel', default: DEFAULT_CHANNEL }),
+    as: correctionFlags.as,
+    'allow-closed': correctionFlags['allow-closed'],
   };
 
   async run(): Promise<Inspection> {
@@ -43,14 +46,22 @@ export default class Inspect extends BaseCommand {
         writeResult(staticLines(ins, process.stdout.columns || 80, 'ascii').join('\n'));
         return ins;
       }
-      await this.interactive(session, ins, range);
+      await this.interactive(session, ins, range, {
+        operator: operatorName(flags.as),
+        allowClosed: flags['allow-closed'],
+      });
       return ins;
     } finally {
       await session.close();
     }
   }
 
-  private interactive(session: InspectSession, ins: Inspection, range: { from: string; to: string }) {
+  private interactive(
+    session: InspectSession,
+    ins: Inspection,
+    range: { from: string; to: string },
+    who: { operator: string; allowClosed: boolean },
+  ) {
     return runFullScreen(
       createElement(InspectApp, {
         initial: ins,
@@ -58,8 +69,7 @@ export default class Inspect extends BaseCommand {
         backend: {
           versions: (d) => session.versions(d),
           audit: () => session.audit(),
-          corrections: session.corrections(),
-          operator: process.env.SMT_OPERATOR || userInfo().username,
+          corrections: session.corrections(who),
           reload: () => session.load(range.from, range.to),
         },
       }),
