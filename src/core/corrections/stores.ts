@@ -3,12 +3,13 @@
  * `finally`: PostgreSQL (registry, ledger, audit log), Cassandra (series, raw archive), and for a
  * correction that writes, ClickHouse and Kafka (the write model's analytics and topics).
  */
+
+import type { ClickHouseClient } from '@clickhouse/client';
 import type cassandra from 'cassandra-driver';
 import type pg from 'pg';
 import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraRawArchive } from '../cassandra/raw-archive.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';

@@ -157,7 +157,12 @@ export class InspectSession {
         this.clickhouse = createClickHouseClient(this.config);
         this.producer = await createProducer(this.config);
       }
-      const c = { pool: this.pool, cassandra: this.cassandra, clickhouse: this.clickhouse, producer: this.producer };
+      const c = {
+        pool: this.pool,
+        cassandra: this.cassandra,
+        clickhouse: this.clickhouse,
+        producer: this.producer,
+      };
       return correctionStores(this.config, c).corrections;
     };
     if (write) {

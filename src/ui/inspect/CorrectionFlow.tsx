@@ -51,18 +51,18 @@ export function CorrectionFlow({ ins, cells, corrections, onClose }: CorrectionF
   const blocked = (r: CorrectionReport) => r.closedPeriods.length > 0 && !corrections.allowClosed;
 
   useInput((input, key) => {
-      if (key.escape && step.at !== 'applying') return onClose(step.at === 'done');
-      // typing goes to the line input
-      if (step.at === 'operation' || step.at === 'reason') return;
-      if (step.at === 'preview') {
-        if (input === 'y' && !blocked(step.report) && step.report.intervals.changed > 0) {
-          setStep({ at: 'applying' });
-          corrections
-            .apply(request(step.op, step.reason))
-            .then((report) => setStep({ at: 'done', report }))
-            .catch((err) => setStep({ at: 'failed', error: errorMessage(err) }));
-        } else if (input === 'n') onClose(false);
-      } else if (step.at === 'done' || step.at === 'failed') onClose(step.at === 'done');
+    if (key.escape && step.at !== 'applying') return onClose(step.at === 'done');
+    // typing goes to the line input
+    if (step.at === 'operation' || step.at === 'reason') return;
+    if (step.at === 'preview') {
+      if (input === 'y' && !blocked(step.report) && step.report.intervals.changed > 0) {
+        setStep({ at: 'applying' });
+        corrections
+          .apply(request(step.op, step.reason))
+          .then((report) => setStep({ at: 'done', report }))
+          .catch((err) => setStep({ at: 'failed', error: errorMessage(err) }));
+      } else if (input === 'n') onClose(false);
+    } else if (step.at === 'done' || step.at === 'failed') onClose(step.at === 'done');
   });
 
   const days = new Set(cells.map((c) => c.start.slice(0, 10))).size;
@@ -88,7 +88,9 @@ export function CorrectionFlow({ ins, cells, corrections, onClose }: CorrectionF
             />
           </Box>
           {step.error && <Text color="red">{step.error}</Text>}
-          <Text dimColor>0.25 per interval · x1.02 scale · 2026-03-22 copy that day · linear estimate · Esc cancel</Text>
+          <Text dimColor>
+            0.25 per interval · x1.02 scale · 2026-03-22 copy that day · linear estimate · Esc cancel
+          </Text>
         </Box>
       )}
       {step.at === 'reason' && (
@@ -170,8 +172,8 @@ function Impact({ report: r }: { report: CorrectionReport }) {
       {[...r.days.slice(0, SHOWN), ...r.months].map((t) => (
         <Text key={t.key}>
           {'  '}
-          {t.key.length === 7 ? 'month' : 'day'} {t.key}: {formatValue(t.before)} → {formatValue(t.after)} kWh (
-          {signed(t.delta)})
+          {t.key.length === 7 ? 'month' : 'day'} {t.key}: {formatValue(t.before)} → {formatValue(t.after)} kWh
+          ({signed(t.delta)})
         </Text>
       ))}
       {r.days.length > SHOWN && <Text>{`  … ${r.days.length - SHOWN} more days`}</Text>}

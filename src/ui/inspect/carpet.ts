@@ -170,7 +170,8 @@ function selectedChars(
 ): [number, number] | null {
   if (!view.selection) return null;
   const { from, to } = view.selection;
-  const [lo, hi] = from.day < to.day || (from.day === to.day && from.column <= to.column) ? [from, to] : [to, from];
+  const [lo, hi] =
+    from.day < to.day || (from.day === to.day && from.column <= to.column) ? [from, to] : [to, from];
   if (di < lo.day || di > hi.day) return null;
   const first = di === lo.day ? lo.column : 0;
   const last = di === hi.day ? hi.column : columns - 1;
