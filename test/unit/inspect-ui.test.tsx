@@ -297,7 +297,8 @@ describe('inspect app', () => {
     expect(frame).toContain(
       'Dry run: 4 of 4 interval(s) change, 0 unchanged; corrections v1 (abc): 4 passed',
     );
-    expect(frame).toContain('local-0 missing → 0.3000 (substituted)');
+    expect(frame).toContain('new quality: substituted');
+    expect(frame).toContain('local-0 missing → 0.3000');
     expect(frame).toContain('day 2026-03-10: 0.0000 → 1.200 kWh (+1.200)');
     expect(frame).toContain('month 2026-03: 100.0 → 101.2 kWh (+1.200)');
     expect(a.corrections.previews).toEqual([

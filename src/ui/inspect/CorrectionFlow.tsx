@@ -162,10 +162,11 @@ function Impact({ report: r }: { report: CorrectionReport }) {
         unchanged{r.intervals.skipped > 0 ? `, ${r.intervals.skipped} skipped (no value to derive from)` : ''}
         {r.validation ? `; ${r.validation.ruleSet}: ${r.validation.passed} passed` : ''}
       </Text>
+      {r.changes[0] && <Text>{`  new quality: ${r.changes[0].newQuality}`}</Text>}
       {r.changes.slice(0, SHOWN).map((c) => (
         <Text key={c.start}>
           {'  '}
-          {c.startLocal} {kwh(c.old)} → {kwh(c.new)} ({c.newQuality})
+          {c.startLocal} {kwh(c.old)} → {kwh(c.new)}
         </Text>
       ))}
       {r.changes.length > SHOWN && <Text>{`  … ${r.changes.length - SHOWN} more`}</Text>}
