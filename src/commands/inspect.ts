@@ -1,15 +1,12 @@
 import { Args, Flags } from '@oclif/core';
-import { createElement } from 'react';
-import { operatorName } from '../core/corrections/service.js';
 import type { Inspection } from '../core/inspect/model.js';
 import { DEFAULT_CHANNEL, InspectSession, resolveRange } from '../core/inspect/service.js';
-import { isInteractive, runFullScreen } from '../ui/alternate-screen.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { correctionFlags } from '../ui/correction-flags.js';
-import { InspectApp } from '../ui/inspect/InspectApp.js';
 import { staticLines } from '../ui/inspect/text.js';
 import { detectMode } from '../ui/inspect/theme.js';
 import { writeResult } from '../ui/output.js';
+import { isInteractive } from '../ui/terminal.js';
 
 export default class Inspect extends BaseCommand {
   static override summary =
@@ -32,6 +29,12 @@ export default class Inspect extends BaseCommand {
 
   async run(): Promise<Inspection> {
     const { args, flags } = await this.parse(Inspect);
+    const interactive = !this.jsonEnabled() && isInteractive();
+    // The app's modules load while the stores connect and the range is read (docs/benchmarks.md)
+    const app = interactive
+      ? Promise.all([import('../ui/inspect/run-app.js'), import('../core/corrections/service.js')])
+      : undefined;
+    app?.catch(() => {}); // an error opening the session is the one to report
     const config = await this.smtConfig();
     const session = await InspectSession.open(config, args.meter, flags.channel);
     try {
@@ -41,38 +44,28 @@ export default class Inspect extends BaseCommand {
         Date.now(),
       );
       const ins = await session.load(range.from, range.to);
-      if (this.jsonEnabled()) return ins;
-      if (!isInteractive()) {
-        writeResult(staticLines(ins, process.stdout.columns || 80, 'ascii').join('\n'));
+      if (!app) {
+        if (!this.jsonEnabled())
+          writeResult(staticLines(ins, process.stdout.columns || 80, 'ascii').join('\n'));
         return ins;
       }
-      await this.interactive(session, ins, range, {
-        operator: operatorName(flags.as),
-        allowClosed: flags['allow-closed'],
-      });
-      return ins;
-    } finally {
-      await session.close();
-    }
-  }
-
-  private interactive(
-    session: InspectSession,
-    ins: Inspection,
-    range: { from: string; to: string },
-    who: { operator: string; allowClosed: boolean },
-  ) {
-    return runFullScreen(
-      createElement(InspectApp, {
+      const [{ runInspectApp }, { operatorName }] = await app;
+      await runInspectApp({
         initial: ins,
         mode: detectMode(),
         backend: {
           versions: (d) => session.versions(d),
           audit: () => session.audit(),
-          corrections: session.corrections(who),
+          corrections: session.corrections({
+            operator: operatorName(flags.as),
+            allowClosed: flags['allow-closed'],
+          }),
           reload: () => session.load(range.from, range.to),
         },
-      }),
-    );
+      });
+      return ins;
+    } finally {
+      await session.close();
+    }
   }
 }

@@ -7,7 +7,7 @@
  */
 import { ESTIMATORS } from '../corrections/estimator.js';
 import type { CorrectionOperation } from '../corrections/model.js';
-import { type CorrectionPorts, type CorrectionReport, correct } from '../corrections/service.js';
+import type { CorrectionPorts, CorrectionReport } from '../corrections/service.js';
 import { UsageError } from '../errors.js';
 
 export interface InspectCorrectionRequest {
@@ -46,7 +46,12 @@ export class ServiceCorrections implements InspectCorrections {
   }
 
   private async run(r: InspectCorrectionRequest, dryRun: boolean): Promise<CorrectionReport> {
-    return correct(await this.ports(!dryRun), {
+    // the service (VEE engine, write model) loads on the first correction, not at start
+    const [{ correct }, ports] = await Promise.all([
+      import('../corrections/service.js'),
+      this.ports(!dryRun),
+    ]);
+    return correct(ports, {
       meterId: this.meterId,
       channel: this.channel,
       from: new Date(r.start).toISOString(),

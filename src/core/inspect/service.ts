@@ -3,20 +3,21 @@
  * query and one PostgreSQL round trip), the day's version history on drill-down, the audit trail,
  * and the corrections (the audited service of `smt correct`, on this session's connections). Key presses never reach a store except through these methods.
  */
+
+import type { ClickHouseClient } from '@clickhouse/client';
 import type cassandra from 'cassandra-driver';
 import type pg from 'pg';
-import { createCassandraClient } from '../cassandra/client.js';
+import { connectCassandra, createCassandraClient } from '../cassandra/client.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
-import { createClickHouseClient } from '../clickhouse/client.js';
 import type { SmtConfig } from '../config/config.js';
 import type { CorrectionPorts } from '../corrections/service.js';
-import { correctionStores, requireSchemas } from '../corrections/stores.js';
+import type { requireSchemas } from '../corrections/stores.js';
 import { UsageError } from '../errors.js';
-import { createProducer, type MessageProducer } from '../kafka/producer.js';
+import type { MessageProducer } from '../kafka/producer.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { type AuditEntry, InspectRepository } from '../postgres/inspect-repository.js';
 import type { Meter } from '../registry/meter.js';
-import { showMeter } from '../registry/service.js';
+import { showMeterOn } from '../registry/service.js';
 import type { SeriesDay } from '../series/day.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
@@ -72,18 +73,19 @@ export class InspectSession {
   private readonly reader: CassandraSeriesStore;
   private readonly repo: InspectRepository;
   private producer: MessageProducer | undefined;
-  private clickhouse: ReturnType<typeof createClickHouseClient> | undefined;
+  private clickhouse: ClickHouseClient | undefined;
   private readPorts: Promise<CorrectionPorts> | undefined;
   private writePorts: Promise<CorrectionPorts> | undefined;
   readonly lateAfterHours: number;
 
-  constructor(
+  private constructor(
     private readonly config: SmtConfig,
     readonly meter: Meter,
     readonly channel: string,
+    connections: { pool: pg.Pool; cassandra: cassandra.Client },
   ) {
-    this.pool = createPostgresPool(config, { max: 4 });
-    this.cassandra = createCassandraClient(config, { useKeyspace: true });
+    this.pool = connections.pool;
+    this.cassandra = connections.cassandra;
     this.reader = new CassandraSeriesStore(this.cassandra, config.string('cassandra.keyspace'));
     this.repo = new InspectRepository(this.pool);
     const rules = config.string('ingest.rules');
@@ -92,8 +94,16 @@ export class InspectSession {
 
   /** Look the meter up and open the stores. */
   static async open(config: SmtConfig, meterId: string, channel = DEFAULT_CHANNEL): Promise<InspectSession> {
-    const meter = await showMeter(config, meterId);
-    return new InspectSession(config, meter, channel);
+    const pool = createPostgresPool(config, { max: 4 });
+    const cassandra = createCassandraClient(config, { useKeyspace: true });
+    try {
+      // Cassandra's handshake runs while PostgreSQL looks the meter up: the first frame waits for both
+      const [meter] = await Promise.all([showMeterOn(pool, meterId), connectCassandra(cassandra)]);
+      return new InspectSession(config, meter, channel, { pool, cassandra });
+    } catch (err) {
+      await Promise.allSettled([pool.end(), cassandra.shutdown()]);
+      throw err;
+    }
   }
 
   /** The whole range in one series query and one PostgreSQL round trip, in parallel. */
@@ -152,8 +162,14 @@ export class InspectSession {
    */
   private correctionPorts(write: boolean): Promise<CorrectionPorts> {
     const open = async (stores: Parameters<typeof requireSchemas>[1], extra: boolean) => {
+      // loaded here, not at start: looking at a meter needs neither Kafka nor ClickHouse
+      const { correctionStores, requireSchemas } = await import('../corrections/stores.js');
       await requireSchemas(this.config, stores);
       if (extra) {
+        const [{ createClickHouseClient }, { createProducer }] = await Promise.all([
+          import('../clickhouse/client.js'),
+          import('../kafka/producer.js'),
+        ]);
         this.clickhouse = createClickHouseClient(this.config);
         this.producer = await createProducer(this.config);
       }
