@@ -395,8 +395,10 @@ describe('inspect app', () => {
     await tick();
     await press(a.stdin, 'c');
     await frameWith(a, 'New values');
-    await press(a.stdin, '1', ENTER, 'r', ENTER);
-    await frameWith(a, 'Dry run:');
+    await press(a.stdin, '1', ENTER);
+    await frameWith(a, 'Reason (required)');
+    await press(a.stdin, 'r', ENTER);
+    await frameWith(a, 'Apply as tester');
     await press(a.stdin, ESC);
     expect(a.corrections.previews).toHaveLength(1);
     expect(a.corrections.applied).toEqual([]);
