@@ -390,6 +390,52 @@ describe('inspect app', () => {
     }
   });
 
+  it('moves a week with PgUp/PgDn, shows the audit history with a, and follows a resize', async () => {
+    const backend: InspectBackend = {
+      versions: async () => [],
+      audit: async () => [
+        {
+          at: '2026-03-16T10:00:00.000Z',
+          actor: 'alice',
+          action: 'correction',
+          entity: 'interval',
+          entityId: 'active_import_kwh 2026-03-15T11:30Z',
+          reason: 'meter swap',
+          detail: '0.2 -> 0.5',
+        },
+      ],
+      corrections: new FakeCorrections(),
+      reload: async () => march,
+    };
+    // no fixed size: the terminal's, here ink-testing-library's 100 columns
+    const a = render(<InspectApp initial={march} backend={backend} mode="ascii" />);
+    await tick();
+    await press(a.stdin, '\u001B[5~');
+    expect(cursorText(await frameWith(a, /^2026-03-24 00:00\+01:00 /m))).toMatch(/^2026-03-24 00:00\+01:00 /);
+    await press(a.stdin, '\u001B[6~');
+    expect(cursorText(await frameWith(a, /^2026-03-31 00:00\+02:00 /m))).toMatch(/^2026-03-31 00:00\+02:00 /);
+    await press(a.stdin, 'a');
+    const audit = await frameWith(a, 'Audit history of UI-1');
+    expect(audit).toContain(
+      '2026-03-16 10:00:00 alice correction active_import_kwh 2026-03-15T11:30Z 0.2 -> 0.5: meter swap',
+    );
+    await press(a.stdin, 'x');
+    await frameWith(a, 'arrows/hjkl move');
+    const row = () =>
+      stripAnsi(a.lastFrame() ?? '')
+        .split('\n')
+        .find((l) => l.startsWith('>Tu 03-31'))!;
+    // 100 columns: two intervals per character (48); 60 columns: three (32); Ink drops the blank flag
+    expect(row().length).toBe(10 + 48 + 8);
+    Object.defineProperty(a.stdout, 'columns', { get: () => 60 });
+    a.stdout.emit('resize');
+    for (let i = 0; i < 40 && row().length !== 10 + 32 + 8; i++) await tick();
+    expect(row().length).toBe(10 + 32 + 8);
+    for (const line of stripAnsi(a.lastFrame() ?? '').split('\n'))
+      expect(line.length).toBeLessThanOrEqual(60);
+    a.unmount();
+  });
+
   it('cancels a correction with Escape without writing', async () => {
     const a = app(march);
     await tick();
