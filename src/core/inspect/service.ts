@@ -1,9 +1,9 @@
 /**
  * One `smt inspect` session: the store connections, the prefetch of the shown range (one series
  * query and one PostgreSQL round trip), the day's version history on drill-down, the audit trail,
- * and the corrections (the audited service of `smt correct`, on this session's connections). Key presses never reach a store except through these methods.
+ * and the corrections (the audited service of `smt correct`, on this session's connections). Key
+ * presses never reach a store except through these methods.
  */
-
 import type { ClickHouseClient } from '@clickhouse/client';
 import type cassandra from 'cassandra-driver';
 import type pg from 'pg';
