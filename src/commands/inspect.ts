@@ -1,20 +1,18 @@
-import { userInfo } from 'node:os';
 import { Args, Flags } from '@oclif/core';
-import { createElement } from 'react';
 import type { Inspection } from '../core/inspect/model.js';
 import { DEFAULT_CHANNEL, InspectSession, resolveRange } from '../core/inspect/service.js';
-import { isInteractive, runFullScreen } from '../ui/alternate-screen.js';
 import { BaseCommand } from '../ui/base-command.js';
-import { InspectApp } from '../ui/inspect/InspectApp.js';
+import { correctionFlags } from '../ui/correction-flags.js';
 import { staticLines } from '../ui/inspect/text.js';
 import { detectMode } from '../ui/inspect/theme.js';
 import { writeResult } from '../ui/output.js';
+import { isInteractive } from '../ui/terminal.js';
 
 export default class Inspect extends BaseCommand {
   static override summary =
     "One meter's data as a carpet plot: gaps, estimates, corrections; drill down and correct";
   static override description =
-    'On a terminal: an interactive view (keys: ? for help, q quits; docs/inspect.md). Without one (a pipe, CI) it prints a static rendering and exits 0; --json prints the same data.';
+    'On a terminal: an interactive view (keys: ? for help, q quits; docs/inspect.md). `c` corrects the selected intervals through the audited `smt correct` service (dry-run preview, reason, confirmation; --as and --allow-closed as there). Without one (a pipe, CI) it prints a static rendering and exits 0; --json prints the same data.';
   static override examples = [
     '<%= config.bin %> inspect SIM-000042',
     '<%= config.bin %> inspect SIM-000042 --from 2026-03-01 --to 2026-03-31',
@@ -25,10 +23,18 @@ export default class Inspect extends BaseCommand {
     from: Flags.string({ description: 'first local day (YYYY-MM-DD); default 30 days before --to' }),
     to: Flags.string({ description: "last local day (YYYY-MM-DD); default today in the meter's zone" }),
     channel: Flags.string({ description: 'channel', default: DEFAULT_CHANNEL }),
+    as: correctionFlags.as,
+    'allow-closed': correctionFlags['allow-closed'],
   };
 
   async run(): Promise<Inspection> {
     const { args, flags } = await this.parse(Inspect);
+    const interactive = !this.jsonEnabled() && isInteractive();
+    // The app's modules load while the stores connect and the range is read (docs/benchmarks.md)
+    const app = interactive
+      ? Promise.all([import('../ui/inspect/run-app.js'), import('../core/corrections/service.js')])
+      : undefined;
+    app?.catch(() => {}); // an error opening the session is the one to report
     const config = await this.smtConfig();
     const session = await InspectSession.open(config, args.meter, flags.channel);
     try {
@@ -38,31 +44,28 @@ export default class Inspect extends BaseCommand {
         Date.now(),
       );
       const ins = await session.load(range.from, range.to);
-      if (this.jsonEnabled()) return ins;
-      if (!isInteractive()) {
-        writeResult(staticLines(ins, process.stdout.columns || 80, 'ascii').join('\n'));
+      if (!app) {
+        if (!this.jsonEnabled())
+          writeResult(staticLines(ins, process.stdout.columns || 80, 'ascii').join('\n'));
         return ins;
       }
-      await this.interactive(session, ins, range);
-      return ins;
-    } finally {
-      await session.close();
-    }
-  }
-
-  private interactive(session: InspectSession, ins: Inspection, range: { from: string; to: string }) {
-    return runFullScreen(
-      createElement(InspectApp, {
+      const [{ runInspectApp }, { operatorName }] = await app;
+      await runInspectApp({
         initial: ins,
         mode: detectMode(),
         backend: {
           versions: (d) => session.versions(d),
           audit: () => session.audit(),
-          corrections: session.corrections(),
-          operator: process.env.SMT_OPERATOR || userInfo().username,
+          corrections: session.corrections({
+            operator: operatorName(flags.as),
+            allowClosed: flags['allow-closed'],
+          }),
           reload: () => session.load(range.from, range.to),
         },
-      }),
-    );
+      });
+      return ins;
+    } finally {
+      await session.close();
+    }
   }
 }

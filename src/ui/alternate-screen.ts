@@ -25,7 +25,4 @@ export async function runFullScreen(element: ReactElement): Promise<void> {
   }
 }
 
-/** Keys, a screen that redraws and its resizes: stdin and both output streams are terminals. */
-export function isInteractive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY && process.stderr.isTTY);
-}
+export { isInteractive } from './terminal.js';

@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver';
 import type { SmtConfig } from '../config/config.js';
+import { cassandraCall } from './errors.js';
 
 export interface CassandraClientOptions {
   /** bind to this keyspace (it must exist); by default none, so migrations can create it */
@@ -40,4 +41,9 @@ export function createCassandraClient(
     queryOptions: { prepare: true, consistency: consistencyOf(config.string('cassandra.consistency')) },
     ...(options.metadataSync === false ? { isMetadataSyncEnabled: false } : {}),
   });
+}
+
+/** The handshake now rather than on the first query, so a caller can overlap it with other work. */
+export function connectCassandra(client: cassandra.Client): Promise<void> {
+  return cassandraCall('connecting to Cassandra', () => client.connect());
 }

@@ -3,6 +3,10 @@
  * `finally`: PostgreSQL (registry, ledger, audit log), Cassandra (series, raw archive), and for a
  * correction that writes, ClickHouse and Kafka (the write model's analytics and topics).
  */
+
+import type { ClickHouseClient } from '@clickhouse/client';
+import type cassandra from 'cassandra-driver';
+import type pg from 'pg';
 import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraRawArchive } from '../cassandra/raw-archive.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
@@ -30,12 +34,53 @@ export interface CorrectionStores {
 }
 
 /** The schemas must be current: the ledger and chain columns come with PostgreSQL migration 10. */
-async function requireSchemas(config: SmtConfig, stores: readonly Store[]): Promise<void> {
+export async function requireSchemas(config: SmtConfig, stores: readonly Store[]): Promise<void> {
   for (const store of stores) {
     const s = await storeSchemaStatus(config, store);
     if (s.pending.length > 0)
       throw new SchemaError(`${store} schema is at version ${s.current}, this smt needs ${s.latest}`);
   }
+}
+
+/** The open connections the correction ports run on; ClickHouse and Kafka only for a correction that writes. */
+export interface CorrectionConnections {
+  pool: pg.Pool;
+  cassandra: cassandra.Client;
+  clickhouse?: ClickHouseClient | undefined;
+  producer?: MessageProducer | undefined;
+}
+
+/** The one composition of the correction ports over open connections (`smt correct`, `smt inspect`). */
+export function correctionStores(config: SmtConfig, c: CorrectionConnections): CorrectionStores {
+  const keyspace = config.string('cassandra.keyspace');
+  const series = new CassandraSeriesStore(c.cassandra, keyspace);
+  const raw = new CassandraRawArchive(c.cassandra, keyspace);
+  const meters = new MeterRepository(c.pool);
+  const ledger = new PostgresCorrectionLedger(c.pool);
+  const p = c.producer;
+  const corrections: CorrectionPorts = {
+    meter: (id) => meters.get(id),
+    reader: series,
+    ledger,
+    series: {
+      series,
+      raw,
+      analytics: c.clickhouse
+        ? new ClickHouseReadingStore(c.clickhouse, config.string('clickhouse.database'))
+        : // read-only use (dry runs, explain): a plan is never applied without `write`
+          { insert: async () => {}, missing: async () => [] },
+      bookkeeping: new PostgresBookkeeping(c.pool),
+      topics: { send: (t, m) => (p ? p.sendJson(t, m) : Promise.resolve()) },
+      topicNames: topicNames(config),
+    },
+    now: () => Date.now(),
+  };
+  return {
+    corrections,
+    lineage: { meter: corrections.meter, reader: series, raw, ledger },
+    audit: new PostgresAuditLog(c.pool),
+    ledger,
+  };
 }
 
 export async function withCorrectionStores<T>(
@@ -52,36 +97,8 @@ export async function withCorrectionStores<T>(
   const clickhouse = options.write ? createClickHouseClient(config) : undefined;
   let producer: MessageProducer | undefined;
   try {
-    const keyspace = config.string('cassandra.keyspace');
-    const series = new CassandraSeriesStore(cassandra, keyspace);
-    const raw = new CassandraRawArchive(cassandra, keyspace);
-    const meters = new MeterRepository(pool);
-    const ledger = new PostgresCorrectionLedger(pool);
     if (options.write) producer = await createProducer(config);
-    const p = producer;
-    const corrections: CorrectionPorts = {
-      meter: (id) => meters.get(id),
-      reader: series,
-      ledger,
-      series: {
-        series,
-        raw,
-        analytics: clickhouse
-          ? new ClickHouseReadingStore(clickhouse, config.string('clickhouse.database'))
-          : // read-only use (dry runs, explain): a plan is never applied without `write`
-            { insert: async () => {}, missing: async () => [] },
-        bookkeeping: new PostgresBookkeeping(pool),
-        topics: { send: (t, m) => (p ? p.sendJson(t, m) : Promise.resolve()) },
-        topicNames: topicNames(config),
-      },
-      now: () => Date.now(),
-    };
-    return await fn({
-      corrections,
-      lineage: { meter: corrections.meter, reader: series, raw, ledger },
-      audit: new PostgresAuditLog(pool),
-      ledger,
-    });
+    return await fn(correctionStores(config, { pool, cassandra, clickhouse, producer }));
   } finally {
     await producer?.close().catch(() => {});
     await clickhouse?.close().catch(() => {});

@@ -1,30 +1,28 @@
 /**
  * One `smt inspect` session: the store connections, the prefetch of the shown range (one series
  * query and one PostgreSQL round trip), the day's version history on drill-down, the audit trail,
- * and the correction backend. Key presses never reach a store except through these methods.
+ * and the corrections (the audited service of `smt correct`, on this session's connections). Key
+ * presses never reach a store except through these methods.
  */
+import type { ClickHouseClient } from '@clickhouse/client';
 import type cassandra from 'cassandra-driver';
 import type pg from 'pg';
-import { createCassandraClient } from '../cassandra/client.js';
-import { CassandraRawArchive } from '../cassandra/raw-archive.js';
+import { connectCassandra, createCassandraClient } from '../cassandra/client.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
-import { createClickHouseClient } from '../clickhouse/client.js';
-import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
+import type { CorrectionPorts } from '../corrections/service.js';
+import type { requireSchemas } from '../corrections/stores.js';
 import { UsageError } from '../errors.js';
-import { createProducer, type MessageProducer } from '../kafka/producer.js';
-import { ensureTopics, topicNames } from '../kafka/topics.js';
-import { PostgresBookkeeping } from '../postgres/bookkeeping.js';
+import type { MessageProducer } from '../kafka/producer.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { type AuditEntry, InspectRepository } from '../postgres/inspect-repository.js';
 import type { Meter } from '../registry/meter.js';
-import { showMeter } from '../registry/service.js';
+import { showMeterOn } from '../registry/service.js';
 import type { SeriesDay } from '../series/day.js';
-import type { SeriesPorts } from '../series/ports.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
-import { type CorrectionBackend, SeriesCorrectionBackend } from './corrections.js';
+import { type InspectCorrections, ServiceCorrections } from './corrections.js';
 import { buildInspection, type Inspection } from './model.js';
 import { type DayVersion, versionHistory } from './versions.js';
 
@@ -75,17 +73,19 @@ export class InspectSession {
   private readonly reader: CassandraSeriesStore;
   private readonly repo: InspectRepository;
   private producer: MessageProducer | undefined;
-  private clickhouse: ReturnType<typeof createClickHouseClient> | undefined;
-  private writePorts: Promise<SeriesPorts> | undefined;
+  private clickhouse: ClickHouseClient | undefined;
+  private readPorts: Promise<CorrectionPorts> | undefined;
+  private writePorts: Promise<CorrectionPorts> | undefined;
   readonly lateAfterHours: number;
 
-  constructor(
+  private constructor(
     private readonly config: SmtConfig,
     readonly meter: Meter,
     readonly channel: string,
+    connections: { pool: pg.Pool; cassandra: cassandra.Client },
   ) {
-    this.pool = createPostgresPool(config, { max: 2 });
-    this.cassandra = createCassandraClient(config, { useKeyspace: true });
+    this.pool = connections.pool;
+    this.cassandra = connections.cassandra;
     this.reader = new CassandraSeriesStore(this.cassandra, config.string('cassandra.keyspace'));
     this.repo = new InspectRepository(this.pool);
     const rules = config.string('ingest.rules');
@@ -94,8 +94,16 @@ export class InspectSession {
 
   /** Look the meter up and open the stores. */
   static async open(config: SmtConfig, meterId: string, channel = DEFAULT_CHANNEL): Promise<InspectSession> {
-    const meter = await showMeter(config, meterId);
-    return new InspectSession(config, meter, channel);
+    const pool = createPostgresPool(config, { max: 4 });
+    const cassandra = createCassandraClient(config, { useKeyspace: true });
+    try {
+      // Cassandra's handshake runs while PostgreSQL looks the meter up: the first frame waits for both
+      const [meter] = await Promise.all([showMeterOn(pool, meterId), connectCassandra(cassandra)]);
+      return new InspectSession(config, meter, channel, { pool, cassandra });
+    } catch (err) {
+      await Promise.allSettled([pool.end(), cassandra.shutdown()]);
+      throw err;
+    }
   }
 
   /** The whole range in one series query and one PostgreSQL round trip, in parallel. */
@@ -138,29 +146,54 @@ export class InspectSession {
     return this.repo.auditHistory(this.meter.meterId);
   }
 
-  corrections(): CorrectionBackend {
-    return new SeriesCorrectionBackend(this.meter, () => this.ports(), this.config.string('timezone'));
+  corrections(o: { operator: string; allowClosed: boolean }): InspectCorrections {
+    return new ServiceCorrections(
+      this.meter.meterId,
+      this.channel,
+      (write) => this.correctionPorts(write),
+      o.operator,
+      o.allowClosed,
+    );
   }
 
-  /** The write side, opened on the first correction only (Kafka and ClickHouse are not needed to look). */
-  private ports(): Promise<SeriesPorts> {
-    this.writePorts ??= (async () => {
-      const names = topicNames(this.config);
-      await ensureTopics(this.config, names);
-      this.producer = await createProducer(this.config);
-      this.clickhouse = createClickHouseClient(this.config);
-      const keyspace = this.config.string('cassandra.keyspace');
-      const producer = this.producer;
-      return {
-        series: this.reader,
-        raw: new CassandraRawArchive(this.cassandra, keyspace),
-        analytics: new ClickHouseReadingStore(this.clickhouse, this.config.string('clickhouse.database')),
-        bookkeeping: new PostgresBookkeeping(this.pool),
-        topics: { send: (t, m) => producer.sendJson(t, m) },
-        topicNames: names,
+  /**
+   * The ports of `smt correct` on this session's connections, checked and opened on the first
+   * correction only: a preview needs PostgreSQL and Cassandra, a write ClickHouse and Kafka too.
+   */
+  private correctionPorts(write: boolean): Promise<CorrectionPorts> {
+    const open = async (stores: Parameters<typeof requireSchemas>[1], extra: boolean) => {
+      // loaded here, not at start: looking at a meter needs neither Kafka nor ClickHouse
+      const { correctionStores, requireSchemas } = await import('../corrections/stores.js');
+      await requireSchemas(this.config, stores);
+      if (extra) {
+        const [{ createClickHouseClient }, { createProducer }] = await Promise.all([
+          import('../clickhouse/client.js'),
+          import('../kafka/producer.js'),
+        ]);
+        this.clickhouse = createClickHouseClient(this.config);
+        this.producer = await createProducer(this.config);
+      }
+      const c = {
+        pool: this.pool,
+        cassandra: this.cassandra,
+        clickhouse: this.clickhouse,
+        producer: this.producer,
       };
-    })();
-    return this.writePorts;
+      return correctionStores(this.config, c).corrections;
+    };
+    if (write) {
+      this.writePorts ??= open(['postgres', 'cassandra', 'clickhouse'], true);
+      // a failed open (a store down) is tried again on the next attempt
+      this.writePorts.catch(() => {
+        this.writePorts = undefined;
+      });
+      return this.writePorts;
+    }
+    this.readPorts ??= open(['postgres', 'cassandra'], false);
+    this.readPorts.catch(() => {
+      this.readPorts = undefined;
+    });
+    return this.readPorts;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type pg from 'pg';
 import type { SmtConfig } from '../config/config.js';
 import {
   errorMessage,
@@ -27,10 +28,10 @@ export interface MeterImportResult extends UpsertCounts {
   problems: RowProblem[];
 }
 
-async function withRepository<T>(config: SmtConfig, fn: (repo: MeterRepository) => Promise<T>): Promise<T> {
-  const pool = createPostgresPool(config, { max: 1 });
+/** The registry's driver errors as smt errors: tables missing (exit 6), a store refusing or unreachable. */
+async function registryCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn(new MeterRepository(pool));
+    return await fn();
   } catch (err) {
     if (err instanceof SmtError) throw err;
     if (/relation "smt\.\w+" does not exist/.test(errorMessage(err))) {
@@ -43,6 +44,13 @@ async function withRepository<T>(config: SmtConfig, fn: (repo: MeterRepository) 
     if (typeof (err as { code?: unknown })?.code === 'string' || isConnectionError(err))
       throw postgresError(err, 'registry');
     throw err;
+  }
+}
+
+async function withRepository<T>(config: SmtConfig, fn: (repo: MeterRepository) => Promise<T>): Promise<T> {
+  const pool = createPostgresPool(config, { max: 1 });
+  try {
+    return await registryCall(() => fn(new MeterRepository(pool)));
   } finally {
     await pool.end();
   }
@@ -146,6 +154,13 @@ export function listMeters(
 
 export async function showMeter(config: SmtConfig, meterId: string): Promise<Meter> {
   const meter = await withRepository(config, (repo) => repo.get(meterId));
+  if (!meter) throw meterNotRegistered(meterId);
+  return meter;
+}
+
+/** `showMeter` on a pool the caller keeps open (smt inspect: one pool for the whole session). */
+export async function showMeterOn(pool: pg.Pool, meterId: string): Promise<Meter> {
+  const meter = await registryCall(() => new MeterRepository(pool).get(meterId));
   if (!meter) throw meterNotRegistered(meterId);
   return meter;
 }

@@ -1,133 +1,149 @@
 import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
+import type { CorrectionOperation } from '../../core/corrections/model.js';
+import type { CorrectionReport } from '../../core/corrections/service.js';
 import { errorMessage } from '../../core/errors.js';
-import type {
-  CorrectionBackend,
-  CorrectionImpact,
-  CorrectionResult,
+import {
+  describeOperation,
+  type InspectCorrections,
+  parseOperation,
 } from '../../core/inspect/corrections.js';
 import type { InspectCell, Inspection } from '../../core/inspect/model.js';
 import { formatValue } from './carpet.js';
 import { LineInput } from './LineInput.js';
 
 type Step =
-  | { at: 'value'; error?: string }
-  | { at: 'previewing'; value: number }
-  | { at: 'preview'; value: number; impact: CorrectionImpact }
-  | { at: 'reason'; value: number; impact: CorrectionImpact; error?: string }
-  | { at: 'confirm'; value: number; impact: CorrectionImpact; reason: string }
+  | { at: 'operation'; error?: string }
+  | { at: 'reason'; op: CorrectionOperation; error?: string }
+  | { at: 'previewing' }
+  | { at: 'preview'; op: CorrectionOperation; reason: string; report: CorrectionReport }
   | { at: 'applying' }
-  | { at: 'done'; result: CorrectionResult }
+  | { at: 'done'; report: CorrectionReport }
   | { at: 'failed'; error: string };
 
 export interface CorrectionFlowProps {
   ins: Inspection;
+  /** the selected cells in time order (may span days) */
   cells: InspectCell[];
-  backend: CorrectionBackend;
-  operator: string;
+  corrections: InspectCorrections;
   /** applied: the series changed and the view must reload */
   onClose: (applied: boolean) => void;
 }
 
-const localTime = (c: InspectCell) => `${c.start.slice(11, 16)}${c.start.slice(19)}`;
+const at = (c: InspectCell) => `${c.start.slice(0, 10)} ${c.start.slice(11, 16)}${c.start.slice(19)}`;
+const kwh = (x: number | null) => (x === null ? 'missing' : formatValue(x));
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${formatValue(x)}`;
 
 /**
- * `c`: new value for the selected intervals → impact preview → reason (required) → confirmation →
- * apply. Escape cancels at any step before applying; nothing is written before `y`.
+ * `c`: new values → reason (required) → the service's dry run as the impact preview → confirmation →
+ * the audited correction. Escape cancels at any step before applying; nothing is written before `y`.
  */
-export function CorrectionFlow({ ins, cells, backend, operator, onClose }: CorrectionFlowProps) {
-  const [step, setStep] = useState<Step>({ at: 'value' });
-  const day = cells[0]!.start.slice(0, 10);
-  const req = (value: number) => ({
-    meterId: ins.meter.meterId,
-    channel: ins.channel,
-    intervals: cells.map((c) => ({ startMs: c.startMs, value })),
-    operator,
+export function CorrectionFlow({ ins, cells, corrections, onClose }: CorrectionFlowProps) {
+  const [step, setStep] = useState<Step>({ at: 'operation' });
+  const first = cells[0]!;
+  const last = cells[cells.length - 1]!;
+  const request = (op: CorrectionOperation, reason: string) => ({
+    start: first.startMs,
+    end: last.startMs + ins.meter.intervalMinutes * 60_000,
+    operation: op,
+    reason,
+  });
+  const blocked = (r: CorrectionReport) => r.closedPeriods.length > 0 && !corrections.allowClosed;
+
+  useInput((input, key) => {
+    if (key.escape && step.at !== 'applying') return onClose(step.at === 'done');
+    // typing goes to the line input
+    if (step.at === 'operation' || step.at === 'reason') return;
+    if (step.at === 'preview') {
+      if (input === 'y' && !blocked(step.report) && step.report.intervals.changed > 0) {
+        setStep({ at: 'applying' });
+        corrections
+          .apply(request(step.op, step.reason))
+          .then((report) => setStep({ at: 'done', report }))
+          .catch((err) => setStep({ at: 'failed', error: errorMessage(err) }));
+      } else if (input === 'n') onClose(false);
+    } else if (step.at === 'done' || step.at === 'failed') onClose(step.at === 'done');
   });
 
-  useInput(
-    (input, key) => {
-      if (key.escape && step.at !== 'applying') return onClose(step.at === 'done');
-      if (step.at === 'preview' && key.return) {
-        setStep({ at: 'reason', value: step.value, impact: step.impact });
-      } else if (step.at === 'confirm') {
-        if (input === 'y') {
-          setStep({ at: 'applying' });
-          backend
-            .apply({ ...req(step.value), reason: step.reason })
-            .then((result) => setStep({ at: 'done', result }))
-            .catch((err) => setStep({ at: 'failed', error: errorMessage(err) }));
-        } else if (input === 'n') onClose(false);
-      } else if (step.at === 'done' || step.at === 'failed') onClose(step.at === 'done');
-    },
-    { isActive: step.at !== 'value' && step.at !== 'reason' },
-  );
-
-  const range =
-    cells.length === 1
-      ? localTime(cells[0]!)
-      : `${localTime(cells[0]!)}–${localTime(cells[cells.length - 1]!)}`;
+  const days = new Set(cells.map((c) => c.start.slice(0, 10))).size;
   return (
     <Box flexDirection="column" borderStyle="single" paddingX={1}>
       <Text bold>
-        Correct {ins.meter.meterId} {day} {range} ({cells.length} interval{cells.length === 1 ? '' : 's'})
+        Correct {ins.meter.meterId} {at(first)}
+        {cells.length > 1 ? ` – ${at(last)}` : ''} ({cells.length} interval{cells.length === 1 ? '' : 's'}
+        {days > 1 ? ` on ${days} days` : ''})
       </Text>
-      {step.at === 'value' && (
+      {step.at === 'operation' && (
         <Box flexDirection="column">
           <Box>
-            <Text>New value per interval: </Text>
+            <Text>New values: </Text>
             <LineInput
               onSubmit={(v) => {
-                const n = Number(v.trim());
-                if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
-                  setStep({ at: 'value', error: `"${v}" is not a non-negative number` });
-                  return;
+                try {
+                  setStep({ at: 'reason', op: parseOperation(v) });
+                } catch (err) {
+                  setStep({ at: 'operation', error: errorMessage(err) });
                 }
-                setStep({ at: 'previewing', value: n });
-                backend
-                  .preview(req(n))
-                  .then((impact) => setStep({ at: 'preview', value: n, impact }))
-                  .catch((err) => setStep({ at: 'failed', error: errorMessage(err) }));
               }}
             />
           </Box>
           {step.error && <Text color="red">{step.error}</Text>}
-          <Text dimColor>Enter: preview the impact Esc: cancel</Text>
+          <Text dimColor>
+            0.25 per interval · x1.02 scale · 2026-03-22 copy that day · linear estimate · Esc cancel
+          </Text>
         </Box>
       )}
-      {step.at === 'previewing' && <Text>Computing the impact…</Text>}
-      {(step.at === 'preview' || step.at === 'reason' || step.at === 'confirm') && (
-        <Impact impact={step.impact} />
-      )}
-      {step.at === 'preview' && <Text dimColor>Enter: continue Esc: cancel</Text>}
       {step.at === 'reason' && (
         <Box flexDirection="column">
+          <Text>{describeOperation(step.op)}</Text>
           <Box>
             <Text>Reason (required): </Text>
             <LineInput
               onSubmit={(v) => {
                 if (v.trim() === '') {
-                  setStep({ ...step, error: 'A reason is required: it is kept in the version history.' });
+                  setStep({ ...step, error: 'A reason is required: it is recorded in the audit trail.' });
                   return;
                 }
-                setStep({ at: 'confirm', value: step.value, impact: step.impact, reason: v.trim() });
+                const reason = v.trim();
+                const op = step.op;
+                setStep({ at: 'previewing' });
+                corrections
+                  .preview(request(op, reason))
+                  .then((report) => setStep({ at: 'preview', op, reason, report }))
+                  .catch((err) => setStep({ at: 'failed', error: errorMessage(err) }));
               }}
             />
           </Box>
           {step.error && <Text color="red">{step.error}</Text>}
         </Box>
       )}
-      {step.at === 'confirm' && (
-        <Text>
-          Apply as {operator} with reason "{step.reason}"? <Text bold>y</Text>es / <Text bold>n</Text>o
-        </Text>
+      {step.at === 'previewing' && <Text>Dry run: computing the impact…</Text>}
+      {step.at === 'preview' && (
+        <>
+          <Impact report={step.report} />
+          {blocked(step.report) ? (
+            <Text color="red">
+              Nothing can be written: the range is in a closed or billed period. Start inspect with
+              --allow-closed to correct it (an alert is raised for billing). Esc: back
+            </Text>
+          ) : step.report.intervals.changed === 0 ? (
+            <Text>Nothing changes. Esc: back</Text>
+          ) : (
+            <Text>
+              Apply as {corrections.operator} with reason "{step.reason}"? <Text bold>y</Text>es /{' '}
+              <Text bold>n</Text>o
+            </Text>
+          )}
+        </>
       )}
       {step.at === 'applying' && <Text>Writing the correction…</Text>}
       {step.at === 'done' && (
         <Text color="green">
-          Corrected:{' '}
-          {step.result.versions.map((v) => `${v.day} version ${v.version}`).join(', ') || 'nothing changed'}.
-          Any key: back
+          Correction {step.report.correctionId ?? '(none)'} recorded
+          {step.report.audit ? ` (audit entry ${step.report.audit.auditId})` : ''}:{' '}
+          {step.report.seriesVersions.map((v) => `${v.day} version ${v.version}`).join(', ') ||
+            'nothing changed'}
+          . Any key: back
         </Text>
       )}
       {step.at === 'failed' && <Text color="red">Correction failed: {step.error}. Any key: back</Text>}
@@ -135,31 +151,38 @@ export function CorrectionFlow({ ins, cells, backend, operator, onClose }: Corre
   );
 }
 
-function Impact({ impact }: { impact: CorrectionImpact }) {
-  const delta = impact.energyAfter - impact.energyBefore;
-  const shown = impact.changes.slice(0, 4);
+const SHOWN = 4;
+
+/** The dry run of `smt correct`: what changes, the day and month totals, closed periods touched. */
+function Impact({ report: r }: { report: CorrectionReport }) {
   return (
     <Box flexDirection="column">
       <Text>
-        Impact: {impact.changes.length} interval(s) change, {impact.unchanged} already at that value; energy{' '}
-        {formatValue(impact.energyBefore)} → {formatValue(impact.energyAfter)} ({delta >= 0 ? '+' : ''}
-        {formatValue(delta)})
+        Dry run: {r.intervals.changed} of {r.intervals.inRange} interval(s) change, {r.intervals.unchanged}{' '}
+        unchanged{r.intervals.skipped > 0 ? `, ${r.intervals.skipped} skipped (no value to derive from)` : ''}
+        {r.validation ? `; ${r.validation.ruleSet}: ${r.validation.passed} passed` : ''}
       </Text>
-      {shown.map((c) => (
-        <Text key={c.startMs}>
+      {r.changes[0] && <Text>{`  new quality: ${r.changes[0].newQuality}`}</Text>}
+      {r.changes.slice(0, SHOWN).map((c) => (
+        <Text key={c.start}>
           {'  '}
-          {new Date(c.startMs).toISOString().slice(11, 16)}Z{' '}
-          {c.before === null ? 'missing' : formatValue(c.before)} → {formatValue(c.after)}
+          {c.startLocal} {kwh(c.old)} → {kwh(c.new)}
         </Text>
       ))}
-      {impact.changes.length > shown.length && (
-        <Text>{`  … ${impact.changes.length - shown.length} more`}</Text>
-      )}
-      {impact.followUps.map((f) => (
-        <Text key={`${f.day}${f.kind}`} color="yellow">
+      {r.changes.length > SHOWN && <Text>{`  … ${r.changes.length - SHOWN} more`}</Text>}
+      {[...r.days.slice(0, SHOWN), ...r.months].map((t) => (
+        <Text key={t.key}>
           {'  '}
-          {f.day} is {f.kind.replace('_', ' ')}
-          {f.periodId === null ? '' : ` (period ${f.periodId})`}: a late-data follow-up is raised
+          {t.key.length === 7 ? 'month' : 'day'} {t.key}: {formatValue(t.before)} → {formatValue(t.after)} kWh
+          ({signed(t.delta)})
+        </Text>
+      ))}
+      {r.days.length > SHOWN && <Text>{`  … ${r.days.length - SHOWN} more days`}</Text>}
+      {r.closedPeriods.map((p) => (
+        <Text key={p.periodId} color="yellow">
+          {'  '}
+          {p.status.replace('_', ' ')} billing period {p.periodId} ({p.periodStart} – {p.periodEnd}):{' '}
+          {formatValue(p.before)} → {formatValue(p.after)} kWh
         </Text>
       ))}
     </Box>

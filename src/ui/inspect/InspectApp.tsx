@@ -1,7 +1,7 @@
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useState } from 'react';
 import { errorMessage } from '../../core/errors.js';
-import type { CorrectionBackend } from '../../core/inspect/corrections.js';
+import type { InspectCorrections } from '../../core/inspect/corrections.js';
 import type { Inspection } from '../../core/inspect/model.js';
 import type { DayVersion } from '../../core/inspect/versions.js';
 import type { AuditEntry } from '../../core/postgres/inspect-repository.js';
@@ -18,8 +18,8 @@ import type { CharMode } from './theme.js';
 export interface InspectBackend {
   versions(day: string): Promise<DayVersion[]>;
   audit(): Promise<AuditEntry[]>;
-  corrections: CorrectionBackend;
-  operator: string;
+  /** the audited corrections service of `smt correct` */
+  corrections: InspectCorrections;
   /** the shown range again (one query), after a correction */
   reload(): Promise<Inspection>;
 }
@@ -36,8 +36,8 @@ type View = 'carpet' | 'day' | 'help' | 'audit' | 'correct';
 
 interface Nav {
   cursor: Cursor;
-  /** column where a selection started on the cursor's day */
-  anchor: number | null;
+  /** where a selection started (v, space or shift+arrows); it ends at the cursor, on any day */
+  anchor: Cursor | null;
   message: string;
 }
 
@@ -85,24 +85,41 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
       return { ...n, cursor: c, message: stuck ? `no ${what} found` : '' };
     });
 
+  // shift+arrows (or H J K L) extend the selection: it starts where the cursor was
+  const extend = (days: number, columns: number) =>
+    setNav((n) => ({
+      ...n,
+      anchor: n.anchor ?? n.cursor,
+      cursor: move(ins, n.cursor, days, columns),
+      message: '',
+    }));
+
   useInput(
     (input, key) => {
       if (input === 'q') return exit();
-      if (key.leftArrow || input === 'h') go((c) => move(ins, c, 0, -1));
+      if ((key.shift && key.leftArrow) || input === 'H') extend(0, -1);
+      else if ((key.shift && key.rightArrow) || input === 'L') extend(0, 1);
+      else if ((key.shift && key.upArrow) || input === 'K') extend(-1, 0);
+      else if ((key.shift && key.downArrow) || input === 'J') extend(1, 0);
+      else if (key.leftArrow || input === 'h') go((c) => move(ins, c, 0, -1));
       else if (key.rightArrow || input === 'l') go((c) => move(ins, c, 0, 1));
       else if (key.upArrow || input === 'k') go((c) => move(ins, c, -1, 0));
       else if (key.downArrow || input === 'j') go((c) => move(ins, c, 1, 0));
+      else if (key.home || input === '0') go((c) => ({ ...c, column: 0 }));
+      else if (key.end || input === '$') go((c) => ({ ...c, column: ins.slots.length - 1 }));
       else if (key.pageUp) go((c) => move(ins, c, -7, 0));
       else if (key.pageDown) go((c) => move(ins, c, 7, 0));
       else if (input === 'g') go((c) => nextRun(ins, c, ['missing'], 1), 'next gap');
       else if (input === 'G') go((c) => nextRun(ins, c, ['missing'], -1), 'previous gap');
       else if (input === 'e') go((c) => nextRun(ins, c, ['estimated'], 1), 'next estimate');
-      else if (input === ' ') setNav((n) => ({ ...n, anchor: n.anchor === null ? n.cursor.column : null }));
+      else if (input === ' ' || input === 'v')
+        setNav((n) => ({ ...n, anchor: n.anchor === null ? n.cursor : null }));
+      else if (key.escape) setNav((n) => ({ ...n, anchor: null }));
       else if (key.return) setView('day');
       else if (input === '?') setView('help');
       else if (input === 'a') setView('audit');
       else if (input === 'c') {
-        if (cellsBetween(ins, cursor.day, anchor ?? cursor.column, cursor.column).length === 0)
+        if (cellsBetween(ins, anchor ?? cursor, cursor).length === 0)
           setMessage('nothing to correct here: this local time does not exist on the day');
         else setView('correct');
       }
@@ -146,14 +163,14 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
         <Text bold>smt inspect: keys</Text>
         {INSPECT_KEYS.map(([k, what]) => (
           <Text key={k}>
-            {k.padEnd(12)} {what}
+            {k.padEnd(18)} {what}
           </Text>
         ))}
         <Text dimColor>any key: back</Text>
       </Box>
     );
   }
-  const selection = anchor === null ? undefined : { day: cursor.day, from: anchor, to: cursor.column };
+  const selection = anchor === null ? undefined : { from: anchor, to: cursor };
   const lines = carpetLines(ins, {
     width,
     mode,
@@ -176,9 +193,8 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
       {view === 'correct' ? (
         <CorrectionFlow
           ins={ins}
-          cells={cellsBetween(ins, cursor.day, anchor ?? cursor.column, cursor.column)}
-          backend={backend.corrections}
-          operator={backend.operator}
+          cells={cellsBetween(ins, anchor ?? cursor, cursor)}
+          corrections={backend.corrections}
           onClose={(applied) => {
             setView('carpet');
             setNav((n) => ({ ...n, anchor: null }));
@@ -198,12 +214,18 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
         <>
           <Text wrap="truncate-end">{cursorLine(ins, cursor)}</Text>
           <Text dimColor wrap="truncate-end">
-            {anchor !== null ? 'selecting: move, then c to correct, space to clear  ' : ''}arrows/hjkl move
-            g/G gap e estimate Enter day c correct a audit ? help q quit
+            {anchor !== null ? selectionHint(ins, anchor, cursor) : ''}arrows/hjkl move g/G gap e estimate
+            Enter day v select c correct a audit ? help q quit
           </Text>
           <Text color="yellow">{message}</Text>
         </>
       )}
     </Box>
   );
+}
+
+function selectionHint(ins: Inspection, anchor: Cursor, cursor: Cursor): string {
+  const cells = cellsBetween(ins, anchor, cursor);
+  const days = new Set(cells.map((c) => c.start.slice(0, 10))).size;
+  return `selected ${cells.length} interval(s) on ${days} day(s): c correct, v/Esc clear  `;
 }

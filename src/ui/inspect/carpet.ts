@@ -140,8 +140,8 @@ export interface CarpetView {
   firstDay: number;
   rows: number;
   cursor?: { day: number; column: number };
-  /** columns selected on the cursor's day, inclusive */
-  selection?: { day: number; from: number; to: number };
+  /** a selection from one carpet position to another (either order, inclusive; may span days) */
+  selection?: { from: { day: number; column: number }; to: { day: number; column: number } };
 }
 
 /** The time axis line: hour labels where a label fits. */
@@ -161,6 +161,23 @@ export function axisLine(ins: Inspection, layout: CarpetLayout): string {
   return `${' '.repeat(LEFT_GUTTER)}${line.join('')}${'   kWh'.padStart(RIGHT_GUTTER - 2)}`;
 }
 
+/** The characters of day `di` inside the selection, or null. */
+function selectedChars(
+  view: CarpetView,
+  di: number,
+  columns: number,
+  layout: CarpetLayout,
+): [number, number] | null {
+  if (!view.selection) return null;
+  const { from, to } = view.selection;
+  const [lo, hi] =
+    from.day < to.day || (from.day === to.day && from.column <= to.column) ? [from, to] : [to, from];
+  if (di < lo.day || di > hi.day) return null;
+  const first = di === lo.day ? lo.column : 0;
+  const last = di === hi.day ? hi.column : columns - 1;
+  return [charOfColumn(layout, first), charOfColumn(layout, last)];
+}
+
 export function dayRow(
   ins: Inspection,
   di: number,
@@ -171,10 +188,7 @@ export function dayRow(
   const day = ins.days[di]!;
   const at = cellAtColumn(ins, day);
   const cursorChar = view.cursor?.day === di ? charOfColumn(layout, view.cursor.column) : -1;
-  const sel =
-    view.selection?.day === di
-      ? [charOfColumn(layout, view.selection.from), charOfColumn(layout, view.selection.to)]
-      : null;
+  const sel = selectedChars(view, di, ins.slots.length, layout);
   let out = '';
   const span = layout.group;
   for (let c = 0; c < layout.chars; c++) {
@@ -184,7 +198,7 @@ export function dayRow(
       if (from < layout.columns) halves.push(halfOf(day, at, from, from + span, scale));
     }
     let g = glyph(halves, view.mode);
-    const selected = sel !== null && c >= Math.min(sel[0]!, sel[1]!) && c <= Math.max(sel[0]!, sel[1]!);
+    const selected = sel !== null && c >= sel[0] && c <= sel[1];
     if (c === cursorChar) g = `${REVERSE}${g.replaceAll(RESET, `${RESET}${REVERSE}`)}${RESET}`;
     else if (selected) g = `\x1b[4m${g.replaceAll(RESET, `${RESET}\x1b[4m`)}${RESET}`;
     out += g;

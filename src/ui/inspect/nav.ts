@@ -80,14 +80,23 @@ function inSameRun(all: { cell: InspectCell }[], marks: readonly Mark[], start: 
   return true;
 }
 
-/** The cells between two columns of one day, in time order (a selection for a correction). */
-export function cellsBetween(ins: Inspection, day: number, a: number, b: number): InspectCell[] {
-  const from = Math.min(a, b);
-  const to = Math.max(a, b);
+/** Day-major order of carpet positions: on every day column order is time order (DST days included). */
+export function compareCursors(a: Cursor, b: Cursor): number {
+  return a.day - b.day || a.column - b.column;
+}
+
+/** Whether a carpet position lies in the selection from `a` to `b` (either order, inclusive). */
+export function inSelection(c: Cursor, a: Cursor, b: Cursor): boolean {
+  const [lo, hi] = compareCursors(a, b) <= 0 ? [a, b] : [b, a];
+  return compareCursors(c, lo) >= 0 && compareCursors(c, hi) <= 0;
+}
+
+/**
+ * The cells from one carpet position to another, in time order, across days: every interval of the
+ * days in between, the repeated hour of a fall-back day, none for the skipped hour of a spring-forward day.
+ */
+export function cellsBetween(ins: Inspection, a: Cursor, b: Cursor): InspectCell[] {
   const out: InspectCell[] = [];
-  for (let col = from; col <= to; col++) {
-    const cell = cellAt(ins, { day, column: col });
-    if (cell) out.push(cell);
-  }
+  for (const x of timeline(ins)) if (inSelection(x.cursor, a, b)) out.push(x.cell);
   return out;
 }
