@@ -7,6 +7,7 @@
 import { InvalidDataError } from '../errors.js';
 import { dayTypes } from './calendar-features.js';
 import { calendarRegression } from './models/calendar-regression.js';
+import { combination } from './models/combination.js';
 import { doubleSeasonal } from './models/double-seasonal.js';
 import type { ForecastModel, ModelInput, ModelName } from './models/model.js';
 import { seasonalNaive } from './models/seasonal-naive.js';
@@ -24,6 +25,7 @@ export const MODELS: Record<ModelName, ForecastModel> = {
   'seasonal-naive': seasonalNaive,
   'double-seasonal': doubleSeasonal,
   'calendar-regression': calendarRegression,
+  combination,
 };
 
 const CALIBRATION_ORIGINS = 7;
