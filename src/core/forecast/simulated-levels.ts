@@ -62,7 +62,12 @@ export function simulatedLevels(
         level,
         target,
         meters: 0,
-        series: { timezone: o.timezone, intervalMinutes: o.intervalMinutes, start, values: new Float64Array(length) },
+        series: {
+          timezone: o.timezone,
+          intervalMinutes: o.intervalMinutes,
+          start,
+          values: new Float64Array(length),
+        },
       };
       targets.set(key, t);
     }
@@ -96,5 +101,7 @@ export function simulatedLevels(
   }
   onDay?.(days, days);
   const order = { fleet: 0, region: 1, segment: 2, meter: 3 };
-  return [...targets.values()].sort((a, b) => order[a.level] - order[b.level] || a.target.localeCompare(b.target));
+  return [...targets.values()].sort(
+    (a, b) => order[a.level] - order[b.level] || a.target.localeCompare(b.target),
+  );
 }
