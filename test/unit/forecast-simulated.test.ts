@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { backtest } from '../../src/core/forecast/backtest.js';
 import { modelInput } from '../../src/core/forecast/engine.js';
 import { calendarRegression } from '../../src/core/forecast/models/calendar-regression.js';
 import { chooseWeights, combination, WEIGHTS } from '../../src/core/forecast/models/combination.js';
 import { dshwForecast, fitDshw } from '../../src/core/forecast/models/double-seasonal.js';
 import { seasonalNaive } from '../../src/core/forecast/models/seasonal-naive.js';
 import { slotCalendar, type UsageSeries } from '../../src/core/forecast/series.js';
+import type { EvalRow } from '../../src/core/forecast/service.js';
 import { simulatedLevels } from '../../src/core/forecast/simulated-levels.js';
+import { parseLocalDate } from '../../src/core/time/local-date.js';
+import { json, runCli } from '../helpers/cli.js';
 
 const start = Date.UTC(2026, 0, 5); // Monday 2026-01-05 00:00 UTC
 
@@ -120,5 +124,73 @@ describe('simulated fleet levels (in memory, from the simulator messages)', () =
       }
     }
     expect(fleet.every((v) => v > 0)).toBe(true);
+  });
+});
+
+describe('smt forecast eval --simulate (the real CLI)', () => {
+  it('evaluates an in-memory fleet without the stores and reports what the backtest computes', () => {
+    const r = runCli(
+      [
+        'forecast',
+        'eval',
+        '--simulate',
+        '12',
+        '--timezone',
+        'Europe/Berlin',
+        '--from',
+        '2026-03-02',
+        '--to',
+        '2026-03-03',
+        '--levels',
+        'fleet',
+        '--models',
+        'seasonal-naive',
+        '--horizons',
+        '1d',
+        '--json',
+      ],
+      // no store is needed: no stack at all
+      { SMT_STACK_DIR: '/nonexistent/smt-forecast-simulate' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const rows = json<EvalRow[]>(r);
+    const fleet = simulatedLevels({
+      seed: 42,
+      meters: 12,
+      timezone: 'Europe/Berlin',
+      from: '2026-01-05', // 8 weeks before --from
+      to: '2026-03-04', // the end of the last day-ahead horizon
+      intervalMinutes: 60,
+      keepMeters: 0,
+    }).find((t) => t.level === 'fleet')!;
+    const cell = backtest({
+      series: fleet.series,
+      fromDay: parseLocalDate('2026-03-02'),
+      toDay: parseLocalDate('2026-03-03'),
+      horizons: ['1d'],
+      models: ['seasonal-naive'],
+      holidays: new Set(),
+    }).cells[0]!;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ level: 'fleet', targets: 1, model: 'seasonal-naive', origins: 2 });
+    expect(rows[0]!.dailyMape).toBe(cell.daily.mape);
+    expect(rows[0]!.dailyMape).toBeGreaterThan(0);
+  });
+
+  it('refuses --simulate together with --file (usage, exit 2)', () => {
+    const r = runCli([
+      'forecast',
+      'eval',
+      '--simulate',
+      '5',
+      '--file',
+      'x.csv',
+      '--from',
+      '2026-03-02',
+      '--to',
+      '2026-03-03',
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--file|--simulate/);
   });
 });
