@@ -10,6 +10,7 @@
  * origins (the fit is ~64 passes over the history, a run one pass); the validation lead is the
  * horizon capped at VALIDATION_MAX_LEAD_DAYS, so a 31-day forecast is weighted on 7-day errors.
  */
+import { sliceCalendar } from '../series.js';
 import { calendarRegression } from './calendar-regression.js';
 import { dshwForecast, fitDshw } from './double-seasonal.js';
 import type { ForecastModel, ModelInput } from './model.js';
@@ -22,12 +23,7 @@ const WEIGHT_STEPS = 4;
 function slice(input: ModelInput, origin: number, lead: number): ModelInput {
   return {
     history: input.history.subarray(0, origin),
-    calendar: {
-      slot: input.calendar.slot.subarray(0, origin + lead),
-      day: input.calendar.day.subarray(0, origin + lead),
-      weekday: input.calendar.weekday.subarray(0, origin + lead),
-      slotsPerDay: input.calendar.slotsPerDay,
-    },
+    calendar: sliceCalendar(input.calendar, 0, origin + lead),
     horizon: lead,
     dayType: input.dayType.subarray(0, origin + lead),
     ...(input.temperature ? { temperature: input.temperature.subarray(0, origin + lead) } : {}),
