@@ -1,8 +1,10 @@
 /**
  * Double-seasonal exponential smoothing after Taylor (2003), "Short-term electricity demand
  * forecasting using double seasonal exponential smoothing", JORS 54: a level, a within-day and a
- * within-week seasonal component (additive), and an AR(1) adjustment of the one-step error whose
- * effect decays with the lead time. No trend term: Taylor found it did not help at these horizons.
+ * within-week seasonal component, and an AR(1) adjustment of the one-step error whose effect
+ * decays with the lead time. No trend term: Taylor found it did not help at these horizons. Both
+ * the additive form and Taylor's multiplicative one (level × day index × week index) are fitted;
+ * the better one-step fit over the history is kept (fitDshw).
  *
  * Hand-written: no maintained npm package implements double-seasonal Holt-Winters (the npm
  * Holt-Winters packages are single-seasonal and unmaintained), and the recursion is 20 lines.
