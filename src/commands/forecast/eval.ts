@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
+import { UsageError } from '../../core/errors.js';
 import { HORIZON_DAYS, type Horizon } from '../../core/forecast/backtest.js';
 import { MODEL_NAMES, type ModelName } from '../../core/forecast/models/model.js';
 import { DEFAULT_CHANNEL, type EvalRow, forecastEval } from '../../core/forecast/service.js';
+import { isIntervalMinutes } from '../../core/readings/block.js';
 import { parseLocalDate } from '../../core/time/local-date.js';
 import { BaseCommand } from '../../ui/base-command.js';
 import { renderEval } from '../../ui/forecast-output.js';
@@ -14,6 +16,7 @@ export default class ForecastEval extends BaseCommand {
     'Rolling-origin backtest: MAPE and WAPE by horizon, level and model against seasonal naive';
   static override examples = [
     '<%= config.bin %> forecast eval --from 2026-03-01 --to 2026-03-31',
+    '<%= config.bin %> forecast eval --simulate 5000 --timezone Europe/Berlin --from 2026-03-02 --to 2026-04-26',
     '<%= config.bin %> forecast eval --file datasets/taylor/taylor-2000.csv --timezone Europe/London --from 2000-07-31 --to 2000-08-27',
   ];
   static override flags = {
@@ -41,7 +44,18 @@ export default class ForecastEval extends BaseCommand {
       description: 'targets evaluated per level (meters first in id order)',
     }),
     file: Flags.string({ description: 'evaluate a CSV series (instant,value) instead of the stores' }),
-    timezone: Flags.string({ default: 'UTC', description: 'local calendar of --file' }),
+    simulate: Flags.integer({
+      min: 1,
+      description:
+        'evaluate a fleet of this many meters simulated in memory (no faults, --timezone) instead of the stores',
+      exclusive: ['file'],
+    }),
+    seed: Flags.integer({ default: 42, description: 'simulator seed for --simulate' }),
+    interval: Flags.integer({
+      default: 60,
+      description: 'interval of the --simulate fleet: 5, 15, 30 or 60 minutes',
+    }),
+    timezone: Flags.string({ default: 'UTC', description: 'local calendar of --file and --simulate' }),
     holidays: Flags.string({ description: 'public holidays of this country (date-holidays code)' }),
     channel: Flags.string({ default: DEFAULT_CHANNEL }),
   };
@@ -50,6 +64,8 @@ export default class ForecastEval extends BaseCommand {
     const { flags } = await this.parse(ForecastEval);
     parseLocalDate(flags.from);
     parseLocalDate(flags.to);
+    if (!isIntervalMinutes(flags.interval))
+      throw new UsageError(`--interval ${flags.interval}: expected 5, 15, 30 or 60`);
     const rows = await forecastEval(await this.smtConfig(), {
       from: flags.from,
       to: flags.to,
@@ -60,6 +76,15 @@ export default class ForecastEval extends BaseCommand {
       timezone: flags.timezone,
       channel: flags.channel,
       ...(flags.file ? { file: flags.file } : {}),
+      ...(flags.simulate
+        ? {
+            simulate: {
+              meters: flags.simulate,
+              seed: flags.seed,
+              intervalMinutes: flags.interval,
+            },
+          }
+        : {}),
       ...(flags.holidays ? { holidays: flags.holidays } : {}),
       onProgress: (done, total, what) => this.info(`evaluated ${done}/${total}: ${what}`),
     });

@@ -7,6 +7,7 @@
 import { InvalidDataError } from '../errors.js';
 import { dayTypes } from './calendar-features.js';
 import { calendarRegression } from './models/calendar-regression.js';
+import { combination } from './models/combination.js';
 import { doubleSeasonal } from './models/double-seasonal.js';
 import type { ForecastModel, ModelInput, ModelName } from './models/model.js';
 import { seasonalNaive } from './models/seasonal-naive.js';
@@ -24,6 +25,7 @@ export const MODELS: Record<ModelName, ForecastModel> = {
   'seasonal-naive': seasonalNaive,
   'double-seasonal': doubleSeasonal,
   'calendar-regression': calendarRegression,
+  combination,
 };
 
 const CALIBRATION_ORIGINS = 7;
@@ -76,6 +78,17 @@ export function modelInput(
     dayType: dayTypes(sliceCalendar(cal, 0, historyEnd + horizon), req.holidays),
     ...(req.temperature ? { temperature: req.temperature.subarray(0, historyEnd + horizon) } : {}),
   };
+}
+
+function insertSorted(sorted: number[], v: number): void {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  sorted.splice(lo, 0, v);
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -153,13 +166,13 @@ export function runForecast(request: ForecastRequest): ForecastResult {
     });
   }
   // few errors at long leads: pool each lead with every shorter one so the interval only widens
+  // (kept sorted by insertion: re-sorting the pool at every lead was quadratic in the horizon)
   const pooled: number[] = [];
   const intervals: ForecastPoint[] = [];
   const step = series.intervalMinutes * 60_000;
   for (let h = 0; h < horizon; h++) {
-    pooled.push(...errs[h]!);
-    const sorted =
-      errs[h]!.length >= 20 ? [...errs[h]!].sort((a, b) => a - b) : [...pooled].sort((a, b) => a - b);
+    for (const e of errs[h]!) insertSorted(pooled, e);
+    const sorted = errs[h]!.length >= 20 ? [...errs[h]!].sort((a, b) => a - b) : pooled;
     const v = point[h] as number;
     intervals.push({
       start: series.start + (n + h) * step,
@@ -169,10 +182,9 @@ export function runForecast(request: ForecastRequest): ForecastResult {
     });
   }
   const predDays = dailyTotals(point, sliceCalendar(cal, n, n + horizon), lengths);
-  const pooledDays: number[] = [];
+  const sorted: number[] = [];
   const days: DailyForecast[] = predDays.dates.map((date, d) => {
-    pooledDays.push(...(dayErrs.get(d) ?? []));
-    const sorted = [...pooledDays].sort((a, b) => a - b);
+    for (const e of dayErrs.get(d) ?? []) insertSorted(sorted, e);
     const v = predDays.values[d] as number;
     return { date, value: v, lower: v + quantile(sorted, LOWER_Q), upper: v + quantile(sorted, UPPER_Q) };
   });

@@ -40,8 +40,9 @@ export function slotCalendar(
   const slot = new Int32Array(length);
   const day = new Int32Array(length);
   const weekday = new Uint8Array(length);
+  const offsets = offsetsOf(cal, start, step, length);
   for (let i = 0; i < length; i++) {
-    const local = start + i * step + cal.offsetMsAt(start + i * step);
+    const local = start + i * step + (offsets[i] as number);
     const d = Math.floor(local / MS_PER_DAY);
     day[i] = d;
     slot[i] = Math.floor((local - d * MS_PER_DAY) / step);
@@ -49,6 +50,27 @@ export function slotCalendar(
     weekday[i] = (((d + 3) % 7) + 7) % 7;
   }
   return { slot, day, weekday, slotsPerDay: Math.round(MS_PER_DAY / step) };
+}
+
+/**
+ * The zone's offset at each position. Asking luxon at every position was most of a forecast's
+ * CPU; offsets change at a transition only, so they are asked one day apart and per position only
+ * in a day whose two ends differ (no zone has two transitions within 24 hours).
+ */
+function offsetsOf(cal: LocalCalendar, start: number, step: number, length: number): Float64Array {
+  const out = new Float64Array(length);
+  const perDay = Math.max(1, Math.round(MS_PER_DAY / step));
+  let i = 0;
+  let at = cal.offsetMsAt(start);
+  while (i < length) {
+    const j = Math.min(i + perDay, length);
+    const next = cal.offsetMsAt(start + j * step);
+    if (next === at) out.fill(at, i, j);
+    else for (let k = i; k < j; k++) out[k] = cal.offsetMsAt(start + k * step);
+    at = next;
+    i = j;
+  }
+  return out;
 }
 
 /** Positions [from, to) of a slot calendar. */

@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { postgresCall } from '../postgres/errors.js';
 import { type ForecastLevel, ForecastRepository } from '../postgres/forecast-repository.js';
+import type { IntervalMinutes } from '../readings/block.js';
 import type { SeriesReader } from '../series/ports.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
@@ -23,9 +24,12 @@ import { type DailyForecast, type ForecastPoint, runForecast } from './engine.js
 import { type LevelMeter, readLevelSeries } from './level-series.js';
 import type { ModelName } from './models/model.js';
 import type { UsageSeries } from './series.js';
+import { simulatedLevels } from './simulated-levels.js';
 import type { Sufficiency } from './sufficiency.js';
 
 export const DEFAULT_CHANNEL = 'active_import_kwh';
+/** history simulated before the first origin: the 8 weeks the sufficiency rules ask for */
+const SIMULATED_HISTORY_DAYS = 56;
 
 export type Selector =
   | { level: 'meter'; target: string }
@@ -307,6 +311,8 @@ export interface EvalOptions {
   holidays?: string;
   /** evaluate a CSV series instead of the stores */
   file?: string;
+  /** evaluate a fleet simulated in memory instead of the stores (see simulated-levels.ts) */
+  simulate?: { meters: number; seed: number; intervalMinutes: IntervalMinutes };
   timezone: string;
   levels: Target['level'][];
   maxMeters: number;
@@ -370,6 +376,29 @@ export async function forecastEval(config: SmtConfig, o: EvalOptions): Promise<E
     const cells = run(series);
     o.onProgress?.(1, 1, o.file);
     return summarise('dataset', 1, [cells]);
+  }
+  if (o.simulate) {
+    const all = simulatedLevels(
+      {
+        ...o.simulate,
+        timezone: o.timezone,
+        from: formatLocalDate(fromDay - SIMULATED_HISTORY_DAYS),
+        to: formatLocalDate(toDay + maxH - 1),
+        keepMeters: o.levels.includes('meter') ? o.maxMeters : 0,
+      },
+      (done, total) => o.onProgress?.(done, total, 'simulated days'),
+    );
+    const out: EvalRow[] = [];
+    for (const level of o.levels) {
+      const ts = all.filter((t) => t.level === level).slice(0, o.maxMeters);
+      const cells = ts.map((t, i) => {
+        const c = run(t.series);
+        o.onProgress?.(i + 1, ts.length, `${level} ${t.target} (${t.meters} meters)`);
+        return c;
+      });
+      out.push(...summarise(level, ts.length, cells));
+    }
+    return out;
   }
   return withStores(config, async (pool, reader) => {
     const all = await targets(pool, o.levels);

@@ -10,6 +10,8 @@
 import type { ForecastModel, ModelInput } from './model.js';
 
 const HALF_LIFE_DAYS = 28;
+/** the level trend is extrapolated this far past the history, then held (a damped trend) */
+const TREND_HOLD_DAYS = 7;
 const BASE_C = 18;
 const DAY_TYPE_COUNT = 5;
 
@@ -39,6 +41,39 @@ function covariates(input: ModelInput, n: number, withSeason: boolean): Float64A
   return cols;
 }
 
+/**
+ * A level trend proportional to each cell's size: (preliminary weighted cell mean) × weeks from
+ * the end of the history. Proportional because usage changes by a share of the day (a household's
+ * whole day shrinks in spring), not by the same kWh at 3 am as at 7 pm; linear in the unknowns,
+ * so it is solved with the other covariates. Beyond TREND_HOLD_DAYS the trend is held.
+ */
+function trendCovariate(
+  input: ModelInput,
+  weight: Float64Array,
+  cells: number,
+  cellOf: (i: number) => number,
+  lastDay: number,
+): Float64Array {
+  const { history, calendar: c } = input;
+  const wSum = new Float64Array(cells);
+  const mean = new Float64Array(cells);
+  for (let i = 0; i < history.length; i++) {
+    const w = weight[i] as number;
+    if (w === 0) continue;
+    const cell = cellOf(i);
+    wSum[cell] = (wSum[cell] as number) + w;
+    mean[cell] = (mean[cell] as number) + w * (history[i] as number);
+  }
+  const out = new Float64Array(c.day.length);
+  for (let i = 0; i < out.length; i++) {
+    const cell = cellOf(i);
+    const w = wSum[cell] as number;
+    const weeks = Math.min((c.day[i] as number) - lastDay, TREND_HOLD_DAYS) / 7;
+    out[i] = w > 0 ? ((mean[cell] as number) / w) * weeks : 0;
+  }
+  return out;
+}
+
 /** Solves A x = b (A symmetric positive definite, small) by Gaussian elimination with pivoting. */
 function solve(a: number[][], b: number[]): number[] {
   const k = b.length;
@@ -60,7 +95,7 @@ function solve(a: number[][], b: number[]): number[] {
 
 export const calendarRegression: ForecastModel = {
   name: 'calendar-regression',
-  version: 1,
+  version: 2,
   predict(input: ModelInput): Float64Array {
     const { history, calendar: c, dayType, horizon } = input;
     const n = history.length;
@@ -70,14 +105,15 @@ export const calendarRegression: ForecastModel = {
     const cellOf = (i: number) => (dayType[i] as number) * spd + (c.slot[i] as number);
     const lastDay = c.day[n - 1] as number;
     const historyDays = lastDay - (c.day[0] as number) + 1;
-    const x = covariates(input, total, historyDays >= 365);
-    const k = x.length;
     const weight = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       weight[i] = Number.isNaN(history[i] as number)
         ? 0
         : 0.5 ** ((lastDay - (c.day[i] as number)) / HALF_LIFE_DAYS);
     }
+    const x = covariates(input, total, historyDays >= 365);
+    x.push(trendCovariate(input, weight, cells, cellOf, lastDay));
+    const k = x.length;
     // weighted cell means of y and of each covariate
     const wSum = new Float64Array(cells);
     const yMean = new Float64Array(cells);

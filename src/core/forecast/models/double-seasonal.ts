@@ -1,8 +1,10 @@
 /**
  * Double-seasonal exponential smoothing after Taylor (2003), "Short-term electricity demand
  * forecasting using double seasonal exponential smoothing", JORS 54: a level, a within-day and a
- * within-week seasonal component (additive), and an AR(1) adjustment of the one-step error whose
- * effect decays with the lead time. No trend term: Taylor found it did not help at these horizons.
+ * within-week seasonal component, and an AR(1) adjustment of the one-step error whose effect
+ * decays with the lead time. No trend term: Taylor found it did not help at these horizons. Both
+ * the additive form and Taylor's multiplicative one (level × day index × week index) are fitted;
+ * the better one-step fit over the history is kept (fitDshw).
  *
  * Hand-written: no maintained npm package implements double-seasonal Holt-Winters (the npm
  * Holt-Winters packages are single-seasonal and unmaintained), and the recursion is 20 lines.
@@ -13,6 +15,8 @@
 import type { ForecastModel, ModelInput } from './model.js';
 
 export interface DshwParams {
+  /** additive components, or Taylor's multiplicative seasonal indices (level × day × week) */
+  multiplicative?: boolean;
   alpha: number;
   delta: number;
   omega: number;
@@ -94,6 +98,16 @@ function run(input: ModelInput, p: DshwParams, init: State): State {
     }
     // error-correction form of Taylor's recursions (same model, reparametrised): eps is the error
     // of the smoothed components, the one-step forecast adds phi times the previous eps
+    if (p.multiplicative) {
+      const eps = y - level * d * wk;
+      const e = eps - p.phi * lastError;
+      sse += e * e;
+      level += (p.alpha * eps) / (d * wk);
+      daily[s] = d + (p.delta * eps) / (level * wk);
+      weekly[w] = wk + (p.omega * eps) / (level * d);
+      lastError = eps;
+      continue;
+    }
     const eps = y - (level + d + wk);
     const e = eps - p.phi * lastError;
     sse += e * e;
@@ -105,10 +119,10 @@ function run(input: ModelInput, p: DshwParams, init: State): State {
   return { level, daily, weekly, lastError, sse };
 }
 
-export function fitDshw(input: ModelInput): DshwParams {
-  const init = initialState(input);
-  const p: DshwParams = { alpha: 0.05, delta: 0.1, omega: 0.1, phi: 0.9 };
-  const keys: (keyof DshwParams)[] = ['alpha', 'delta', 'omega', 'phi'];
+function fitForm(input: ModelInput, multiplicative: boolean): { params: DshwParams; sse: number } {
+  const init = multiplicative ? toMultiplicative(initialState(input)) : initialState(input);
+  const p: DshwParams = { multiplicative, alpha: 0.05, delta: 0.1, omega: 0.1, phi: 0.9 };
+  const keys: ('alpha' | 'delta' | 'omega' | 'phi')[] = ['alpha', 'delta', 'omega', 'phi'];
   for (let round = 0; round < 2; round++) {
     for (const k of keys) {
       let best = p[k];
@@ -123,11 +137,35 @@ export function fitDshw(input: ModelInput): DshwParams {
       p[k] = best;
     }
   }
-  return p;
+  return { params: p, sse: run(input, p, init).sse };
+}
+
+/**
+ * Fits both forms and keeps the one with the smaller one-step error over the history (in-sample,
+ * nothing after the origin). Multiplicative indices scale with the level, so a change of level
+ * (a season, a trend) moves every slot by its share; they need a series without zeros.
+ */
+export function fitDshw(input: ModelInput): DshwParams {
+  const additive = fitForm(input, false);
+  if (!input.history.every((v) => Number.isNaN(v) || v > 0)) return additive.params;
+  const multiplicative = fitForm(input, true);
+  return multiplicative.sse < additive.sse ? multiplicative.params : additive.params;
+}
+
+/** The additive start as indices: day and week as ratios (a level of 0 leaves them neutral). */
+function toMultiplicative(s: State): State {
+  const l = s.level;
+  const daily = s.daily.map((d) => (l > 0 ? (l + d) / l : 1));
+  const weekly = s.weekly.map((w, i) => {
+    const d = s.daily[i % s.daily.length] as number;
+    return l + d > 0 ? (l + d + w) / (l + d) : 1;
+  });
+  return { ...s, daily, weekly };
 }
 
 export function dshwForecast(input: ModelInput, p: DshwParams): Float64Array {
-  const st = run(input, p, initialState(input));
+  const init = initialState(input);
+  const st = run(input, p, p.multiplicative ? toMultiplicative(init) : init);
   const { calendar: c, horizon, history } = input;
   const spd = c.slotsPerDay;
   const out = new Float64Array(horizon);
@@ -136,15 +174,16 @@ export function dshwForecast(input: ModelInput, p: DshwParams): Float64Array {
     const i = history.length + h;
     const s = c.slot[i] as number;
     ar *= p.phi;
-    out[h] =
-      st.level + (st.daily[s] as number) + (st.weekly[(c.weekday[i] as number) * spd + s] as number) + ar;
+    const d = st.daily[s] as number;
+    const wk = st.weekly[(c.weekday[i] as number) * spd + s] as number;
+    out[h] = (p.multiplicative ? st.level * d * wk : st.level + d + wk) + ar;
   }
   return out;
 }
 
 export const doubleSeasonal: ForecastModel = {
   name: 'double-seasonal',
-  version: 1,
+  version: 2,
   predict(input: ModelInput): Float64Array {
     return dshwForecast(input, fitDshw(input));
   },

@@ -20,5 +20,10 @@ export interface ForecastModel {
   predict(input: ModelInput): Float64Array;
 }
 
-export const MODEL_NAMES = ['seasonal-naive', 'double-seasonal', 'calendar-regression'] as const;
+export const MODEL_NAMES = [
+  'seasonal-naive',
+  'double-seasonal',
+  'calendar-regression',
+  'combination',
+] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
