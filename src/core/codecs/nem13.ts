@@ -118,20 +118,18 @@ function read250(
   options: DecodeOptions,
 ): RegisterRead | undefined {
   let ok = true;
+  let firstProblem = '';
   const bad = (field: string, expected: string, found: string): void => {
     ok = false;
-    fail(line, '250', `${field}: expected ${expected}, found ${found}`, field, expected, found);
+    const message = `${field}: expected ${expected}, found ${found}`;
+    if (firstProblem === '') firstProblem = message;
+    fail(line, '250', message, field, expected, found);
   };
+  const location = { line, record: '250' };
   if (f.length < FIELDS_250 - 1 || !trailingPadding(f, FIELDS_250, line, '250', warn)) {
-    fail(
-      line,
-      '250',
-      `expected ${FIELDS_250} fields, found ${f.length}`,
-      undefined,
-      `${FIELDS_250} fields`,
-      String(f.length),
-    );
-    sink.drop(NEM13_DROP.invalid250, 1);
+    const message = `expected ${FIELDS_250} fields, found ${f.length}`;
+    fail(line, '250', message, undefined, `${FIELDS_250} fields`, String(f.length));
+    sink.drop(NEM13_DROP.invalid250, 1, { location, message });
     return undefined;
   }
   if (f.length === FIELDS_250 - 1) warnMissing(['MSATSLoadDateTime'], line, '250', warn);
@@ -168,13 +166,20 @@ function read250(
   if (ok && current !== undefined && previous !== undefined && current.at < previous.at)
     bad('CurrentRegisterReadDateTime', `a time after the previous read (${f[9]})`, describe(f[14]));
   const meterId = `${nmi}${suffix}`;
+  // a register read is one reading; the period it closes is what the drop names
+  const period = previous !== undefined && current !== undefined ? { from: previous.at, to: current.at } : {};
   if (ok && options.meterId !== undefined && options.meterId !== '' && options.meterId !== meterId) {
     sink.meterMismatch('NMI + NMISuffix', describe(meterId), { line, record: '250', field: 'NMI' });
-    sink.drop(NEM13_DROP.meterMismatch, 1);
+    sink.drop(NEM13_DROP.meterMismatch, 1, {
+      location,
+      message: `NMI + NMISuffix ${meterId} is not the message key ${JSON.stringify(options.meterId)}`,
+      meterId,
+      ...period,
+    });
     return undefined;
   }
   if (!ok || previous === undefined || current === undefined || obis === undefined) {
-    sink.drop(NEM13_DROP.invalid250, 1);
+    sink.drop(NEM13_DROP.invalid250, 1, { location, message: firstProblem, meterId, ...period });
     return undefined;
   }
   const exp = uom!.exp;
