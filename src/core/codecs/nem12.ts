@@ -365,14 +365,7 @@ function read200(
   };
   if (f.length < 9 || !trailingPadding(f, 10, line, '200', warn)) {
     st.dropMessage = `expected 9 or 10 fields, found ${f.length}`;
-    fail(
-      line,
-      '200',
-      st.dropMessage,
-      undefined,
-      '9 or 10 fields',
-      String(f.length),
-    );
+    fail(line, '200', st.dropMessage, undefined, '9 or 10 fields', String(f.length));
     return st;
   }
   let ok = true;

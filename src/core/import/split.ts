@@ -18,6 +18,7 @@ import type {
   DecodeFailure,
   DecodeOptions,
   DecodeWarning,
+  DroppedReadings,
   WireFormat,
 } from '../codecs/types.js';
 import { InvalidDataError } from '../errors.js';
@@ -45,13 +46,21 @@ export interface SplitOptions {
   onBytes?: (n: number) => void;
 }
 
-/** Failures and warnings of one entry, capped so a broken 1 GB file cannot fill memory. */
+/** Failures, warnings and dropped readings of one entry, listed up to a cap so a broken 1 GB file cannot fill memory; counts are exact. */
 export class EntryProblems {
   readonly failures: DecodeFailure[] = [];
   readonly warnings: DecodeWarning[] = [];
+  readonly drops: { drop: DroppedReadings; source: string }[] = [];
+  /** dropped readings by reason */
+  readonly dropped: Record<string, number> = {};
   failureCount = 0;
   warningCount = 0;
   constructor(private readonly max = 100) {}
+
+  drop(d: DroppedReadings, source: string): void {
+    this.dropped[d.reason] = (this.dropped[d.reason] ?? 0) + d.readings;
+    if (this.drops.length < this.max) this.drops.push({ drop: d, source });
+  }
 
   fail(f: DecodeFailure): void {
     this.failureCount++;
@@ -149,18 +158,22 @@ function checked(
   fileLine: (line: number) => number,
 ): ImportMessage | undefined {
   const r = decode(format, payload, decodeOptions(o));
-  const relocate = <T extends DecodeFailure | DecodeWarning>(f: T): T =>
+  const relocate = <T extends DecodeFailure | DecodeWarning | DroppedReadings>(f: T): T =>
     f.location.line === undefined
       ? f
       : { ...f, location: { ...f.location, line: fileLine(f.location.line) } };
   for (const w of r.warnings) problems.warn(relocate(w));
+  for (const d of r.drops) problems.drop(relocate(d), o.sourceName);
   if (r.failures.length > 0) {
     for (const f of r.failures) problems.fail(relocate(f));
     return undefined;
   }
-  if (r.blocks.length === 0) return undefined;
+  // A message whose readings were all dropped is produced still: ingest records the drops in
+  // PostgreSQL (smt.ingest_rejects) and on the rejected topic, so they are on the record.
+  const key = r.blocks[0]?.meterId ?? r.drops[0]?.meterId;
+  if (key === undefined) return undefined;
   return {
-    key: r.blocks[0]!.meterId,
+    key,
     value: Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8'),
     format,
     readings: r.blocks.reduce((s, b) => s + b.starts.length, 0),
@@ -204,6 +217,7 @@ async function* splitWhole(
   const r = decode(o.format, input, decodeOptions(o));
   for (const w of r.warnings) problems.warn(w);
   for (const f of r.failures) problems.fail(f);
+  for (const d of r.drops) problems.drop(d, o.sourceName);
   if (r.failures.length > 0) return;
   const dropped = r.blocks.some(
     (b) => b.espiQuality !== undefined || b.clockStatus !== undefined || b.quality !== undefined,

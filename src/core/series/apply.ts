@@ -56,6 +56,11 @@ export async function applyPlan(
   await step('rejected', () => ports.topics.send(ports.topicNames.rejected, plan.messages.rejected));
   await step('events', () => ports.topics.send(ports.topicNames.events, plan.messages.events));
   await step('bookkeeping', () =>
-    ports.bookkeeping.record({ counts: plan.counts, late: plan.late, gaps: plan.gapStates }),
+    ports.bookkeeping.record({
+      counts: plan.counts,
+      late: plan.late,
+      gaps: plan.gapStates,
+      rejects: plan.rejects,
+    }),
   );
 }

@@ -5,6 +5,7 @@
  * and hands the plan to `apply.ts`.
  */
 
+import type { DroppedReadings } from '../codecs/types.js';
 import type { ReadingBlock } from '../readings/block.js';
 import {
   Method,
@@ -19,6 +20,8 @@ import { LocalCalendar } from '../time/calendar.js';
 import type { ValidationColumns } from '../vee/engine.js';
 import { ruleKey, rulesInMask } from '../vee/rules.js';
 import type {
+  DroppedReadingsEntry,
+  DroppedReadingsLetter,
   RejectedMessageLetter,
   RejectedReadingsLetter,
   SourceRef,
@@ -43,6 +46,7 @@ import type {
   GapState,
   LateTouch,
   MeterDayCount,
+  MeterDayReject,
   MeterLookup,
   RawDelivery,
   RegisteredMeter,
@@ -66,6 +70,8 @@ export interface WriteUnit {
   /** validation results per reading (block k occupies [offsets[k], offsets[k+1])); null when rejected */
   columns: ValidationColumns | null;
   offsets: Uint32Array;
+  /** readings the decoder put in no block, per record (a rejected unit's dead letter lists them too) */
+  drops?: readonly DroppedReadings[];
   /**
    * Packed quality per reading (indexed like `columns`) for a writer that sets it itself (a
    * correction: reason data correction; an undo: the states it restores); absent: from the writer
@@ -110,6 +116,8 @@ export interface WriteOutcome {
   lateTouches: number;
   /** values of a `keepActuals` writer not written because the position holds an actual reading */
   keptActuals: number;
+  /** readings the payloads held that their decoder put in no block (counted apart, like dead-lettered ones) */
+  dropped: number;
   rejectsByReason: Record<string, number>;
 }
 
@@ -139,6 +147,8 @@ export interface WritePlan {
   rechecks: DayChange[];
   messages: TopicMessages;
   counts: MeterDayCount[];
+  /** readings not stored, per meter-day and reason */
+  rejects: MeterDayReject[];
   late: LateTouch[];
   /** what each new day version holds now, so the writer's bookkeeping closes the gaps it filled */
   gapStates: GapState[];
@@ -162,6 +172,7 @@ export function emptyWriteOutcome(): WriteOutcome {
     late: 0,
     lateTouches: 0,
     keptActuals: 0,
+    dropped: 0,
     rejectsByReason: {},
   };
 }
@@ -267,11 +278,19 @@ export function planWrite(input: PlanInput): WritePlan {
   const messages: TopicMessages = { validated: [], rejected: [], events: [] };
   const work = new Map<string, DayWork>();
   const rejectedAt = new Date(now).toISOString();
+  const rejects = new RejectTally(meters, input.fallbackZone);
   let last = input.lastVersion;
 
   for (const u of units) {
     const r = rawDelivery(u, meters, input.fallbackZone);
     if (r) raw.push(r);
+    const drops = u.drops ?? [];
+    for (const d of drops) {
+      out.dropped += d.readings;
+      bump(out.rejectsByReason, 'decode.dropped', d.readings);
+      const meterId = d.meterId ?? (u.key || UNKEYED);
+      rejects.at(meterId, d.channel ?? '', d.from ?? u.receivedAt, 'decode.dropped', d.reason, d.readings);
+    }
     const reject = unitReject(u, meters);
     if (reject || !u.columns) {
       const n = u.blocks.reduce((s, b) => s + b.starts.length, 0);
@@ -279,11 +298,13 @@ export function planWrite(input: PlanInput): WritePlan {
       out.deadLetteredReadings += n;
       const rule = reject?.rule ?? 'decode';
       bump(out.rejectsByReason, rule, Math.max(n, 1));
+      for (const b of u.blocks) rejects.block(b, rule);
       messages.rejected.push(
-        messageLetter(u, rule, reject?.reason ?? 'no validation results', rejectedAt, r),
+        messageLetter(u, rule, reject?.reason ?? 'no validation results', rejectedAt, r, drops),
       );
       continue;
     }
+    if (drops.length > 0) messages.rejected.push(droppedLetter(u, drops, rejectedAt, r));
     // One version per unit, above the last one issued; per day above the version it replaces, so
     // a restarted process with a clock behind the stored data still writes a newer version.
     const unitVersion = Math.max(now * 1000, last + 1);
@@ -330,7 +351,10 @@ export function planWrite(input: PlanInput): WritePlan {
           out.rejected++;
           w.count.received++;
           w.count.rejected++;
-          for (const rule of rules) bump(out.rejectsByReason, rule);
+          for (const rule of rules) {
+            bump(out.rejectsByReason, rule);
+            rejects.add(b.meterId, b.channel, cursor.date, rule, '', 1);
+          }
           rejectedReadings.push({ start, value, rules: [...rules] });
           continue;
         }
@@ -465,7 +489,107 @@ export function planWrite(input: PlanInput): WritePlan {
       value: { v: 2, type: 'late_data', ...t, detectedAt: rejectedAt },
     });
   }
-  return { raw, days, changes, rechecks, messages, counts, late, gapStates, outcome: out, lastVersion: last };
+  return {
+    raw,
+    days,
+    changes,
+    rechecks,
+    messages,
+    counts,
+    rejects: rejects.rows(),
+    late,
+    gapStates,
+    outcome: out,
+    lastVersion: last,
+  };
+}
+
+/** Readings not stored, summed per meter-day, rule and detail. */
+class RejectTally {
+  private readonly byKey = new Map<string, MeterDayReject>();
+
+  constructor(
+    private readonly meters: MeterLookup,
+    private readonly fallbackZone: string,
+  ) {}
+
+  add(meterId: string, channel: string, localDate: string, rule: string, detail: string, n: number): void {
+    const k = `${meterId}\u0000${channel}\u0000${localDate}\u0000${rule}\u0000${detail}`;
+    const row = this.byKey.get(k);
+    if (row) row.readings += n;
+    else this.byKey.set(k, { meterId, channel, localDate, rule, detail, readings: n });
+  }
+
+  /** On the local day of `at` in the meter's zone (the fallback zone for a meter the registry lacks). */
+  at(meterId: string, channel: string, at: number, rule: string, detail: string, n: number): void {
+    this.add(meterId, channel, this.calendar(meterId).localDateOf(at), rule, detail, n);
+  }
+
+  /** Every reading of a block, per local day. */
+  block(b: ReadingBlock, rule: string): void {
+    const cursor = new DayCursor(this.calendar(b.meterId));
+    let n = 0;
+    for (let j = 0; j < b.starts.length; j++) {
+      const date = cursor.date;
+      if (cursor.moveTo(b.starts[j]!) && n > 0) {
+        this.add(b.meterId, b.channel, date, rule, '', n);
+        n = 0;
+      }
+      n++;
+    }
+    if (n > 0) this.add(b.meterId, b.channel, cursor.date, rule, '', n);
+  }
+
+  rows(): MeterDayReject[] {
+    return [...this.byKey.values()];
+  }
+
+  private calendar(meterId: string): LocalCalendar {
+    return LocalCalendar.for(this.meters.get(meterId)?.timezone ?? this.fallbackZone);
+  }
+}
+
+function dropEntry(d: DroppedReadings): DroppedReadingsEntry {
+  return {
+    reason: d.reason,
+    readings: d.readings,
+    message: d.message,
+    line: d.location.line ?? null,
+    record: d.location.record ?? null,
+    field: d.location.field ?? null,
+    meterId: d.meterId ?? null,
+    channel: d.channel ?? null,
+    intervalMinutes: d.intervalMinutes ?? null,
+    from: d.from ?? null,
+    to: d.to ?? null,
+  };
+}
+
+/** The rejected-topic entry of what the decoder dropped from a message that was otherwise taken. */
+function droppedLetter(
+  u: WriteUnit,
+  drops: readonly DroppedReadings[],
+  rejectedAt: string,
+  archived: RawDelivery | null,
+): TopicMessage<DroppedReadingsLetter> {
+  const key = letterKey(u.key);
+  return {
+    key: drops[0]!.meterId ?? key,
+    value: {
+      v: 2,
+      kind: 'dropped',
+      source: u.sourceRef,
+      format: u.format,
+      key,
+      drops: drops.map(dropEntry),
+      payloadRef: archived ? { meterId: archived.meterId, day: archived.day, source: archived.source } : null,
+      rejectedAt,
+    },
+  };
+}
+
+function letterKey(key: string | null): string | null {
+  return key !== null && key.length > MAX_LETTER_KEY ? `${key.slice(0, MAX_LETTER_KEY)}…` : key;
 }
 
 /** Energy of a day version (the sum of its values); 0 for a day never written. */
@@ -517,9 +641,10 @@ export function messageLetter(
   reason: string,
   rejectedAt: string,
   archived: RawDelivery | null,
+  drops: readonly DroppedReadings[] = [],
 ): TopicMessage<RejectedMessageLetter> {
   const embed = u.payload !== null && u.payload.length <= MAX_EMBEDDED_PAYLOAD;
-  const key = u.key !== null && u.key.length > MAX_LETTER_KEY ? `${u.key.slice(0, MAX_LETTER_KEY)}…` : u.key;
+  const key = letterKey(u.key);
   return {
     key,
     value: {
@@ -534,6 +659,7 @@ export function messageLetter(
       payloadBytes: u.payload?.length ?? 0,
       payloadRef:
         !embed && archived ? { meterId: archived.meterId, day: archived.day, source: archived.source } : null,
+      ...(drops.length > 0 ? { drops: drops.map(dropEntry) } : {}),
       rejectedAt,
     },
   };

@@ -98,6 +98,23 @@ export interface MeterDayCount {
   late: number;
 }
 
+/**
+ * Readings of one meter-day a write did not store, for one reason: `rule` is the rule of the
+ * rejected-topic entry (a VEE rule key, `series.alignment`, `registry.channel`, the rule of a
+ * dead-lettered message such as `decode` or `registry.unknown`, or `decode.dropped` for readings
+ * the decoder put in no block), `detail` the decoder's reason for `decode.dropped` ('' otherwise).
+ * A reading that failed two rules counts under both, as in the ingest summary's rejectsByReason.
+ */
+export interface MeterDayReject {
+  meterId: string;
+  /** '' when the payload names no channel smt has (a NEM12 stream without one) */
+  channel: string;
+  localDate: string;
+  rule: string;
+  detail: string;
+  readings: number;
+}
+
 /** A stored meter-day that is already aggregated, closed or billed: the late-data event without its envelope. */
 export type LateTouch = Omit<LateDataEvent, 'v' | 'type' | 'detectedAt'>;
 
@@ -128,6 +145,8 @@ export interface Bookkeeping {
     counts: readonly MeterDayCount[];
     late: readonly LateTouch[];
     gaps?: readonly GapState[];
+    /** readings not stored, per meter-day and reason (smt.ingest_rejects) */
+    rejects?: readonly MeterDayReject[];
   }): Promise<void>;
 }
 
