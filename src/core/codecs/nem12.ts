@@ -237,7 +237,7 @@ export function decodeNem12(
           const n = valueCount(f, nmi.n);
           sink.drop(nmi.drop, n, {
             location: { line, record: '300' },
-            message: `the 200 record at line ${nmi.line}: ${nmi.dropMessage}`,
+            message: `its 200 record: ${nmi.dropMessage}`,
             meterId: nmi.meterId,
             ...(nmi.n > 0 ? { intervalMinutes: nmi.interval, ...dayRange(f[1] ?? '', n, nmi.interval) } : {}),
           });
