@@ -89,8 +89,13 @@ export function decodeAndValidate(task: DecodeValidateTask): DecodeValidateResul
   const rejects: MessageReject[] = [];
   const extras: MessageExtras[] = [];
   for (let k = 0; k < decoded.length; k++) {
-    const drops = decoded[k]!.drops;
-    if (drops !== undefined) extras.push({ message: k, drops });
+    const { drops, registerReads } = decoded[k]!;
+    if (drops !== undefined || registerReads !== undefined)
+      extras.push({
+        message: k,
+        ...(drops ? { drops } : {}),
+        ...(registerReads ? { registerReads } : {}),
+      });
   }
   let kb = 0;
   for (let k = 0; k < decoded.length; k++) {

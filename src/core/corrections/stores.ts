@@ -5,6 +5,7 @@
  */
 import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraRawArchive } from '../cassandra/raw-archive.js';
+import { CassandraRegisterReadStore } from '../cassandra/register-read-store.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
@@ -78,7 +79,13 @@ export async function withCorrectionStores<T>(
     };
     return await fn({
       corrections,
-      lineage: { meter: corrections.meter, reader: series, raw, ledger },
+      lineage: {
+        meter: corrections.meter,
+        reader: series,
+        raw,
+        ledger,
+        registers: new CassandraRegisterReadStore(cassandra, keyspace),
+      },
       audit: new PostgresAuditLog(pool),
       ledger,
     });

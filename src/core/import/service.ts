@@ -64,6 +64,8 @@ export interface ImportFileReport {
   entries: { name: string; format: WireFormat | null; messages: number; readings: number }[];
   messages: number;
   readings: number;
+  /** register read periods (NEM13 250 records) produced */
+  registerReads: number;
   failures: { count: number; items: string[] };
   warnings: { count: number; items: string[] };
   /**
@@ -118,6 +120,7 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
         entries: [],
         messages: 0,
         readings: 0,
+        registerReads: 0,
         failures: { count: 0, items: [] },
         warnings: { count: 0, items: [] },
         dropped: { count: 0, reasons: [], items: [] },
@@ -181,6 +184,7 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
             entryReport.readings += m.readings;
             report.messages++;
             report.readings += m.readings;
+            report.registerReads += m.registerReads;
             batch.push({ key: m.key, value: m.value, format: m.format });
             if (batch.length >= BATCH) await send();
             const now = performance.now();

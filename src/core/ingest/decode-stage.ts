@@ -17,6 +17,7 @@ import {
   type DecodeFailure,
   type DecodeOptions,
   type DroppedReadings,
+  type RegisterRead,
   WIRE_FORMATS,
 } from '../codecs/types.js';
 import { type ConsumedMessage, type ParsedFormatHeader, parseFormatHeader } from '../kafka/messages.js';
@@ -39,6 +40,8 @@ export interface DecodedMessage {
    * and where (NEM12, NEM13); absent when none. Kept on a reject too: the dead letter lists them.
    */
   drops?: DroppedReadings[];
+  /** register read periods (NEM13); absent for interval formats */
+  registerReads?: RegisterRead[];
   /** null on a reject */
   columns: ValidationColumns | null;
   /** block k occupies [offsets[k], offsets[k + 1]) of the columns */
@@ -90,11 +93,6 @@ export function precheck(m: RawInput): DecodedMessage['reject'] {
     };
   const parsed = parseFormatHeader(m.format);
   if (!parsed.ok) return { rule: 'message.format', reason: parsed.reason };
-  if (parsed.format === 'nem13')
-    return {
-      rule: 'message.format',
-      reason: 'NEM13 carries register reads, not interval readings: the series has no place for them yet',
-    };
   return null;
 }
 
@@ -145,7 +143,7 @@ export function decodeAndValidateMessage(
   const blocks: ReadingBlock[] = result.blocks;
   if (key !== undefined) {
     // Every decoder reports a payload for another meter itself; this guards a decoder that would not.
-    const other = blocks.find((b) => b.meterId !== key);
+    const other = [...blocks, ...(result.registerReads ?? [])].find((b) => b.meterId !== key);
     if (other)
       return rejected(
         'message.key',
@@ -156,8 +154,9 @@ export function decodeAndValidateMessage(
   }
   const range = outOfRange(blocks);
   if (range) return rejected('message.range', range, [], drops);
+  const registerReads = result.registerReads ?? [];
   if (registry !== undefined) {
-    const unknown = blocks.find((b) => !registry.has(b.meterId));
+    const unknown = [...blocks, ...registerReads].find((b) => !registry.has(b.meterId));
     if (unknown)
       return rejected('registry.unknown', `meter ${unknown.meterId} is not registered`, blocks, drops);
   }
@@ -174,6 +173,7 @@ export function decodeAndValidateMessage(
   }
   const out: DecodedMessage = { reject: null, blocks, columns, offsets };
   if (drops.length > 0) out.drops = drops;
+  if (registerReads.length > 0) out.registerReads = registerReads;
   return out;
 }
 

@@ -93,7 +93,8 @@ export function poolDecodeStage(
               const ks = blocksOf[local]!;
               const blocks: ReadingBlock[] = ks.map((k) => batch.blocks[k]!);
               const r = rejects.get(local);
-              const drops = extras.get(local)?.drops;
+              const x = extras.get(local);
+              const drops = x?.drops;
               if (r) {
                 out[msgIndex] = {
                   reject: { rule: r.rule, reason: r.reason },
@@ -114,7 +115,14 @@ export function poolDecodeStage(
                 c.ruleMask.subarray(first, last),
                 c.late.subarray(first, last),
               );
-              out[msgIndex] = { reject: null, blocks, columns, offsets, ...(drops ? { drops } : {}) };
+              out[msgIndex] = {
+                reject: null,
+                blocks,
+                columns,
+                offsets,
+                ...(drops ? { drops } : {}),
+                ...(x?.registerReads ? { registerReads: x.registerReads } : {}),
+              };
             });
           }),
       );

@@ -5,7 +5,7 @@
  * rejected messages) travels as small plain arrays.
  */
 
-import type { DecodeOptions, DroppedReadings, WireFormat } from '../codecs/types.js';
+import type { DecodeOptions, DroppedReadings, RegisterRead, WireFormat } from '../codecs/types.js';
 import type { IntervalMinutes, ReadingBlock } from '../readings/block.js';
 import type { HistorySummary, MeterSnapshot } from '../vee/context.js';
 import { ValidationColumns } from '../vee/engine.js';
@@ -76,6 +76,7 @@ export interface MessageReject {
 export interface MessageExtras {
   message: number;
   drops?: DroppedReadings[];
+  registerReads?: RegisterRead[];
 }
 
 export interface DecodeValidateResult {

@@ -5,7 +5,7 @@
  * and hands the plan to `apply.ts`.
  */
 
-import type { DroppedReadings } from '../codecs/types.js';
+import type { DroppedReadings, RegisterRead } from '../codecs/types.js';
 import type { ReadingBlock } from '../readings/block.js';
 import {
   Method,
@@ -52,6 +52,12 @@ import type {
   RegisteredMeter,
   TopicMessages,
 } from './ports.js';
+import {
+  planRegisterReads,
+  type RegisterReadKey,
+  readsOf,
+  type StoredRegisterRead,
+} from './register-reads.js';
 
 /** One input of a write: a Kafka message, a file, a correction, an estimation run's block set. */
 export interface WriteUnit {
@@ -72,6 +78,8 @@ export interface WriteUnit {
   offsets: Uint32Array;
   /** readings the decoder put in no block, per record (a rejected unit's dead letter lists them too) */
   drops?: readonly DroppedReadings[];
+  /** register read periods (NEM13): their reads go to the register reads, not to the interval days */
+  registerReads?: readonly RegisterRead[];
   /**
    * Packed quality per reading (indexed like `columns`) for a writer that sets it itself (a
    * correction: reason data correction; an undo: the states it restores); absent: from the writer
@@ -118,6 +126,9 @@ export interface WriteOutcome {
   keptActuals: number;
   /** readings the payloads held that their decoder put in no block (counted apart, like dead-lettered ones) */
   dropped: number;
+  /** register reads received (both reads of each read period), and those stored as new rows */
+  registerReads: number;
+  registerReadsStored: number;
   rejectsByReason: Record<string, number>;
 }
 
@@ -129,6 +140,8 @@ export interface PlanInput {
   fallbackZone: string;
   /** current versions of the touched meter-days (from `touchedDays`) */
   stored: ReadonlyMap<string, SeriesDay>;
+  /** current versions of the touched register reads (from `touchedReads`) */
+  storedReads?: ReadonlyMap<string, StoredRegisterRead>;
   closed: ReadonlyMap<string, ClosedDay[]>;
   now: number;
   /** the last version this process issued (µs); versions of the plan are above it and above every stored version they replace */
@@ -138,6 +151,8 @@ export interface PlanInput {
 export interface WritePlan {
   raw: RawDelivery[];
   days: SeriesDay[];
+  /** new register read versions */
+  registerReads: StoredRegisterRead[];
   /** readings the analytics store gets: every position a new day version changed */
   changes: DayChange[];
   /**
@@ -173,6 +188,8 @@ export function emptyWriteOutcome(): WriteOutcome {
     lateTouches: 0,
     keptActuals: 0,
     dropped: 0,
+    registerReads: 0,
+    registerReadsStored: 0,
     rejectsByReason: {},
   };
 }
@@ -206,8 +223,15 @@ class DayCursor {
 /** Why a whole unit cannot be taken, checked here once for every writer: its meters must be registered. */
 function unitReject(u: WriteUnit, meters: MeterLookup): WriteUnit['reject'] {
   if (u.reject) return u.reject;
-  const unknown = u.blocks.find((b) => meters.get(b.meterId) === undefined);
+  const unknown = [...u.blocks, ...(u.registerReads ?? [])].find((b) => meters.get(b.meterId) === undefined);
   return unknown ? { rule: 'registry.unknown', reason: `meter ${unknown.meterId} is not registered` } : null;
+}
+
+/** The register reads whose stored state a plan of these units needs. */
+export function touchedReads(units: readonly WriteUnit[], meters: MeterLookup): RegisterReadKey[] {
+  const out: RegisterReadKey[] = [];
+  for (const u of units) if (u.registerReads && !unitReject(u, meters)) out.push(...readsOf(u.registerReads));
+  return out;
 }
 
 /** The meter-days whose stored state a plan of these units needs. */
@@ -279,6 +303,7 @@ export function planWrite(input: PlanInput): WritePlan {
   const work = new Map<string, DayWork>();
   const rejectedAt = new Date(now).toISOString();
   const rejects = new RejectTally(meters, input.fallbackZone);
+  const registerReads: StoredRegisterRead[] = [];
   let last = input.lastVersion;
 
   for (const u of units) {
@@ -309,6 +334,19 @@ export function planWrite(input: PlanInput): WritePlan {
     // a restarted process with a clock behind the stored data still writes a newer version.
     const unitVersion = Math.max(now * 1000, last + 1);
     last = unitVersion;
+    if (u.registerReads && u.registerReads.length > 0) {
+      const p = planRegisterReads(
+        u.registerReads,
+        input.storedReads ?? new Map(),
+        u.source,
+        unitVersion,
+        now,
+      );
+      registerReads.push(...p.rows);
+      out.registerReads += p.received;
+      out.registerReadsStored += p.rows.length;
+      last = Math.max(last, p.lastVersion);
+    }
     const columns = u.columns;
     for (let k = 0; k < u.blocks.length; k++) {
       const b = u.blocks[k]!;
@@ -492,6 +530,7 @@ export function planWrite(input: PlanInput): WritePlan {
   return {
     raw,
     days,
+    registerReads,
     changes,
     rechecks,
     messages,
