@@ -56,6 +56,7 @@ import {
   planRegisterReads,
   type RegisterReadKey,
   readsOf,
+  registerReadKey,
   type StoredRegisterRead,
 } from './register-reads.js';
 
@@ -304,6 +305,7 @@ export function planWrite(input: PlanInput): WritePlan {
   const rejectedAt = new Date(now).toISOString();
   const rejects = new RejectTally(meters, input.fallbackZone);
   const registerReads: StoredRegisterRead[] = [];
+  const readsNow = new Map(input.storedReads);
   let last = input.lastVersion;
 
   for (const u of units) {
@@ -335,14 +337,10 @@ export function planWrite(input: PlanInput): WritePlan {
     const unitVersion = Math.max(now * 1000, last + 1);
     last = unitVersion;
     if (u.registerReads && u.registerReads.length > 0) {
-      const p = planRegisterReads(
-        u.registerReads,
-        input.storedReads ?? new Map(),
-        u.source,
-        unitVersion,
-        now,
-      );
+      const p = planRegisterReads(u.registerReads, readsNow, u.source, unitVersion, now);
       registerReads.push(...p.rows);
+      // a later unit of the plan compares with what this one writes (the previous read of its period)
+      for (const row of p.rows) readsNow.set(registerReadKey(row), row);
       out.registerReads += p.received;
       out.registerReadsStored += p.rows.length;
       last = Math.max(last, p.lastVersion);
