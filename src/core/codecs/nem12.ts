@@ -29,7 +29,6 @@ import { csvField, parseDecimal } from './csv-split.js';
 import { describe, type FailureSink } from './failures.js';
 import {
   checkNmi,
-  checkReason,
   checkUpdateTimes,
   type Fail,
   fromChannelUnit,
@@ -38,8 +37,10 @@ import {
   Nem12QualityFlag,
   OBIS_C_OF_FAMILY,
   parseDate8,
-  parseQualityMethod,
+  type ReadQuality,
   readMdffFile,
+  readQuality,
+  recordChecks,
   reporters,
   toChannelUnit,
   trailingPadding,
@@ -48,8 +49,6 @@ import {
   uomOf,
   type Warn,
   warnMissing,
-  warnNoMethod,
-  warnUnknownReason,
 } from './mdff.js';
 import { textOrFail } from './text.js';
 import { MINUTE_MS } from './time.js';
@@ -489,14 +488,8 @@ function read300(
     });
     return undefined;
   }
-  let ok = true;
-  let firstProblem = '';
-  const bad = (field: string, expected: string, found: string): void => {
-    ok = false;
-    const message = `${field}: expected ${expected}, found ${found}`;
-    if (firstProblem === '') firstProblem = message;
-    fail(line, '300', message, field, expected, found);
-  };
+  const checks = recordChecks(fail, line, '300');
+  const bad = checks.bad;
   if (f.length < n + 7) {
     warnMissing(TAIL_300.slice(f.length - n - 3), line, '300', warn);
   } else if (!trailingPadding(f, n + 7, line, '300', warn)) {
@@ -519,25 +512,17 @@ function read300(
   const desc = f[n + 4] ?? '';
   const update = f[n + 5] ?? '';
   const msats = f[n + 6] ?? '';
-  const qm = parseQualityMethod(qmText);
-  let reason = -1;
-  if (typeof qm === 'string') bad('QualityMethod', qm, describe(qmText));
-  else if (qm.flag === Nem12QualityFlag.Variable) {
-    if (reasonText !== '' || desc !== '')
-      bad(
-        'ReasonCode',
-        'blank with QualityMethod V (reasons go on the 400 records)',
-        describe(reasonText || desc),
-      );
-  } else {
-    warnNoMethod(qm, qmText, line, '300', 'QualityMethod', warn);
-    const r = checkReason(qm, reasonText, desc);
-    if ('field' in r) bad(r.field, r.expected, describe(r.field === 'ReasonCode' ? reasonText : desc));
-    else {
-      reason = r.reason;
-      warnUnknownReason(reason, line, '300', warn);
-    }
-  }
+  const variable = qmText === 'V';
+  const qm: ReadQuality = variable
+    ? { flag: Nem12QualityFlag.Variable, method: -1, reason: -1 }
+    : readQuality(qmText, reasonText, desc, line, '300', 'QualityMethod', warn);
+  if ('field' in qm) bad(qm.field, qm.expected, qm.found);
+  else if (variable && (reasonText !== '' || desc !== ''))
+    bad(
+      'ReasonCode',
+      'blank with QualityMethod V (reasons go on the 400 records)',
+      describe(reasonText || desc),
+    );
   checkUpdateTimes(update, msats, line, '300', 'NEM12', warn, bad);
 
   const start = dayUtc - NEM_MARKET_OFFSET_MINUTES * MINUTE_MS;
@@ -549,11 +534,10 @@ function read300(
     description: new Int16Array(n).fill(-1),
     descriptions: [],
   };
-  const variable = typeof qm !== 'string' && qm.flag === Nem12QualityFlag.Variable;
-  if (typeof qm !== 'string' && !variable) {
+  if (!('field' in qm) && !variable) {
     quality.flag.fill(qm.flag);
     quality.method.fill(qm.method);
-    quality.reason.fill(reason);
+    quality.reason.fill(qm.reason);
     if (desc !== '') {
       quality.descriptions.push(desc);
       quality.description.fill(0);
@@ -574,11 +558,11 @@ function read300(
   for (let i = 0; i < n; i++) block.starts[i] = start + i * stepMs;
   return {
     line,
-    ok,
+    ok: checks.ok,
     dropReason: NEM12_DROP.invalid300,
-    dropMessage: firstProblem,
+    dropMessage: checks.first,
     variable,
-    flag300: typeof qm === 'string' ? 0 : qm.flag,
+    flag300: 'field' in qm ? 0 : qm.flag,
     nextEvent: 1,
     exp: nmi.exp,
     block,
@@ -623,11 +607,8 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
       describe(a),
     );
   }
-  const qm = parseQualityMethod(qmText);
-  if (typeof qm === 'string') return reject('QualityMethod', qm, describe(qmText));
-  if (qm.flag === Nem12QualityFlag.Variable)
-    return reject('QualityMethod', 'a single quality (V is only for the 300 record)', 'V');
-  warnNoMethod(qm, qmText, line, '400', 'QualityMethod', warn);
+  const qm = readQuality(qmText, reasonText, desc, line, '400', 'QualityMethod', warn);
+  if ('field' in qm) return reject(qm.field, qm.expected, qm.found);
   if (!day.variable && qm.flag !== day.flag300)
     warn(
       line,
@@ -637,10 +618,6 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
       `QualityMethod ${qmText} differs from the 300 record's ${String.fromCharCode(day.flag300)}, which is not V`,
       `${qmText} for intervals ${from}..${to} (the 400 record is the more specific)`,
     );
-  const r = checkReason(qm, reasonText, desc);
-  if ('field' in r)
-    return reject(r.field, r.expected, describe(r.field === 'ReasonCode' ? reasonText : desc));
-  warnUnknownReason(r.reason, line, '400', warn);
   const q = day.block.quality!;
   let di = -1;
   if (desc !== '') {
@@ -650,7 +627,7 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
   for (let i = from - 1; i < to; i++) {
     q.flag[i] = qm.flag;
     q.method[i] = qm.method;
-    q.reason[i] = r.reason;
+    q.reason[i] = qm.reason;
     q.description[i] = di;
   }
   day.nextEvent = to + 1;
