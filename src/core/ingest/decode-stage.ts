@@ -7,9 +7,10 @@
  *   1. precheck: no payload → `message.empty`; missing or unknown `smt-format` → `message.format`
  *   2. decode with the key as meter id (a null or empty key = none: the payload's meter id is
  *      used); the payload names another meter than the key → `message.key`; any other decode
- *      failure → `decode` with the decoder's first message and location
- *   3. registry (when the context carries one): a block for a meter it does not hold →
- *      `registry.unknown`, checked here and nowhere else
+ *      failure → `decode` with the decoder's first message and location. The readings the decoder
+ *      dropped (`drops`) and its register reads (NEM13) travel with the message, rejected or not
+ *   3. registry (when the context carries one): a block or register read for a meter it does not
+ *      hold → `registry.unknown`, checked here and nowhere else
  *   4. every VEE rule whose inputs the context carries, once per reading (engine.validateBlock)
  */
 import { decode } from '../codecs/index.js';
