@@ -386,6 +386,7 @@ function recordMetrics(m: IngestMetrics, o: BatchOutcome, seconds: number): void
   m.readings.inc({ outcome: 'missing' }, o.missing);
   m.readings.inc({ outcome: 'duplicate' }, o.duplicates);
   m.readings.inc({ outcome: 'dead_lettered' }, o.deadLetteredReadings);
+  m.readings.inc({ outcome: 'dropped' }, o.dropped);
   m.storeWrites.inc({ store: 'cassandra_series' }, o.stored);
   m.storeWrites.inc({ store: 'clickhouse' }, o.stored);
   m.storeWrites.inc({ store: 'cassandra_raw' }, o.messages - o.replayedMessages);
