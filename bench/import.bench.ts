@@ -73,7 +73,21 @@ async function main(): Promise<void> {
     const rssBefore = process.memoryUsage().rss;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const r = await runImport(config, { paths: [file], dryRun: true, timezone: 'Australia/Brisbane' });
+    // RSS at every tenth of the file read: flat memory shows as a flat curve, not only a small peak
+    const curve: { readMiB: number; rssMiB: number }[] = [];
+    const r = await runImport(config, {
+      paths: [file],
+      dryRun: true,
+      timezone: 'Australia/Brisbane',
+      progressIntervalMs: 200,
+      onProgress: (p) => {
+        if (p.bytesDone >= ((curve.length + 1) * bytes) / 10)
+          curve.push({
+            readMiB: Math.round(p.bytesDone / 2 ** 20),
+            rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+          });
+      },
+    });
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
@@ -95,6 +109,7 @@ async function main(): Promise<void> {
       rssBeforeMiB: Math.round(rssBefore / 2 ** 20),
       peakRssMiB: Math.round(peak / 2 ** 20),
       maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      rssCurve: curve,
     };
     const rows: [string, string][] = [
       ['file', `${(bytes / 2 ** 20).toFixed(0)} MiB, ${result.nmis} NMIs, ${result.messages} messages`],
@@ -104,6 +119,7 @@ async function main(): Promise<void> {
       ['MiB/s', String(result.mibPerSecond)],
       ['CPU µs/reading', String(result.cpuMicrosPerReading)],
       ['RSS before / peak (MiB)', `${result.rssBeforeMiB} / ${result.peakRssMiB}`],
+      ['RSS per tenth read (MiB)', curve.map((c) => c.rssMiB).join(' ')],
     ];
     for (const [k, v] of rows) process.stderr.write(`${k.padEnd(26)} ${v}\n`);
     mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });

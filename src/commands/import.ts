@@ -107,21 +107,24 @@ const n = (x: number) => fmt.format(Math.round(x));
 
 function render(s: ImportSummary): string {
   const files = renderTable(
-    ['file', 'status', 'formats', 'messages', 'readings', 'failures', 'warnings'],
+    ['file', 'status', 'formats', 'messages', 'readings', 'dropped', 'failures', 'warnings'],
     s.files.map((f) => [
       f.file,
       f.status === 'skipped' ? `skipped (imported ${f.previous?.importedAt ?? ''})` : f.status,
       [...new Set(f.entries.map((e) => e.format ?? '?'))].join(','),
       n(f.messages),
       n(f.readings),
+      n(f.dropped.count),
       n(f.failures.count),
       n(f.warnings.count),
     ]),
   );
   const details = s.files
-    .filter((f) => f.failures.count + f.warnings.count > 0)
+    .filter((f) => f.failures.count + f.warnings.count + f.dropped.count > 0)
     .map((f) => {
       const lines = [`${f.file}:`];
+      for (const r of f.dropped.reasons) lines.push(`  dropped: ${n(r.readings)} readings, ${r.reason}`);
+      for (const x of f.dropped.items) lines.push(`  dropped: ${x}`);
       for (const x of f.failures.items) lines.push(`  error: ${x}`);
       if (f.failures.count > f.failures.items.length)
         lines.push(`  … ${n(f.failures.count - f.failures.items.length)} more errors`);
@@ -134,6 +137,7 @@ function render(s: ImportSummary): string {
     ['topic', s.topic ?? 'none (dry run)'],
     ['messages', n(s.messages)],
     ['readings', n(s.readings)],
+    ['readings dropped', n(s.dropped)],
     ['bytes', n(s.bytes)],
     ['seconds', String(s.seconds)],
     ['readings/s', n(s.readingsPerSecond)],

@@ -156,6 +156,21 @@ export function renderExplanation(e: Explanation): string {
       ],
     ]),
   );
+  if (e.registerPeriods.length > 0)
+    parts.push(
+      renderTable(
+        ['register', 'read period', 'register read', 'period quantity', 'quality', 'version', 'source'],
+        e.registerPeriods.map((r) => [
+          r.channel,
+          `${r.periodStart} → ${r.readAt}`,
+          `${n(r.value)} ${r.unit}`,
+          r.quantity === null ? '—' : `${n(r.quantity)} ${r.unit}`,
+          r.quality,
+          r.version,
+          r.source,
+        ]),
+      ),
+    );
   if (e.history.length > 0)
     parts.push(
       renderTable(

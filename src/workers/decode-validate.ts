@@ -13,6 +13,7 @@ import {
   type DecodeValidateResult,
   type DecodeValidateTask,
   deserializeRuleSet,
+  type MessageExtras,
   type MessageReject,
   type ResultViews,
   resultLayout,
@@ -86,6 +87,16 @@ export function decodeAndValidate(task: DecodeValidateTask): DecodeValidateResul
   const channels: string[] = new Array(B);
   const validated: ReadingBlock[] = new Array(validatedBlocks);
   const rejects: MessageReject[] = [];
+  const extras: MessageExtras[] = [];
+  for (let k = 0; k < decoded.length; k++) {
+    const { drops, registerReads } = decoded[k]!;
+    if (drops !== undefined || registerReads !== undefined)
+      extras.push({
+        message: k,
+        ...(drops ? { drops } : {}),
+        ...(registerReads ? { registerReads } : {}),
+      });
+  }
   let kb = 0;
   for (let k = 0; k < decoded.length; k++) {
     const d = decoded[k]!;
@@ -126,6 +137,7 @@ export function decodeAndValidate(task: DecodeValidateTask): DecodeValidateResul
     meterIds,
     channels,
     rejects,
+    extras,
   };
 }
 

@@ -19,7 +19,7 @@ describe('topic contracts: docs/formats.md examples are valid payloads', () => {
   });
   it('smt.readings.rejected', () => {
     const ex = examples('smt.readings.rejected');
-    expect(ex).toHaveLength(2);
+    expect(ex).toHaveLength(3);
     for (const e of ex) expect(isRejectedLetter(e)).toBe(true);
   });
   it('smt.events', () => {

@@ -99,4 +99,31 @@ export const CASSANDRA_MIGRATIONS: CassandraMigration[] = [
     ],
     data: copyIntervalSeries,
   },
+  {
+    version: 3,
+    name: 'register-reads',
+    // Register (accumulation) reads (NEM13): one row per (meter, register channel, read instant,
+    // version), a meter per partition (reads are sparse: monthly or quarterly, a few registers),
+    // newest version first; nothing is overwritten (src/core/series/register-reads.ts).
+    statements: (ctx) => [
+      `CREATE TABLE IF NOT EXISTS ${ctx.keyspace}.register_reads (
+        meter_id      text,
+        channel       text,
+        read_at       timestamp,
+        version       bigint,
+        value         double,
+        unit          text,
+        quality       text,
+        method        smallint,
+        reason        smallint,
+        description   text,
+        period_start  timestamp,
+        quantity      double,
+        source        text,
+        written_at    timestamp,
+        PRIMARY KEY (meter_id, channel, read_at, version)
+      ) WITH CLUSTERING ORDER BY (channel ASC, read_at ASC, version DESC)
+        AND compaction = {'class': 'SizeTieredCompactionStrategy'}`,
+    ],
+  },
 ];

@@ -7,6 +7,7 @@ import type {
   DecodeResult,
   DecodeWarning,
   DecodeWarningCode,
+  DroppedReadings,
   WireFormat,
 } from './types.js';
 
@@ -19,6 +20,8 @@ export class FailureSink {
   readonly warnings: DecodeWarning[] = [];
   /** readings not in any block, by reason */
   readonly droppedReadings: Record<string, number> = {};
+  /** where each drop was, up to the cap (`droppedReadings` keeps counting past it) */
+  readonly drops: DroppedReadings[] = [];
   dropped = 0;
   /** warnings past the cap, reported as one last warning */
   private warningsNotListed = 0;
@@ -69,9 +72,14 @@ export class FailureSink {
     this.warnings.push(w);
   }
 
-  /** `readings` readings of the input end up in no block, for `reason` (counted, never listed one by one). */
-  drop(reason: string, readings: number): void {
-    if (readings > 0) this.droppedReadings[reason] = (this.droppedReadings[reason] ?? 0) + readings;
+  /**
+   * `readings` readings of one record end up in no block, for `reason`: counted by reason, and
+   * listed once per record (not per reading) with where it is and which intervals it held.
+   */
+  drop(reason: string, readings: number, where: Omit<DroppedReadings, 'reason' | 'readings'>): void {
+    if (readings <= 0) return;
+    this.droppedReadings[reason] = (this.droppedReadings[reason] ?? 0) + readings;
+    if (this.drops.length < this.max) this.drops.push({ reason, readings, ...where });
   }
 
   result(blocks: DecodedBlock[]): DecodeResult {
@@ -86,7 +94,13 @@ export class FailureSink {
       w.code = 'WARNINGS_NOT_LISTED';
       this.warnings.push(w);
     }
-    return { blocks, failures: this.failures, warnings: this.warnings, dropped: this.droppedReadings };
+    return {
+      blocks,
+      failures: this.failures,
+      warnings: this.warnings,
+      dropped: this.droppedReadings,
+      drops: this.drops,
+    };
   }
 
   private make(message: string, location: DecodeLocation, expected?: string, found?: string): DecodeFailure {

@@ -21,6 +21,7 @@ import {
   type DecodeOptions,
   type DecodeResult,
   type DecodeWarning,
+  type DroppedReadings,
   type EncodeOptions,
   WIRE_FORMATS,
   type WireFormat,
@@ -123,6 +124,21 @@ export function formatFailure(f: DecodeFailure | DecodeWarning): string {
   if (f.location.byteOffset !== undefined) where.push(`byte ${f.location.byteOffset}`);
   if (f.location.record !== undefined) where.push(f.location.record);
   return where.length > 0 ? `${where.join(', ')}: ${f.message}` : f.message;
+}
+
+/** `file.csv, line 4, 300: 48 readings dropped (invalid 300 record), NCDE001111E1 from 2026-01-09T14:00:00.000Z: …` */
+export function formatDrop(d: DroppedReadings, source?: string): string {
+  const where = formatFailure({ format: 'nem12', message: '', location: d.location, source }).replace(
+    /: $/,
+    '',
+  );
+  const what = [
+    `${d.readings} readings dropped (${d.reason})`,
+    d.meterId,
+    d.from === undefined ? undefined : `from ${new Date(d.from).toISOString()}`,
+    d.to === undefined ? undefined : `to ${new Date(d.to).toISOString()}`,
+  ].filter((x) => x !== undefined);
+  return `${where ? `${where}: ` : ''}${what.join(' ')}: ${d.message}`;
 }
 
 /** For callers that want to throw: carries the first failure and exits with code 3. */

@@ -243,6 +243,65 @@ export function parseQualityMethod(s: string): QualityMethod | string {
   return { flag, method, noMethod: needsMethod && method < 0 };
 }
 
+/**
+ * The field checks of one record: `bad` reports a field that is wrong, `ok` stays true while none
+ * is, `first` keeps the first message (what a drop of the record names).
+ */
+export interface RecordChecks {
+  ok: boolean;
+  first: string;
+  bad: (field: string, expected: string, found: string) => void;
+}
+
+export function recordChecks(fail: Fail, line: number, record: string): RecordChecks {
+  const c: RecordChecks = {
+    ok: true,
+    first: '',
+    bad: (field, expected, found) => {
+      const message = `${field}: expected ${expected}, found ${found}`;
+      c.ok = false;
+      if (c.first === '') c.first = message;
+      fail(line, record, message, field, expected, found);
+    },
+  };
+  return c;
+}
+
+/** A single (non-V) quality with its reason, as a NEM12 300 or 400 and a NEM13 250 record give it. */
+export type ReadQuality =
+  | { flag: number; method: number; reason: number }
+  | { field: string; expected: string; found: string };
+
+/**
+ * QualityMethod, ReasonCode and ReasonDescription of a NEM12 300 (not V) or 400 record or a NEM13
+ * 250 read, with MDFF's rules and tolerances: V refused, E/F/S without a method and unknown reason
+ * codes warned. `field` names the QualityMethod field (NEM13: `PreviousQualityMethod` …).
+ */
+export function readQuality(
+  qmText: string,
+  reasonText: string,
+  desc: string,
+  line: number,
+  record: string,
+  field: string,
+  warn: Warn,
+): ReadQuality {
+  const qm = parseQualityMethod(qmText);
+  if (typeof qm === 'string') return { field, expected: qm, found: describe(qmText) };
+  if (qm.flag === Nem12QualityFlag.Variable)
+    return { field, expected: 'a single quality (V is only for the 300 record)', found: 'V' };
+  warnNoMethod(qm, qmText, line, record, field, warn);
+  const r = checkReason(qm, reasonText, desc);
+  if ('field' in r)
+    return {
+      field: field.replace(/QualityMethod$/, r.field),
+      expected: r.expected,
+      found: describe(r.field === 'ReasonCode' ? reasonText : desc),
+    };
+  warnUnknownReason(r.reason, line, record, warn);
+  return { flag: qm.flag, method: qm.method, reason: r.reason };
+}
+
 /** Older MDFF versions and some MDPs write E, F or S alone: kept, with the method unknown. */
 export function warnNoMethod(
   qm: QualityMethod,

@@ -29,7 +29,6 @@ import { csvField, parseDecimal } from './csv-split.js';
 import { describe, type FailureSink } from './failures.js';
 import {
   checkNmi,
-  checkReason,
   checkUpdateTimes,
   type Fail,
   fromChannelUnit,
@@ -38,8 +37,10 @@ import {
   Nem12QualityFlag,
   OBIS_C_OF_FAMILY,
   parseDate8,
-  parseQualityMethod,
+  type ReadQuality,
   readMdffFile,
+  readQuality,
+  recordChecks,
   reporters,
   toChannelUnit,
   trailingPadding,
@@ -48,8 +49,6 @@ import {
   uomOf,
   type Warn,
   warnMissing,
-  warnNoMethod,
-  warnUnknownReason,
 } from './mdff.js';
 import { textOrFail } from './text.js';
 import { MINUTE_MS } from './time.js';
@@ -138,6 +137,8 @@ interface NmiState {
   line: number;
   /** why the 300 records under this 200 decode into no block; undefined = they are imported */
   drop: string | undefined;
+  /** the failure or warning that says so */
+  dropMessage: string;
   details: Omit<Nem12Details, 'intervalDate' | 'updateDateTime' | 'msatsLoadDateTime'>;
   meterId: string;
   channel: Channel;
@@ -150,8 +151,9 @@ interface NmiState {
 interface DayState {
   line: number;
   ok: boolean;
-  /** what dropped the day when !ok */
+  /** what dropped the day when !ok, and the first failure that did */
   dropReason: string;
+  dropMessage: string;
   variable: boolean;
   flag300: number;
   nextEvent: number;
@@ -181,10 +183,11 @@ export function decodeNem12(
     day = undefined;
     if (d.variable && d.ok && d.nextEvent <= d.rawValues.length) {
       const covered = d.nextEvent === 1 ? 'none' : `1..${d.nextEvent - 1}`;
+      d.dropMessage = `QualityMethod V needs 400 records covering intervals 1..${d.rawValues.length}; covered ${covered}`;
       fail(
         d.line,
         '300',
-        `QualityMethod V needs 400 records covering intervals 1..${d.rawValues.length}; covered ${covered}`,
+        d.dropMessage,
         'QualityMethod',
         `400 records for intervals 1..${d.rawValues.length}`,
         covered,
@@ -192,7 +195,15 @@ export function decodeNem12(
       d.ok = false;
     }
     if (!d.ok) {
-      sink.drop(d.dropReason, d.rawValues.length);
+      const b = d.block;
+      sink.drop(d.dropReason, d.rawValues.length, {
+        location: { line: d.line, record: '300' },
+        message: d.dropMessage,
+        meterId: b.meterId,
+        channel: b.channel,
+        intervalMinutes: b.intervalMinutes,
+        ...dayRange(b.nem12!.intervalDate, b.starts.length, b.intervalMinutes),
+      });
       return;
     }
     const q = d.block.quality!;
@@ -213,17 +224,22 @@ export function decodeNem12(
         break;
       case '300':
         if (nmi === undefined) {
-          fail(
-            line,
-            '300',
-            '300 record before any 200 record',
-            'RecordIndicator',
-            'a 200 record first',
-            '300',
-          );
-          sink.drop(NEM12_DROP.invalid300, valueCount(f, 0));
+          const message = '300 record before any 200 record';
+          fail(line, '300', message, 'RecordIndicator', 'a 200 record first', '300');
+          const n = valueCount(f, 0);
+          sink.drop(NEM12_DROP.invalid300, n, {
+            location: { line, record: '300' },
+            message,
+            ...dayRange(f[1] ?? '', n, 1440 / n),
+          });
         } else if (nmi.drop !== undefined) {
-          sink.drop(nmi.drop, valueCount(f, nmi.n));
+          const n = valueCount(f, nmi.n);
+          sink.drop(nmi.drop, n, {
+            location: { line, record: '300' },
+            message: `its 200 record: ${nmi.dropMessage}`,
+            meterId: nmi.meterId,
+            ...(nmi.n > 0 ? { intervalMinutes: nmi.interval, ...dayRange(f[1] ?? '', n, nmi.interval) } : {}),
+          });
         } else {
           day = read300(f, line, nmi, fail, warn, sink);
           if (day !== undefined) {
@@ -304,6 +320,14 @@ function qualityIndex(f: string[], n: number): number {
   return -1;
 }
 
+/** The UTC [from, to) of `n` intervals of a market day written YYYYMMDD; nothing when the date is not one. */
+function dayRange(date: string, n: number, interval: number): { from?: number; to?: number } {
+  const day = parseDate8(date);
+  if (Number.isNaN(day) || !(n > 0) || !Number.isFinite(interval)) return {};
+  const from = day - NEM_MARKET_OFFSET_MINUTES * MINUTE_MS;
+  return { from, to: from + n * interval * MINUTE_MS };
+}
+
 /** How many interval values a 300 record holds, for counting what a dropped record drops. */
 function valueCount(f: string[], n: number): number {
   const q = qualityIndex(f, n);
@@ -321,6 +345,7 @@ function read200(
   const st: NmiState = {
     line,
     drop: NEM12_DROP.invalid200,
+    dropMessage: '',
     details: {
       nmi: '',
       nmiSuffix: '',
@@ -338,20 +363,16 @@ function read200(
     n: 0,
   };
   if (f.length < 9 || !trailingPadding(f, 10, line, '200', warn)) {
-    fail(
-      line,
-      '200',
-      `expected 9 or 10 fields, found ${f.length}`,
-      undefined,
-      '9 or 10 fields',
-      String(f.length),
-    );
+    st.dropMessage = `expected 9 or 10 fields, found ${f.length}`;
+    fail(line, '200', st.dropMessage, undefined, '9 or 10 fields', String(f.length));
     return st;
   }
   let ok = true;
   const bad = (field: string, expected: string, found: string): void => {
     ok = false;
-    fail(line, '200', `${field}: expected ${expected}, found ${found}`, field, expected, found);
+    const message = `${field}: expected ${expected}, found ${found}`;
+    if (st.dropMessage === '') st.dropMessage = message;
+    fail(line, '200', message, field, expected, found);
   };
   const [, nmiId, config, registerId, suffix, stream, serial, uomText, len, next] = f as [
     string,
@@ -398,14 +419,8 @@ function read200(
       );
     } else if (ok) {
       drop = NEM12_DROP.blankUom;
-      warn(
-        line,
-        '200',
-        'UOM',
-        'NEM12_BLANK_UOM',
-        `UOM is blank on data stream ${suffix}, whose unit cannot be told`,
-        'nothing: the stream is dropped',
-      );
+      st.dropMessage = `UOM is blank on data stream ${suffix}, whose unit cannot be told`;
+      warn(line, '200', 'UOM', 'NEM12_BLANK_UOM', st.dropMessage, 'nothing: the stream is dropped');
     }
   } else if (uom === undefined)
     bad('UOM', 'an MDFF unit of measure (kWh, Wh, MWh, kvarh, kVAh, kW, V, A, PF, …)', describe(uomText));
@@ -429,14 +444,8 @@ function read200(
       st.exp = uom.exp;
     } else {
       drop = NEM12_DROP.noChannel;
-      warn(
-        line,
-        '200',
-        'NMISuffix',
-        'NEM12_NO_CHANNEL',
-        `data stream ${suffix} (${uomText}) has no smt channel: ${channel}`,
-        'nothing: the stream is dropped',
-      );
+      st.dropMessage = `data stream ${suffix} (${uomText}) has no smt channel: ${channel}`;
+      warn(line, '200', 'NMISuffix', 'NEM12_NO_CHANNEL', st.dropMessage, 'nothing: the stream is dropped');
     }
   }
   // The file always names its meter (NMI + suffix): the message key can only confirm it. Streams
@@ -445,6 +454,7 @@ function read200(
   if (drop === undefined && key !== undefined && key !== '' && key !== st.meterId) {
     sink.meterMismatch('NMI + NMISuffix', describe(st.meterId), { line, record: '200', field: 'NMI' });
     drop = NEM12_DROP.meterMismatch;
+    st.dropMessage = `NMI + NMISuffix ${st.meterId} is not the message key ${JSON.stringify(key)}`;
   }
   st.drop = drop;
   return st;
@@ -465,22 +475,21 @@ function read300(
   const q = qualityIndex(f, n);
   if (q !== n + 2) {
     const values = q < 0 ? Math.max(0, f.length - 7) : q - 2;
-    fail(
-      line,
-      '300',
-      `expected ${n} interval values (1440 / IntervalLength ${nmi.interval} of the 200 record at line ${nmi.line}), found ${values}`,
-      'IntervalValue',
-      `${n} values`,
-      String(values),
-    );
-    sink.drop(NEM12_DROP.invalid300, values);
+    const message = `expected ${n} interval values (1440 / IntervalLength ${nmi.interval} of the 200 record at line ${nmi.line}), found ${values}`;
+    fail(line, '300', message, 'IntervalValue', `${n} values`, String(values));
+    sink.drop(NEM12_DROP.invalid300, values, {
+      location: { line, record: '300', field: 'IntervalValue' },
+      message,
+      meterId: nmi.meterId,
+      channel: nmi.channel,
+      intervalMinutes: nmi.interval,
+      // the values cannot be placed on intervals: the record says which day, not which intervals
+      ...dayRange(f[1] ?? '', n, nmi.interval),
+    });
     return undefined;
   }
-  let ok = true;
-  const bad = (field: string, expected: string, found: string): void => {
-    ok = false;
-    fail(line, '300', `${field}: expected ${expected}, found ${found}`, field, expected, found);
-  };
+  const checks = recordChecks(fail, line, '300');
+  const bad = checks.bad;
   if (f.length < n + 7) {
     warnMissing(TAIL_300.slice(f.length - n - 3), line, '300', warn);
   } else if (!trailingPadding(f, n + 7, line, '300', warn)) {
@@ -503,25 +512,17 @@ function read300(
   const desc = f[n + 4] ?? '';
   const update = f[n + 5] ?? '';
   const msats = f[n + 6] ?? '';
-  const qm = parseQualityMethod(qmText);
-  let reason = -1;
-  if (typeof qm === 'string') bad('QualityMethod', qm, describe(qmText));
-  else if (qm.flag === Nem12QualityFlag.Variable) {
-    if (reasonText !== '' || desc !== '')
-      bad(
-        'ReasonCode',
-        'blank with QualityMethod V (reasons go on the 400 records)',
-        describe(reasonText || desc),
-      );
-  } else {
-    warnNoMethod(qm, qmText, line, '300', 'QualityMethod', warn);
-    const r = checkReason(qm, reasonText, desc);
-    if ('field' in r) bad(r.field, r.expected, describe(r.field === 'ReasonCode' ? reasonText : desc));
-    else {
-      reason = r.reason;
-      warnUnknownReason(reason, line, '300', warn);
-    }
-  }
+  const variable = qmText === 'V';
+  const qm: ReadQuality = variable
+    ? { flag: Nem12QualityFlag.Variable, method: -1, reason: -1 }
+    : readQuality(qmText, reasonText, desc, line, '300', 'QualityMethod', warn);
+  if ('field' in qm) bad(qm.field, qm.expected, qm.found);
+  else if (variable && (reasonText !== '' || desc !== ''))
+    bad(
+      'ReasonCode',
+      'blank with QualityMethod V (reasons go on the 400 records)',
+      describe(reasonText || desc),
+    );
   checkUpdateTimes(update, msats, line, '300', 'NEM12', warn, bad);
 
   const start = dayUtc - NEM_MARKET_OFFSET_MINUTES * MINUTE_MS;
@@ -533,11 +534,10 @@ function read300(
     description: new Int16Array(n).fill(-1),
     descriptions: [],
   };
-  const variable = typeof qm !== 'string' && qm.flag === Nem12QualityFlag.Variable;
-  if (typeof qm !== 'string' && !variable) {
+  if (!('field' in qm) && !variable) {
     quality.flag.fill(qm.flag);
     quality.method.fill(qm.method);
-    quality.reason.fill(reason);
+    quality.reason.fill(qm.reason);
     if (desc !== '') {
       quality.descriptions.push(desc);
       quality.description.fill(0);
@@ -558,10 +558,11 @@ function read300(
   for (let i = 0; i < n; i++) block.starts[i] = start + i * stepMs;
   return {
     line,
-    ok,
+    ok: checks.ok,
     dropReason: NEM12_DROP.invalid300,
+    dropMessage: checks.first,
     variable,
-    flag300: typeof qm === 'string' ? 0 : qm.flag,
+    flag300: 'field' in qm ? 0 : qm.flag,
     nextEvent: 1,
     exp: nmi.exp,
     block,
@@ -573,9 +574,13 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
   const n = day.rawValues.length;
   // false: the record is rejected and its day dropped
   const reject = (field: string, expected: string, found: string): false => {
-    if (day.ok) day.dropReason = NEM12_DROP.invalid400;
+    const message = `${field}: expected ${expected}, found ${found}`;
+    if (day.ok) {
+      day.dropReason = NEM12_DROP.invalid400;
+      day.dropMessage = `the 400 record at line ${line}: ${message}`;
+    }
     day.ok = false;
-    fail(line, '400', `${field}: expected ${expected}, found ${found}`, field, expected, found);
+    fail(line, '400', message, field, expected, found);
     return false;
   };
   if (f.length < 4 || !trailingPadding(f, 6, line, '400', warn)) {
@@ -602,11 +607,8 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
       describe(a),
     );
   }
-  const qm = parseQualityMethod(qmText);
-  if (typeof qm === 'string') return reject('QualityMethod', qm, describe(qmText));
-  if (qm.flag === Nem12QualityFlag.Variable)
-    return reject('QualityMethod', 'a single quality (V is only for the 300 record)', 'V');
-  warnNoMethod(qm, qmText, line, '400', 'QualityMethod', warn);
+  const qm = readQuality(qmText, reasonText, desc, line, '400', 'QualityMethod', warn);
+  if ('field' in qm) return reject(qm.field, qm.expected, qm.found);
   if (!day.variable && qm.flag !== day.flag300)
     warn(
       line,
@@ -616,10 +618,6 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
       `QualityMethod ${qmText} differs from the 300 record's ${String.fromCharCode(day.flag300)}, which is not V`,
       `${qmText} for intervals ${from}..${to} (the 400 record is the more specific)`,
     );
-  const r = checkReason(qm, reasonText, desc);
-  if ('field' in r)
-    return reject(r.field, r.expected, describe(r.field === 'ReasonCode' ? reasonText : desc));
-  warnUnknownReason(r.reason, line, '400', warn);
   const q = day.block.quality!;
   let di = -1;
   if (desc !== '') {
@@ -629,7 +627,7 @@ function read400(f: string[], line: number, day: DayState, fail: Fail, warn: War
   for (let i = from - 1; i < to; i++) {
     q.flag[i] = qm.flag;
     q.method[i] = qm.method;
-    q.reason[i] = r.reason;
+    q.reason[i] = qm.reason;
     q.description[i] = di;
   }
   day.nextEvent = to + 1;

@@ -20,22 +20,20 @@ import { describe, type FailureSink } from './failures.js';
 import {
   checkDateTime,
   checkNmi,
-  checkReason,
   checkUpdateTimes,
   type Fail,
   OBIS_C_OF_FAMILY,
   parseDate8,
   parseDateTime,
-  parseQualityMethod,
   readMdffFile,
+  readQuality,
+  recordChecks,
   reporters,
   toChannelUnit,
   trailingPadding,
   uomOf,
   type Warn,
   warnMissing,
-  warnNoMethod,
-  warnUnknownReason,
 } from './mdff.js';
 import { textOrFail } from './text.js';
 import type { DecodeOptions, Nem13Details, RegisterRead, RegisterReadValue } from './types.js';
@@ -117,21 +115,13 @@ function read250(
   sink: FailureSink,
   options: DecodeOptions,
 ): RegisterRead | undefined {
-  let ok = true;
-  const bad = (field: string, expected: string, found: string): void => {
-    ok = false;
-    fail(line, '250', `${field}: expected ${expected}, found ${found}`, field, expected, found);
-  };
+  const checks = recordChecks(fail, line, '250');
+  const bad = checks.bad;
+  const location = { line, record: '250' };
   if (f.length < FIELDS_250 - 1 || !trailingPadding(f, FIELDS_250, line, '250', warn)) {
-    fail(
-      line,
-      '250',
-      `expected ${FIELDS_250} fields, found ${f.length}`,
-      undefined,
-      `${FIELDS_250} fields`,
-      String(f.length),
-    );
-    sink.drop(NEM13_DROP.invalid250, 1);
+    const message = `expected ${FIELDS_250} fields, found ${f.length}`;
+    fail(line, '250', message, undefined, `${FIELDS_250} fields`, String(f.length));
+    sink.drop(NEM13_DROP.invalid250, 1, { location, message });
     return undefined;
   }
   if (f.length === FIELDS_250 - 1) warnMissing(['MSATSLoadDateTime'], line, '250', warn);
@@ -165,16 +155,23 @@ function read250(
   if (next !== '' && Number.isNaN(parseDate8(next)))
     bad('NextScheduledReadDate', 'YYYYMMDD or blank', describe(next));
   checkUpdateTimes(update, msats, line, '250', 'NEM13', warn, bad);
-  if (ok && current !== undefined && previous !== undefined && current.at < previous.at)
+  if (checks.ok && current !== undefined && previous !== undefined && current.at < previous.at)
     bad('CurrentRegisterReadDateTime', `a time after the previous read (${f[9]})`, describe(f[14]));
   const meterId = `${nmi}${suffix}`;
-  if (ok && options.meterId !== undefined && options.meterId !== '' && options.meterId !== meterId) {
+  // a register read is one reading; the period it closes is what the drop names
+  const period = previous !== undefined && current !== undefined ? { from: previous.at, to: current.at } : {};
+  if (checks.ok && options.meterId !== undefined && options.meterId !== '' && options.meterId !== meterId) {
     sink.meterMismatch('NMI + NMISuffix', describe(meterId), { line, record: '250', field: 'NMI' });
-    sink.drop(NEM13_DROP.meterMismatch, 1);
+    sink.drop(NEM13_DROP.meterMismatch, 1, {
+      location,
+      message: `NMI + NMISuffix ${meterId} is not the message key ${JSON.stringify(options.meterId)}`,
+      meterId,
+      ...period,
+    });
     return undefined;
   }
-  if (!ok || previous === undefined || current === undefined || obis === undefined) {
-    sink.drop(NEM13_DROP.invalid250, 1);
+  if (!checks.ok || previous === undefined || current === undefined || obis === undefined) {
+    sink.drop(NEM13_DROP.invalid250, 1, { location, message: checks.first, meterId, ...period });
     return undefined;
   }
   const exp = uom!.exp;
@@ -253,19 +250,11 @@ function readValue(
   const time = parseDateTime(timeText);
   if (!checkDateTime(timeText, 14, line, '250', `${which}RegisterReadDateTime`, warn))
     no('RegisterReadDateTime', 'YYYYMMDDhhmmss', describe(timeText));
-  const qm = parseQualityMethod(qmText);
-  let reason = -1;
-  if (typeof qm === 'string') no('QualityMethod', qm, describe(qmText));
-  else if (qm.flag === 86) no('QualityMethod', 'a single quality (V is for NEM12 300 records)', 'V');
-  else {
-    warnNoMethod(qm, qmText, line, '250', `${which}QualityMethod`, warn);
-    const r = checkReason(qm, reasonText, desc);
-    if ('field' in r) no(r.field, r.expected, describe(r.field === 'ReasonCode' ? reasonText : desc));
-    else {
-      reason = r.reason;
-      warnUnknownReason(reason, line, '250', warn);
-    }
+  const q = readQuality(qmText, reasonText, desc, line, '250', `${which}QualityMethod`, warn);
+  if ('field' in q) {
+    ok = false;
+    bad(q.field, q.expected, q.found);
   }
-  if (!ok || typeof qm === 'string') return undefined;
-  return { value, at: time, flag: qm.flag, method: qm.method, reason, description: desc };
+  if (!ok || 'field' in q) return undefined;
+  return { value, at: time, flag: q.flag, method: q.method, reason: q.reason, description: desc };
 }

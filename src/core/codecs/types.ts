@@ -207,8 +207,31 @@ export interface DecodeResult {
    * `invalid 300 record`). Formats that do not count them leave it empty.
    */
   dropped: Record<string, number>;
+  /**
+   * The same readings, one entry per record that lost them: why, where (line, record, field) and
+   * which meter and intervals, as far as the input says. Capped like failures (`maxFailures`);
+   * `dropped` stays exact past the cap.
+   */
+  drops: DroppedReadings[];
   /** register reads (NEM13 accumulation meters): absent for interval formats */
   registerReads?: RegisterRead[];
+}
+
+/** Readings of one record that end up in no block: why, where, and which ones. */
+export interface DroppedReadings {
+  /** the stable phrase `DecodeResult.dropped` counts them under, e.g. `invalid 300 record` */
+  reason: string;
+  readings: number;
+  location: DecodeLocation;
+  /** the failure or warning that explains the drop, as reported */
+  message: string;
+  /** NMI + suffix (NEM12/NEM13) when the input names it */
+  meterId?: string;
+  channel?: Channel;
+  intervalMinutes?: number;
+  /** the dropped intervals as [from, to) in UTC epoch ms, when the record's date says which */
+  from?: number;
+  to?: number;
 }
 
 /** One read of one register at one time, as NEM13 (and basic meters generally) report it. */

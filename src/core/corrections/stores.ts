@@ -9,6 +9,7 @@ import type cassandra from 'cassandra-driver';
 import type pg from 'pg';
 import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraRawArchive } from '../cassandra/raw-archive.js';
+import { CassandraRegisterReadStore } from '../cassandra/register-read-store.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
@@ -77,7 +78,13 @@ export function correctionStores(config: SmtConfig, c: CorrectionConnections): C
   };
   return {
     corrections,
-    lineage: { meter: corrections.meter, reader: series, raw, ledger },
+    lineage: {
+      meter: corrections.meter,
+      reader: series,
+      raw,
+      ledger,
+      registers: new CassandraRegisterReadStore(c.cassandra, keyspace),
+    },
     audit: new PostgresAuditLog(c.pool),
     ledger,
   };

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { detectFormat } from '../codecs/detect.js';
-import { formatFailure } from '../codecs/index.js';
+import { formatDrop, formatFailure } from '../codecs/index.js';
 import type { WireFormat } from '../codecs/types.js';
 import type { SmtConfig } from '../config/config.js';
 import { SmtError } from '../errors.js';
@@ -64,8 +64,15 @@ export interface ImportFileReport {
   entries: { name: string; format: WireFormat | null; messages: number; readings: number }[];
   messages: number;
   readings: number;
+  /** register read periods (NEM13 250 records) produced */
+  registerReads: number;
   failures: { count: number; items: string[] };
   warnings: { count: number; items: string[] };
+  /**
+   * readings the file held that no message carries (its decoder put them in no block), by reason,
+   * and the records that held them (line, meter, intervals, why)
+   */
+  dropped: { count: number; reasons: { reason: string; readings: number }[]; items: string[] };
   /** set when skipped: the earlier import */
   previous?: ImportedFile;
 }
@@ -76,6 +83,8 @@ export interface ImportSummary {
   files: ImportFileReport[];
   messages: number;
   readings: number;
+  /** readings of the files that no message carries (ImportFileReport.dropped) */
+  dropped: number;
   bytes: number;
   seconds: number;
   readingsPerSecond: number;
@@ -96,6 +105,7 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
   const reports: ImportFileReport[] = [];
   let totalMessages = 0;
   let totalReadings = 0;
+  let totalDropped = 0;
   let totalBytes = 0;
   let lastProgress = 0;
   try {
@@ -110,8 +120,10 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
         entries: [],
         messages: 0,
         readings: 0,
+        registerReads: 0,
         failures: { count: 0, items: [] },
         warnings: { count: 0, items: [] },
+        dropped: { count: 0, reasons: [], items: [] },
       };
       reports.push(report);
       const previous = checksums === undefined ? undefined : await checksums.find(sha256);
@@ -172,6 +184,7 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
             entryReport.readings += m.readings;
             report.messages++;
             report.readings += m.readings;
+            report.registerReads += m.registerReads;
             batch.push({ key: m.key, value: m.value, format: m.format });
             if (batch.length >= BATCH) await send();
             const now = performance.now();
@@ -205,6 +218,13 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
       report.bytes = bytesTotal;
       report.failures = { count: problems.failureCount, items: problems.failures.map(formatFailure) };
       report.warnings = { count: problems.warningCount, items: problems.warnings.map(formatFailure) };
+      const reasons = Object.entries(problems.dropped).map(([reason, readings]) => ({ reason, readings }));
+      report.dropped = {
+        count: reasons.reduce((s, r) => s + r.readings, 0),
+        reasons,
+        items: problems.drops.map((d) => formatDrop(d.drop, d.source)),
+      };
+      totalDropped += report.dropped.count;
       if (problems.failureCount > 0) report.status = 'failed';
       else if (checksums !== undefined && topic !== null && !o.signal?.aborted) {
         await checksums.record({
@@ -232,6 +252,7 @@ export async function runImport(config: SmtConfig, o: ImportOptions): Promise<Im
     files: reports,
     messages: totalMessages,
     readings: totalReadings,
+    dropped: totalDropped,
     bytes: totalBytes,
     seconds: Math.round(seconds * 1000) / 1000,
     readingsPerSecond: seconds > 0 ? Math.round(totalReadings / seconds) : 0,

@@ -3,7 +3,8 @@
  *
  * - NEM12 is streamed line by line (memory stays flat on a file of any size): every 300 record
  *   with its 400/500 records becomes one NEM12 message (its file's 100 header, its 200 record, 900),
- *   i.e. one NMI data stream and day, with format `nem12`;
+ *   i.e. one NMI data stream and day, with format `nem12`; NEM13 the same way, one message per 250
+ *   record with its 550 (one read period of one register), format `nem13`;
  * - every other format is read whole (at most WHOLE_FILE_LIMIT bytes), decoded, split into local
  *   days of the import's time zone and produced as smt JSON blocks (format `json`). Only what the
  *   JSON block carries travels: ESPI reading quality and DLMS clock status are not carried (said
@@ -18,6 +19,7 @@ import type {
   DecodeFailure,
   DecodeOptions,
   DecodeWarning,
+  DroppedReadings,
   WireFormat,
 } from '../codecs/types.js';
 import { InvalidDataError } from '../errors.js';
@@ -33,6 +35,8 @@ export interface ImportMessage {
   format: WireFormat;
   /** intervals the message carries */
   readings: number;
+  /** register read periods it carries (NEM13) */
+  registerReads: number;
 }
 
 export interface SplitOptions {
@@ -45,13 +49,21 @@ export interface SplitOptions {
   onBytes?: (n: number) => void;
 }
 
-/** Failures and warnings of one entry, capped so a broken 1 GB file cannot fill memory. */
+/** Failures, warnings and dropped readings of one entry, listed up to a cap so a broken 1 GB file cannot fill memory; counts are exact. */
 export class EntryProblems {
   readonly failures: DecodeFailure[] = [];
   readonly warnings: DecodeWarning[] = [];
+  readonly drops: { drop: DroppedReadings; source: string }[] = [];
+  /** dropped readings by reason */
+  readonly dropped: Record<string, number> = {};
   failureCount = 0;
   warningCount = 0;
   constructor(private readonly max = 100) {}
+
+  drop(d: DroppedReadings, source: string): void {
+    this.dropped[d.reason] = (this.dropped[d.reason] ?? 0) + d.readings;
+    if (this.drops.length < this.max) this.drops.push({ drop: d, source });
+  }
 
   fail(f: DecodeFailure): void {
     this.failureCount++;
@@ -69,41 +81,58 @@ export async function* splitEntry(
   o: SplitOptions,
   problems: EntryProblems,
 ): AsyncGenerator<ImportMessage> {
-  if (o.format === 'nem12') yield* splitNem12(stream, o, problems);
+  if (o.format === 'nem12' || o.format === 'nem13') yield* splitMdff(stream, o, o.format, problems);
   else yield* splitWhole(stream, o, problems);
 }
 
-async function* splitNem12(
+/**
+ * The records of each MDFF version: `context` opens a data stream (NEM12 200), `unit` opens a
+ * message (NEM12 300, NEM13 250) that takes the records after it until the next context or unit.
+ */
+const MDFF_LAYOUT = {
+  nem12: {
+    context: '200',
+    unit: '300',
+    unitName: '300 record before any 200 record: no NMI data stream to put it in',
+    outside: '500',
+  },
+  nem13: { context: undefined, unit: '250', unitName: '', outside: undefined },
+} as const;
+
+async function* splitMdff(
   stream: Readable,
   o: SplitOptions,
+  format: 'nem12' | 'nem13',
   problems: EntryProblems,
 ): AsyncGenerator<ImportMessage> {
+  const layout = MDFF_LAYOUT[format];
   if (o.onBytes) stream.on('data', (c: Buffer) => o.onBytes!(c.length));
   const rl = readline.createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  let header = '100,NEM12,200001010000,SMT,SMT';
+  let header = `100,${format.toUpperCase()},200001010000,SMT,SMT`;
   let headerLine = 0;
   let nmi: { text: string; line: number } | undefined;
   let chunk: string[] = [];
   let chunkLines: number[] = [];
   let lineNo = 0;
   const flush = function* (): Generator<ImportMessage> {
-    if (chunk.length === 0 || nmi === undefined) {
+    if (chunk.length === 0 || (layout.context !== undefined && nmi === undefined)) {
       if (chunk.length > 0)
         problems.fail({
-          format: 'nem12',
-          message: '300 record before any 200 record: no NMI data stream to put it in',
-          location: { line: chunkLines[0]!, record: '300' },
+          format,
+          message: layout.unitName,
+          location: { line: chunkLines[0]!, record: layout.unit },
           source: o.sourceName,
         });
       chunk = [];
       chunkLines = [];
       return;
     }
-    const text = `${header}\n${nmi.text}\n${chunk.join('\n')}\n900\n`;
-    const lines = [headerLine, nmi.line, ...chunkLines, lineNo];
+    const context = nmi === undefined ? [] : [nmi];
+    const text = [header, ...context.map((c) => c.text), ...chunk, '900', ''].join('\n');
+    const lines = [headerLine, ...context.map((c) => c.line), ...chunkLines, lineNo];
     chunk = [];
     chunkLines = [];
-    const m = checked('nem12', text, o, problems, (l) => lines[l - 1] ?? l);
+    const m = checked(format, text, o, problems, (l) => lines[l - 1] ?? l);
     if (m !== undefined) yield m;
   };
   for await (const raw of rl) {
@@ -115,10 +144,10 @@ async function* splitNem12(
       yield* flush();
       header = line;
       headerLine = lineNo;
-    } else if (rec === '200') {
+    } else if (rec === layout.context) {
       yield* flush();
       nmi = { text: line, line: lineNo };
-    } else if (rec === '300') {
+    } else if (rec === layout.unit) {
       yield* flush();
       chunk.push(line);
       chunkLines.push(lineNo);
@@ -127,11 +156,11 @@ async function* splitNem12(
     } else if (chunk.length > 0) {
       chunk.push(line);
       chunkLines.push(lineNo);
-    } else if (rec !== '500') {
-      // a 500 record may follow the 200 before any 300; anything else outside a day has no home
+    } else if (rec !== layout.outside) {
+      // a 500 record may follow the 200 before any 300; anything else outside a unit has no home
       problems.fail({
-        format: 'nem12',
-        message: `record ${JSON.stringify(rec)} outside a 200/300 block`,
+        format,
+        message: `record ${JSON.stringify(rec)} outside a ${[layout.context, layout.unit].filter(Boolean).join('/')} block`,
         location: { line: lineNo, record: rec },
         source: o.sourceName,
       });
@@ -149,21 +178,26 @@ function checked(
   fileLine: (line: number) => number,
 ): ImportMessage | undefined {
   const r = decode(format, payload, decodeOptions(o));
-  const relocate = <T extends DecodeFailure | DecodeWarning>(f: T): T =>
+  const relocate = <T extends DecodeFailure | DecodeWarning | DroppedReadings>(f: T): T =>
     f.location.line === undefined
       ? f
       : { ...f, location: { ...f.location, line: fileLine(f.location.line) } };
   for (const w of r.warnings) problems.warn(relocate(w));
+  for (const d of r.drops) problems.drop(relocate(d), o.sourceName);
   if (r.failures.length > 0) {
     for (const f of r.failures) problems.fail(relocate(f));
     return undefined;
   }
-  if (r.blocks.length === 0) return undefined;
+  // A message whose readings were all dropped is produced still: ingest records the drops in
+  // PostgreSQL (smt.ingest_rejects) and on the rejected topic, so they are on the record.
+  const key = r.blocks[0]?.meterId ?? r.registerReads?.[0]?.meterId ?? r.drops[0]?.meterId;
+  if (key === undefined) return undefined;
   return {
-    key: r.blocks[0]!.meterId,
+    key,
     value: Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8'),
     format,
     readings: r.blocks.reduce((s, b) => s + b.starts.length, 0),
+    registerReads: r.registerReads?.length ?? 0,
   };
 }
 
@@ -204,6 +238,7 @@ async function* splitWhole(
   const r = decode(o.format, input, decodeOptions(o));
   for (const w of r.warnings) problems.warn(w);
   for (const f of r.failures) problems.fail(f);
+  for (const d of r.drops) problems.drop(d, o.sourceName);
   if (r.failures.length > 0) return;
   const dropped = r.blocks.some(
     (b) => b.espiQuality !== undefined || b.clockStatus !== undefined || b.quality !== undefined,
@@ -224,6 +259,7 @@ async function* splitWhole(
         value: Buffer.from(encode('json', [day]) as string, 'utf8'),
         format: 'json',
         readings: day.starts.length,
+        registerReads: 0,
       };
     }
   }

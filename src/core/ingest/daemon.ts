@@ -1,5 +1,6 @@
 import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraRawArchive } from '../cassandra/raw-archive.js';
+import { CassandraRegisterReadStore } from '../cassandra/register-read-store.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
@@ -127,6 +128,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       decode: options.decodeStage ?? pooled?.stage ?? inThreadDecodeStage(engine),
       series: {
         series: new CassandraSeriesStore(cassandra, keyspace),
+        registers: new CassandraRegisterReadStore(cassandra, keyspace),
         raw: new CassandraRawArchive(cassandra, keyspace),
         analytics: new ClickHouseReadingStore(clickhouse, config.string('clickhouse.database')),
         bookkeeping,
@@ -384,6 +386,7 @@ function recordMetrics(m: IngestMetrics, o: BatchOutcome, seconds: number): void
   m.readings.inc({ outcome: 'missing' }, o.missing);
   m.readings.inc({ outcome: 'duplicate' }, o.duplicates);
   m.readings.inc({ outcome: 'dead_lettered' }, o.deadLetteredReadings);
+  m.readings.inc({ outcome: 'dropped' }, o.dropped);
   m.storeWrites.inc({ store: 'cassandra_series' }, o.stored);
   m.storeWrites.inc({ store: 'clickhouse' }, o.stored);
   m.storeWrites.inc({ store: 'cassandra_raw' }, o.messages - o.replayedMessages);

@@ -7,13 +7,20 @@
  *   1. precheck: no payload → `message.empty`; missing or unknown `smt-format` → `message.format`
  *   2. decode with the key as meter id (a null or empty key = none: the payload's meter id is
  *      used); the payload names another meter than the key → `message.key`; any other decode
- *      failure → `decode` with the decoder's first message and location
- *   3. registry (when the context carries one): a block for a meter it does not hold →
- *      `registry.unknown`, checked here and nowhere else
+ *      failure → `decode` with the decoder's first message and location. The readings the decoder
+ *      dropped (`drops`) and its register reads (NEM13) travel with the message, rejected or not
+ *   3. registry (when the context carries one): a block or register read for a meter it does not
+ *      hold → `registry.unknown`, checked here and nowhere else
  *   4. every VEE rule whose inputs the context carries, once per reading (engine.validateBlock)
  */
 import { decode } from '../codecs/index.js';
-import { type DecodeFailure, type DecodeOptions, WIRE_FORMATS } from '../codecs/types.js';
+import {
+  type DecodeFailure,
+  type DecodeOptions,
+  type DroppedReadings,
+  type RegisterRead,
+  WIRE_FORMATS,
+} from '../codecs/types.js';
 import { type ConsumedMessage, type ParsedFormatHeader, parseFormatHeader } from '../kafka/messages.js';
 import type { ReadingBlock } from '../readings/block.js';
 import type { ValidationContext } from '../vee/context.js';
@@ -24,10 +31,18 @@ export interface DecodedMessage {
   /** null when decodable; otherwise why the whole message goes to the dead-letter topic */
   reject: { rule: string; reason: string } | null;
   /**
-   * The decoded blocks. On a reject: empty, except for `registry.unknown`, which keeps the blocks
-   * (they decoded cleanly; the pipeline counts their readings as dead-lettered).
+   * The decoded blocks. On a reject: the blocks that decoded cleanly when there are any
+   * (`decode`, `message.key`, `registry.unknown`: the pipeline counts their readings as
+   * dead-lettered), else empty.
    */
   blocks: ReadingBlock[];
+  /**
+   * Readings the payload held that the decoder put in no block, one entry per record, with why
+   * and where (NEM12, NEM13); absent when none. Kept on a reject too: the dead letter lists them.
+   */
+  drops?: DroppedReadings[];
+  /** register read periods (NEM13); absent for interval formats */
+  registerReads?: RegisterRead[];
   /** null on a reject */
   columns: ValidationColumns | null;
   /** block k occupies [offsets[k], offsets[k + 1]) of the columns */
@@ -79,16 +94,18 @@ export function precheck(m: RawInput): DecodedMessage['reject'] {
     };
   const parsed = parseFormatHeader(m.format);
   if (!parsed.ok) return { rule: 'message.format', reason: parsed.reason };
-  if (parsed.format === 'nem13')
-    return {
-      rule: 'message.format',
-      reason: 'NEM13 carries register reads, not interval readings: the series has no place for them yet',
-    };
   return null;
 }
 
-function rejected(rule: string, reason: string, blocks: ReadingBlock[] = []): DecodedMessage {
-  return { reject: { rule, reason }, blocks, columns: null, offsets: EMPTY };
+function rejected(
+  rule: string,
+  reason: string,
+  blocks: ReadingBlock[] = [],
+  drops: DroppedReadings[] = [],
+): DecodedMessage {
+  const d: DecodedMessage = { reject: { rule, reason }, blocks, columns: null, offsets: EMPTY };
+  if (drops.length > 0) d.drops = drops;
+  return d;
 }
 
 /** Decode and validate one message (see the module comment for the policy, in order). */
@@ -112,24 +129,37 @@ export function decodeAndValidateMessage(
   const header = parseFormatHeader(m.format!) as Extract<ParsedFormatHeader, { ok: true }>;
   if (header.intervalMinutes !== undefined) decodeOptions.intervalMinutes = header.intervalMinutes;
   const result = decode(header.format, m.value!, decodeOptions);
+  const drops = result.drops;
   if (result.failures.length > 0) {
     const mismatch = result.failures.find((f) => f.code === 'METER_MISMATCH');
     if (mismatch)
-      return rejected('message.key', `message key "${key}" but payload is for meter ${mismatch.found}`);
-    return rejected('decode', describeFailure(result.failures[0]!));
+      return rejected(
+        'message.key',
+        `message key "${key}" but payload is for meter ${mismatch.found}`,
+        result.blocks,
+        drops,
+      );
+    return rejected('decode', describeFailure(result.failures[0]!), result.blocks, drops);
   }
   const blocks: ReadingBlock[] = result.blocks;
   if (key !== undefined) {
     // Every decoder reports a payload for another meter itself; this guards a decoder that would not.
-    const other = blocks.find((b) => b.meterId !== key);
+    const other = [...blocks, ...(result.registerReads ?? [])].find((b) => b.meterId !== key);
     if (other)
-      return rejected('message.key', `message key "${key}" but payload is for meter "${other.meterId}"`);
+      return rejected(
+        'message.key',
+        `message key "${key}" but payload is for meter "${other.meterId}"`,
+        [],
+        drops,
+      );
   }
   const range = outOfRange(blocks);
-  if (range) return rejected('message.range', range);
+  if (range) return rejected('message.range', range, [], drops);
+  const registerReads = result.registerReads ?? [];
   if (registry !== undefined) {
-    const unknown = blocks.find((b) => !registry.has(b.meterId));
-    if (unknown) return rejected('registry.unknown', `meter ${unknown.meterId} is not registered`, blocks);
+    const unknown = [...blocks, ...registerReads].find((b) => !registry.has(b.meterId));
+    if (unknown)
+      return rejected('registry.unknown', `meter ${unknown.meterId} is not registered`, blocks, drops);
   }
   let readings = 0;
   for (const b of blocks) readings += b.starts.length;
@@ -142,7 +172,10 @@ export function decodeAndValidateMessage(
     offsets[k + 1] = offsets[k]! + blocks[k]!.starts.length;
     engine.validateBlock(blocks[k]!, ctx, columns, offsets[k]!);
   }
-  return { reject: null, blocks, columns, offsets };
+  const out: DecodedMessage = { reject: null, blocks, columns, offsets };
+  if (drops.length > 0) out.drops = drops;
+  if (registerReads.length > 0) out.registerReads = registerReads;
+  return out;
 }
 
 /** Interval starts smt accepts: 1970-01-01 to 2100-01-01 UTC (a local day and a Cassandra date exist for them). */

@@ -107,6 +107,8 @@ export async function processPartitionBatch(
         blocks: d.blocks,
         columns: d.columns,
         offsets: d.offsets,
+        ...(d.drops ? { drops: d.drops } : {}),
+        ...(d.registerReads ? { registerReads: d.registerReads } : {}),
       };
     });
     lease.advanceTo = BigInt(all[all.length - 1]!.offset) + 1n;

@@ -86,18 +86,22 @@ export function poolDecodeStage(
           )
           .then((batch) => {
             const rejects = new Map(batch.rejects.map((r) => [r.message, r]));
+            const extras = new Map(batch.extras.map((x) => [x.message, x]));
             const blocksOf: number[][] = chunk.map(() => []);
             for (let k = 0; k < batch.blocks.length; k++) blocksOf[batch.messageIndex[k]!]!.push(k);
             chunk.forEach((msgIndex, local) => {
               const ks = blocksOf[local]!;
               const blocks: ReadingBlock[] = ks.map((k) => batch.blocks[k]!);
               const r = rejects.get(local);
+              const x = extras.get(local);
+              const drops = x?.drops;
               if (r) {
                 out[msgIndex] = {
                   reject: { rule: r.rule, reason: r.reason },
                   blocks,
                   columns: null,
                   offsets: EMPTY,
+                  ...(drops ? { drops } : {}),
                 };
                 return;
               }
@@ -111,7 +115,14 @@ export function poolDecodeStage(
                 c.ruleMask.subarray(first, last),
                 c.late.subarray(first, last),
               );
-              out[msgIndex] = { reject: null, blocks, columns, offsets };
+              out[msgIndex] = {
+                reject: null,
+                blocks,
+                columns,
+                offsets,
+                ...(drops ? { drops } : {}),
+                ...(x?.registerReads ? { registerReads: x.registerReads } : {}),
+              };
             });
           }),
       );

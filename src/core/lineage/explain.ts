@@ -18,7 +18,7 @@ import {
 } from '../readings/quality.js';
 import type { Meter } from '../registry/meter.js';
 import { positionOf, type SeriesDay, writeAt } from '../series/day.js';
-import type { RawDelivery, SeriesReader } from '../series/ports.js';
+import type { RawDelivery, RegisterReadReader, SeriesReader } from '../series/ports.js';
 import { LocalCalendar } from '../time/calendar.js';
 
 export interface LineagePorts {
@@ -26,6 +26,23 @@ export interface LineagePorts {
   reader: SeriesReader;
   raw: { find(meterId: string, days: readonly string[], sources: readonly string[]): Promise<RawDelivery[]> };
   ledger: Pick<CorrectionLedger, 'forInterval' | 'storedAggregates'>;
+  /** register reads of basic meters (NEM13); absent: not shown */
+  registers?: RegisterReadReader;
+}
+
+/** A register read period of the meter that covers the interval: the read that closes it. */
+export interface RegisterPeriod {
+  channel: string;
+  unit: string;
+  periodStart: string;
+  readAt: string;
+  /** register value at readAt */
+  value: number;
+  /** consumption of the period as the file states it */
+  quantity: number | null;
+  quality: string;
+  version: number;
+  source: string;
 }
 
 export interface IntervalState {
@@ -98,6 +115,8 @@ export interface Explanation {
     auditId: number;
   }[];
   aggregates: { daily: StoredAggregate | null; monthly: StoredAggregate | null };
+  /** register read periods (any register channel) whose [periodStart, readAt) holds the interval start */
+  registerPeriods: RegisterPeriod[];
 }
 
 function stateAt(d: SeriesDay, p: number): IntervalState {
@@ -172,11 +191,28 @@ export async function explainInterval(
   const kafkaSources = [
     ...new Set(steps.map((s) => s.source).filter((s): s is string => s !== null && !s.includes(':'))),
   ];
-  const [raw, corrections, stored] = await Promise.all([
+  const [raw, corrections, stored, reads] = await Promise.all([
     ports.raw.find(meter.meterId, [addDays(day, -1), day], kafkaSources),
     ports.ledger.forInterval(meter.meterId, o.channel, start),
     ports.ledger.storedAggregates(meter.meterId, o.channel, [day], [day.slice(0, 7)]),
+    // a read period may be a quarter or longer: every read after the interval, then the one closing it
+    ports.registers?.registerReads({ meterId: meter.meterId, from: start + 1, to: 8.64e15 }) ?? [],
   ]);
+  const closing = new Map<string, RegisterPeriod>();
+  for (const r of reads) {
+    if (r.periodStart === null || r.periodStart > start || closing.has(r.channel)) continue;
+    closing.set(r.channel, {
+      channel: r.channel,
+      unit: r.unit,
+      periodStart: new Date(r.periodStart).toISOString(),
+      readAt: new Date(r.at).toISOString(),
+      value: r.value,
+      quantity: r.quantity,
+      quality: r.method >= 0 ? `${r.quality}${String(r.method).padStart(2, '0')}` : r.quality,
+      version: r.version,
+      source: r.source,
+    });
+  }
   return {
     meterId: meter.meterId,
     channel: o.channel,
@@ -219,5 +255,6 @@ export async function explainInterval(
       auditId: c.set.auditId,
     })),
     aggregates: { daily: stored.days.get(day) ?? null, monthly: stored.months.get(day.slice(0, 7)) ?? null },
+    registerPeriods: [...closing.values()],
   };
 }

@@ -5,7 +5,7 @@
  * rejected messages) travels as small plain arrays.
  */
 
-import type { DecodeOptions, WireFormat } from '../codecs/types.js';
+import type { DecodeOptions, DroppedReadings, RegisterRead, WireFormat } from '../codecs/types.js';
 import type { IntervalMinutes, ReadingBlock } from '../readings/block.js';
 import type { HistorySummary, MeterSnapshot } from '../vee/context.js';
 import { ValidationColumns } from '../vee/engine.js';
@@ -72,6 +72,13 @@ export interface MessageReject {
   reason: string;
 }
 
+/** What a message of the task carries beside its blocks (DecodedMessage.drops), for the messages that have it. */
+export interface MessageExtras {
+  message: number;
+  drops?: DroppedReadings[];
+  registerReads?: RegisterRead[];
+}
+
 export interface DecodeValidateResult {
   /** every column (see resultLayout); transferred */
   buffer: ArrayBuffer;
@@ -87,6 +94,7 @@ export interface DecodeValidateResult {
   /** per block: channel ids (open identity, so strings rather than an index) */
   channels: string[];
   rejects: MessageReject[];
+  extras: MessageExtras[];
 }
 
 /** Byte offsets of each column in the result buffer; each column 8-byte aligned. */
@@ -202,6 +210,7 @@ export interface DecodedValidatedBatch {
   columns: ValidationColumns;
   qualityFlag: Uint8Array;
   rejects: MessageReject[];
+  extras: MessageExtras[];
   /** blocks [0, validatedBlockCount) are validated; the rest belong to rejected messages */
   validatedBlockCount: number;
   readingCount: number;
@@ -233,6 +242,7 @@ export function unpackResult(r: DecodeValidateResult): DecodedValidatedBatch {
     columns,
     qualityFlag: v.qualityFlag,
     rejects: r.rejects,
+    extras: r.extras,
     validatedBlockCount: r.validatedBlockCount,
     readingCount: r.readingCount,
   };

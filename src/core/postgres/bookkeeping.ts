@@ -1,6 +1,13 @@
 import type pg from 'pg';
 import { dayKey, type SeriesDayKey } from '../series/day.js';
-import type { Bookkeeping, ClosedDay, GapState, LateTouch, MeterDayCount } from '../series/ports.js';
+import type {
+  Bookkeeping,
+  ClosedDay,
+  GapState,
+  LateTouch,
+  MeterDayCount,
+  MeterDayReject,
+} from '../series/ports.js';
 import { postgresCall } from './errors.js';
 import { applyGapStates } from './gap-store.js';
 
@@ -105,6 +112,7 @@ type RecordArgs = {
   counts: readonly MeterDayCount[];
   late: readonly LateTouch[];
   gaps?: readonly GapState[];
+  rejects?: readonly MeterDayReject[];
 };
 
 /** Counts, late-data follow-ups and gap state, inside the caller's transaction. */
@@ -161,6 +169,23 @@ async function writeCounts(client: pg.PoolClient, args: RecordArgs): Promise<voi
     );
   }
   if (args.gaps && args.gaps.length > 0) await applyGapStates(client, args.gaps);
+  const r = args.rejects;
+  if (r && r.length > 0) {
+    await client.query(
+      `INSERT INTO smt.ingest_rejects AS x (meter_id, channel, local_date, rule, detail, readings)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::text[], $6::int[])
+           ON CONFLICT (meter_id, channel, local_date, rule, detail) DO UPDATE SET
+             readings = x.readings + EXCLUDED.readings, last_at = now()`,
+      [
+        r.map((x) => x.meterId),
+        r.map((x) => x.channel),
+        r.map((x) => x.localDate),
+        r.map((x) => x.rule),
+        r.map((x) => x.detail),
+        r.map((x) => x.readings),
+      ],
+    );
+  }
 }
 
 /** Which partition of which topic incarnation on which cluster a watermark counts. */

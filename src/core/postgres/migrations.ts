@@ -572,4 +572,25 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 26,
+    name: 'ingest-rejects',
+    // Readings ingest did not store, per meter-day and reason: rejected by a rule, dead-lettered
+    // with their message, or dropped by the decoder (rule decode.dropped, detail = the decoder's
+    // reason, e.g. 'invalid 300 record'). Written with the counts and the watermark, so a replayed
+    // slice is not counted twice. Meters the registry lacks are counted too (that is the evidence).
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS smt.ingest_rejects (
+        meter_id    text NOT NULL,
+        channel     text NOT NULL,
+        local_date  date NOT NULL,
+        rule        text NOT NULL,
+        detail      text NOT NULL DEFAULT '',
+        readings    integer NOT NULL CHECK (readings >= 0),
+        last_at     timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (meter_id, channel, local_date, rule, detail)
+      )`,
+      `CREATE INDEX IF NOT EXISTS ingest_rejects_date_idx ON smt.ingest_rejects (local_date, rule)`,
+    ],
+  },
 ];

@@ -4,7 +4,8 @@
  * again without losing or duplicating anything:
  *
  *   1. raw archive   one row per delivery, keyed by source: a retry rewrites the same row
- *   2. series        new meter-day versions; a version row is immutable, rewriting it is a no-op
+ *   2. series        new meter-day versions and register read versions; a version row is
+ *                    immutable, rewriting it is a no-op
  *   3. analytics     the changed readings, plus those a failed earlier attempt stored in the series
  *                    that the analytics store does not hold yet (`rechecks`): each reading reaches
  *                    ClickHouse exactly once, so the provisional rollups fed by it stay exact
@@ -47,7 +48,10 @@ export async function applyPlan(
     await hooks.afterStep?.(s);
   };
   await step('raw', () => ports.raw.archive(plan.raw));
-  await step('series', () => ports.series.write(plan.days));
+  await step('series', async () => {
+    await ports.series.write(plan.days);
+    if (plan.registerReads.length > 0) await ports.registers!.write(plan.registerReads);
+  });
   await step('analytics', async () => {
     const lacking = plan.rechecks.length > 0 ? await ports.analytics.missing(plan.rechecks) : [];
     await ports.analytics.insert([...plan.changes, ...lacking], now);
@@ -56,6 +60,11 @@ export async function applyPlan(
   await step('rejected', () => ports.topics.send(ports.topicNames.rejected, plan.messages.rejected));
   await step('events', () => ports.topics.send(ports.topicNames.events, plan.messages.events));
   await step('bookkeeping', () =>
-    ports.bookkeeping.record({ counts: plan.counts, late: plan.late, gaps: plan.gapStates }),
+    ports.bookkeeping.record({
+      counts: plan.counts,
+      late: plan.late,
+      gaps: plan.gapStates,
+      rejects: plan.rejects,
+    }),
   );
 }

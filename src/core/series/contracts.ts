@@ -44,6 +44,43 @@ export interface RejectedMessageLetter {
   payloadBytes: number;
   /** where the payload is archived (Cassandra raw_messages) when it is too large to embed */
   payloadRef: { meterId: string; day: string; source: string } | null;
+  /** readings the decoder could tell the payload held and put in no block, per record (absent: none known) */
+  drops?: DroppedReadingsEntry[];
+  rejectedAt: string;
+}
+
+/**
+ * Readings of one record of a payload that its decoder read and put in no block (an invalid NEM12
+ * 300 record, a data stream without a channel …): why, where, and which meter and intervals.
+ */
+export interface DroppedReadingsEntry {
+  /** the decoder's stable phrase, e.g. `invalid 300 record` (docs/formats.md per format) */
+  reason: string;
+  readings: number;
+  /** the failure or warning that explains it */
+  message: string;
+  /** 1-based line and record indicator of the record in the payload */
+  line: number | null;
+  record: string | null;
+  field: string | null;
+  meterId: string | null;
+  channel: string | null;
+  intervalMinutes: number | null;
+  /** the dropped intervals, [from, to) UTC epoch ms, when the record says which */
+  from: number | null;
+  to: number | null;
+}
+
+/** `smt.readings.rejected`, readings a taken message held that its decoder put in no block. */
+export interface DroppedReadingsLetter {
+  v: 2;
+  kind: 'dropped';
+  source: SourceRef | null;
+  format: string | null;
+  key: string | null;
+  drops: DroppedReadingsEntry[];
+  /** the delivery's row in Cassandra raw_messages (every delivery is archived) */
+  payloadRef: { meterId: string; day: string; source: string } | null;
   rejectedAt: string;
 }
 
@@ -59,7 +96,7 @@ export interface RejectedReadingsLetter {
   rejectedAt: string;
 }
 
-export type RejectedLetter = RejectedMessageLetter | RejectedReadingsLetter;
+export type RejectedLetter = RejectedMessageLetter | RejectedReadingsLetter | DroppedReadingsLetter;
 
 export type LateKind = 'aggregated_day' | 'closed_period' | 'billed_period';
 
@@ -111,10 +148,41 @@ export function isValidatedMessage(x: unknown): x is ValidatedMessage {
   );
 }
 
+const isNumOrNull = (x: unknown): boolean => x === null || isNum(x);
+const isStrOrNull = (x: unknown): boolean => x === null || isStr(x);
+const isPayloadRef = (x: unknown): boolean =>
+  x === null || (isObj(x) && isStr(x.meterId) && isStr(x.day) && isStr(x.source));
+
+export function isDroppedReadingsEntry(x: unknown): x is DroppedReadingsEntry {
+  return (
+    isObj(x) &&
+    isStr(x.reason) &&
+    isNum(x.readings) &&
+    isStr(x.message) &&
+    isNumOrNull(x.line) &&
+    isStrOrNull(x.record) &&
+    isStrOrNull(x.field) &&
+    isStrOrNull(x.meterId) &&
+    isStrOrNull(x.channel) &&
+    isNumOrNull(x.intervalMinutes) &&
+    isNumOrNull(x.from) &&
+    isNumOrNull(x.to)
+  );
+}
+
 export function isRejectedLetter(x: unknown): x is RejectedLetter {
   if (!isObj(x) || x.v !== 2 || !isStr(x.rejectedAt) || !isSource(x.source)) return false;
+  if (x.kind === 'dropped')
+    return (
+      isStrOrNull(x.format) &&
+      isStrOrNull(x.key) &&
+      isArr(x.drops, isDroppedReadingsEntry) &&
+      x.drops.length > 0 &&
+      isPayloadRef(x.payloadRef)
+    );
   if (x.kind === 'message')
     return (
+      (x.drops === undefined || isArr(x.drops, isDroppedReadingsEntry)) &&
       isStr(x.rule) &&
       isStr(x.reason) &&
       (x.format === null || isStr(x.format)) &&

@@ -5,6 +5,7 @@
  * and hands the plan to `apply.ts`.
  */
 
+import type { DroppedReadings, RegisterRead } from '../codecs/types.js';
 import type { ReadingBlock } from '../readings/block.js';
 import {
   Method,
@@ -19,6 +20,8 @@ import { LocalCalendar } from '../time/calendar.js';
 import type { ValidationColumns } from '../vee/engine.js';
 import { ruleKey, rulesInMask } from '../vee/rules.js';
 import type {
+  DroppedReadingsEntry,
+  DroppedReadingsLetter,
   RejectedMessageLetter,
   RejectedReadingsLetter,
   SourceRef,
@@ -43,11 +46,19 @@ import type {
   GapState,
   LateTouch,
   MeterDayCount,
+  MeterDayReject,
   MeterLookup,
   RawDelivery,
   RegisteredMeter,
   TopicMessages,
 } from './ports.js';
+import {
+  planRegisterReads,
+  type RegisterReadKey,
+  readsOf,
+  registerReadKey,
+  type StoredRegisterRead,
+} from './register-reads.js';
 
 /** One input of a write: a Kafka message, a file, a correction, an estimation run's block set. */
 export interface WriteUnit {
@@ -66,6 +77,10 @@ export interface WriteUnit {
   /** validation results per reading (block k occupies [offsets[k], offsets[k+1])); null when rejected */
   columns: ValidationColumns | null;
   offsets: Uint32Array;
+  /** readings the decoder put in no block, per record (a rejected unit's dead letter lists them too) */
+  drops?: readonly DroppedReadings[];
+  /** register read periods (NEM13): their reads go to the register reads, not to the interval days */
+  registerReads?: readonly RegisterRead[];
   /**
    * Packed quality per reading (indexed like `columns`) for a writer that sets it itself (a
    * correction: reason data correction; an undo: the states it restores); absent: from the writer
@@ -110,6 +125,11 @@ export interface WriteOutcome {
   lateTouches: number;
   /** values of a `keepActuals` writer not written because the position holds an actual reading */
   keptActuals: number;
+  /** readings the payloads held that their decoder put in no block (counted apart, like dead-lettered ones) */
+  dropped: number;
+  /** register reads received (both reads of each read period), and those stored as new rows */
+  registerReads: number;
+  registerReadsStored: number;
   rejectsByReason: Record<string, number>;
 }
 
@@ -121,6 +141,8 @@ export interface PlanInput {
   fallbackZone: string;
   /** current versions of the touched meter-days (from `touchedDays`) */
   stored: ReadonlyMap<string, SeriesDay>;
+  /** current versions of the touched register reads (from `touchedReads`) */
+  storedReads?: ReadonlyMap<string, StoredRegisterRead>;
   closed: ReadonlyMap<string, ClosedDay[]>;
   now: number;
   /** the last version this process issued (µs); versions of the plan are above it and above every stored version they replace */
@@ -130,6 +152,8 @@ export interface PlanInput {
 export interface WritePlan {
   raw: RawDelivery[];
   days: SeriesDay[];
+  /** new register read versions */
+  registerReads: StoredRegisterRead[];
   /** readings the analytics store gets: every position a new day version changed */
   changes: DayChange[];
   /**
@@ -139,6 +163,8 @@ export interface WritePlan {
   rechecks: DayChange[];
   messages: TopicMessages;
   counts: MeterDayCount[];
+  /** readings not stored, per meter-day and reason */
+  rejects: MeterDayReject[];
   late: LateTouch[];
   /** what each new day version holds now, so the writer's bookkeeping closes the gaps it filled */
   gapStates: GapState[];
@@ -162,6 +188,9 @@ export function emptyWriteOutcome(): WriteOutcome {
     late: 0,
     lateTouches: 0,
     keptActuals: 0,
+    dropped: 0,
+    registerReads: 0,
+    registerReadsStored: 0,
     rejectsByReason: {},
   };
 }
@@ -195,8 +224,15 @@ class DayCursor {
 /** Why a whole unit cannot be taken, checked here once for every writer: its meters must be registered. */
 function unitReject(u: WriteUnit, meters: MeterLookup): WriteUnit['reject'] {
   if (u.reject) return u.reject;
-  const unknown = u.blocks.find((b) => meters.get(b.meterId) === undefined);
+  const unknown = [...u.blocks, ...(u.registerReads ?? [])].find((b) => meters.get(b.meterId) === undefined);
   return unknown ? { rule: 'registry.unknown', reason: `meter ${unknown.meterId} is not registered` } : null;
+}
+
+/** The register reads whose stored state a plan of these units needs. */
+export function touchedReads(units: readonly WriteUnit[], meters: MeterLookup): RegisterReadKey[] {
+  const out: RegisterReadKey[] = [];
+  for (const u of units) if (u.registerReads && !unitReject(u, meters)) out.push(...readsOf(u.registerReads));
+  return out;
 }
 
 /** The meter-days whose stored state a plan of these units needs. */
@@ -267,11 +303,21 @@ export function planWrite(input: PlanInput): WritePlan {
   const messages: TopicMessages = { validated: [], rejected: [], events: [] };
   const work = new Map<string, DayWork>();
   const rejectedAt = new Date(now).toISOString();
+  const rejects = new RejectTally(meters, input.fallbackZone);
+  const registerReads: StoredRegisterRead[] = [];
+  const readsNow = new Map(input.storedReads);
   let last = input.lastVersion;
 
   for (const u of units) {
     const r = rawDelivery(u, meters, input.fallbackZone);
     if (r) raw.push(r);
+    const drops = u.drops ?? [];
+    for (const d of drops) {
+      out.dropped += d.readings;
+      bump(out.rejectsByReason, 'decode.dropped', d.readings);
+      const meterId = d.meterId ?? (u.key || UNKEYED);
+      rejects.at(meterId, d.channel ?? '', d.from ?? u.receivedAt, 'decode.dropped', d.reason, d.readings);
+    }
     const reject = unitReject(u, meters);
     if (reject || !u.columns) {
       const n = u.blocks.reduce((s, b) => s + b.starts.length, 0);
@@ -279,15 +325,26 @@ export function planWrite(input: PlanInput): WritePlan {
       out.deadLetteredReadings += n;
       const rule = reject?.rule ?? 'decode';
       bump(out.rejectsByReason, rule, Math.max(n, 1));
+      for (const b of u.blocks) rejects.block(b, rule);
       messages.rejected.push(
-        messageLetter(u, rule, reject?.reason ?? 'no validation results', rejectedAt, r),
+        messageLetter(u, rule, reject?.reason ?? 'no validation results', rejectedAt, r, drops),
       );
       continue;
     }
+    if (drops.length > 0) messages.rejected.push(droppedLetter(u, drops, rejectedAt, r));
     // One version per unit, above the last one issued; per day above the version it replaces, so
     // a restarted process with a clock behind the stored data still writes a newer version.
     const unitVersion = Math.max(now * 1000, last + 1);
     last = unitVersion;
+    if (u.registerReads && u.registerReads.length > 0) {
+      const p = planRegisterReads(u.registerReads, readsNow, u.source, unitVersion, now);
+      registerReads.push(...p.rows);
+      // a later unit of the plan compares with what this one writes (the previous read of its period)
+      for (const row of p.rows) readsNow.set(registerReadKey(row), row);
+      out.registerReads += p.received;
+      out.registerReadsStored += p.rows.length;
+      last = Math.max(last, p.lastVersion);
+    }
     const columns = u.columns;
     for (let k = 0; k < u.blocks.length; k++) {
       const b = u.blocks[k]!;
@@ -330,7 +387,10 @@ export function planWrite(input: PlanInput): WritePlan {
           out.rejected++;
           w.count.received++;
           w.count.rejected++;
-          for (const rule of rules) bump(out.rejectsByReason, rule);
+          for (const rule of rules) {
+            bump(out.rejectsByReason, rule);
+            rejects.add(b.meterId, b.channel, cursor.date, rule, '', 1);
+          }
           rejectedReadings.push({ start, value, rules: [...rules] });
           continue;
         }
@@ -465,7 +525,108 @@ export function planWrite(input: PlanInput): WritePlan {
       value: { v: 2, type: 'late_data', ...t, detectedAt: rejectedAt },
     });
   }
-  return { raw, days, changes, rechecks, messages, counts, late, gapStates, outcome: out, lastVersion: last };
+  return {
+    raw,
+    days,
+    registerReads,
+    changes,
+    rechecks,
+    messages,
+    counts,
+    rejects: rejects.rows(),
+    late,
+    gapStates,
+    outcome: out,
+    lastVersion: last,
+  };
+}
+
+/** Readings not stored, summed per meter-day, rule and detail. */
+class RejectTally {
+  private readonly byKey = new Map<string, MeterDayReject>();
+
+  constructor(
+    private readonly meters: MeterLookup,
+    private readonly fallbackZone: string,
+  ) {}
+
+  add(meterId: string, channel: string, localDate: string, rule: string, detail: string, n: number): void {
+    const k = `${meterId}\u0000${channel}\u0000${localDate}\u0000${rule}\u0000${detail}`;
+    const row = this.byKey.get(k);
+    if (row) row.readings += n;
+    else this.byKey.set(k, { meterId, channel, localDate, rule, detail, readings: n });
+  }
+
+  /** On the local day of `at` in the meter's zone (the fallback zone for a meter the registry lacks). */
+  at(meterId: string, channel: string, at: number, rule: string, detail: string, n: number): void {
+    this.add(meterId, channel, this.calendar(meterId).localDateOf(at), rule, detail, n);
+  }
+
+  /** Every reading of a block, per local day. */
+  block(b: ReadingBlock, rule: string): void {
+    const cursor = new DayCursor(this.calendar(b.meterId));
+    let n = 0;
+    for (let j = 0; j < b.starts.length; j++) {
+      const date = cursor.date;
+      if (cursor.moveTo(b.starts[j]!) && n > 0) {
+        this.add(b.meterId, b.channel, date, rule, '', n);
+        n = 0;
+      }
+      n++;
+    }
+    if (n > 0) this.add(b.meterId, b.channel, cursor.date, rule, '', n);
+  }
+
+  rows(): MeterDayReject[] {
+    return [...this.byKey.values()];
+  }
+
+  private calendar(meterId: string): LocalCalendar {
+    return LocalCalendar.for(this.meters.get(meterId)?.timezone ?? this.fallbackZone);
+  }
+}
+
+function dropEntry(d: DroppedReadings): DroppedReadingsEntry {
+  return {
+    reason: d.reason,
+    readings: d.readings,
+    message: d.message,
+    line: d.location.line ?? null,
+    record: d.location.record ?? null,
+    field: d.location.field ?? null,
+    meterId: d.meterId ?? null,
+    channel: d.channel ?? null,
+    intervalMinutes: d.intervalMinutes ?? null,
+    from: d.from ?? null,
+    to: d.to ?? null,
+  };
+}
+
+/** The rejected-topic entry of what the decoder dropped from a message that was otherwise taken. */
+function droppedLetter(
+  u: WriteUnit,
+  drops: readonly DroppedReadings[],
+  rejectedAt: string,
+  archived: RawDelivery | null,
+): TopicMessage<DroppedReadingsLetter> {
+  const key = letterKey(u.key);
+  return {
+    key: drops[0]!.meterId ?? key,
+    value: {
+      v: 2,
+      kind: 'dropped',
+      source: u.sourceRef,
+      format: u.format,
+      key,
+      drops: drops.map(dropEntry),
+      payloadRef: archived ? { meterId: archived.meterId, day: archived.day, source: archived.source } : null,
+      rejectedAt,
+    },
+  };
+}
+
+function letterKey(key: string | null): string | null {
+  return key !== null && key.length > MAX_LETTER_KEY ? `${key.slice(0, MAX_LETTER_KEY)}…` : key;
 }
 
 /** Energy of a day version (the sum of its values); 0 for a day never written. */
@@ -517,9 +678,10 @@ export function messageLetter(
   reason: string,
   rejectedAt: string,
   archived: RawDelivery | null,
+  drops: readonly DroppedReadings[] = [],
 ): TopicMessage<RejectedMessageLetter> {
   const embed = u.payload !== null && u.payload.length <= MAX_EMBEDDED_PAYLOAD;
-  const key = u.key !== null && u.key.length > MAX_LETTER_KEY ? `${u.key.slice(0, MAX_LETTER_KEY)}…` : u.key;
+  const key = letterKey(u.key);
   return {
     key,
     value: {
@@ -534,6 +696,7 @@ export function messageLetter(
       payloadBytes: u.payload?.length ?? 0,
       payloadRef:
         !embed && archived ? { meterId: archived.meterId, day: archived.day, source: archived.source } : null,
+      ...(drops.length > 0 ? { drops: drops.map(dropEntry) } : {}),
       rejectedAt,
     },
   };

@@ -6,6 +6,7 @@
  */
 import type { LateDataEvent, LateKind, RejectedLetter, TopicMessage, ValidatedMessage } from './contracts.js';
 import type { SeriesDay, SeriesDayKey } from './day.js';
+import type { RegisterReadKey, StoredRegisterRead } from './register-reads.js';
 
 /** Registry facts a writer needs per meter. */
 export interface RegisteredMeter {
@@ -46,6 +47,32 @@ export interface SeriesReader {
   days(q: DaysQuery): Promise<SeriesDay[]>;
   /** every version of one meter-day, newest first */
   versions(key: SeriesDayKey): Promise<SeriesDay[]>;
+}
+
+/** Register (accumulation) reads: src/core/series/register-reads.ts. */
+export interface RegisterReadStore {
+  /** the current version of each read (absent: never written), by registerReadKey */
+  current(keys: readonly RegisterReadKey[]): Promise<Map<string, StoredRegisterRead>>;
+  /** new versions; a version row is immutable, writing it again writes the same row */
+  write(rows: readonly StoredRegisterRead[]): Promise<void>;
+}
+
+export interface RegisterReadsQuery {
+  meterId: string;
+  /** every register channel of the meter when omitted */
+  channel?: string;
+  /** read instants [from, to), UTC epoch ms */
+  from: number;
+  to: number;
+  /** epoch ms: the reads as they stood then */
+  asOf?: number;
+}
+
+/** The read API of register reads: the current version of each read, by channel then instant. */
+export interface RegisterReadReader {
+  registerReads(q: RegisterReadsQuery): Promise<StoredRegisterRead[]>;
+  /** every version of one read, newest first */
+  registerReadVersions(key: RegisterReadKey): Promise<StoredRegisterRead[]>;
 }
 
 /** One delivery exactly as received. */
@@ -98,6 +125,23 @@ export interface MeterDayCount {
   late: number;
 }
 
+/**
+ * Readings of one meter-day a write did not store, for one reason: `rule` is the rule of the
+ * rejected-topic entry (a VEE rule key, `series.alignment`, `registry.channel`, the rule of a
+ * dead-lettered message such as `decode` or `registry.unknown`, or `decode.dropped` for readings
+ * the decoder put in no block), `detail` the decoder's reason for `decode.dropped` ('' otherwise).
+ * A reading that failed two rules counts under both, as in the ingest summary's rejectsByReason.
+ */
+export interface MeterDayReject {
+  meterId: string;
+  /** '' when the payload names no channel smt has (a NEM12 stream without one) */
+  channel: string;
+  localDate: string;
+  rule: string;
+  detail: string;
+  readings: number;
+}
+
 /** A stored meter-day that is already aggregated, closed or billed: the late-data event without its envelope. */
 export type LateTouch = Omit<LateDataEvent, 'v' | 'type' | 'detectedAt'>;
 
@@ -128,6 +172,8 @@ export interface Bookkeeping {
     counts: readonly MeterDayCount[];
     late: readonly LateTouch[];
     gaps?: readonly GapState[];
+    /** readings not stored, per meter-day and reason (smt.ingest_rejects) */
+    rejects?: readonly MeterDayReject[];
   }): Promise<void>;
 }
 
@@ -143,6 +189,8 @@ export interface TopicMessages {
 
 export interface SeriesPorts {
   series: SeriesStore;
+  /** where register reads go (writers of interval data only may leave it out) */
+  registers?: RegisterReadStore;
   raw: RawArchive;
   analytics: AnalyticsStore;
   bookkeeping: Bookkeeping;
