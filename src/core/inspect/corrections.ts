@@ -5,7 +5,7 @@
  * version in one transaction, and refuses a closed or billed period unless inspect was started with
  * --allow-closed — exactly as `smt correct` does. There is no other write path here.
  */
-import { ESTIMATORS } from '../corrections/estimator.js';
+import { ESTIMATE_METHODS } from '../corrections/estimator.js';
 import type { CorrectionOperation } from '../corrections/model.js';
 import type { CorrectionPorts, CorrectionReport } from '../corrections/service.js';
 import { UsageError } from '../errors.js';
@@ -72,9 +72,9 @@ export class ServiceCorrections implements InspectCorrections {
  */
 export function parseOperation(text: string): CorrectionOperation {
   const t = text.trim();
-  const hint = `Type a value (0.25), a factor (x1.02), a day to copy (2026-03-22) or a method (${[...ESTIMATORS.keys()].join(', ')}).`;
+  const hint = `Type a value (0.25), a factor (x1.02), a day to copy (2026-03-22) or a method (${[...ESTIMATE_METHODS.keys()].join(', ')}).`;
   if (t === '') throw new UsageError('no new values given', hint);
-  if (ESTIMATORS.has(t)) return { kind: 'estimate', method: t };
+  if (ESTIMATE_METHODS.has(t)) return { kind: 'estimate', method: t };
   if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return { kind: 'copy_from', day: t };
   const scale = /^[x*]\s*(.+)$/i.exec(t);
   const x = Number(scale ? scale[1] : t);
