@@ -10,7 +10,7 @@ export default class Reconcile extends BaseCommand {
   static override summary =
     'Compare the series with its ClickHouse and PostgreSQL copies per meter-day, and repair them';
   static override description =
-    `Per meter-day: readings and energy in the Cassandra series (the source of truth), in ClickHouse \`readings\` (provisional copy, latest version) and in the PostgreSQL daily aggregates (authoritative). Lists the meter-days where a copy differs. With --repair, re-derives exactly those copies from the series (ClickHouse: the meter-day's readings and per-meter rollups deleted and inserted again; PostgreSQL: the daily row recomputed and the existing weekly, monthly and region rollups refreshed), then checks them again.
+    `Per meter-day: readings and energy in the Cassandra series (the source of truth), in ClickHouse \`readings\` (provisional copy, latest version) and in the PostgreSQL daily aggregates (authoritative). Lists the meter-days where a copy differs. With --repair, re-derives exactly those copies from the series (ClickHouse: the meter-day's readings and per-meter rollups deleted and inserted again; PostgreSQL: the daily row recomputed and the existing weekly, monthly and region rollups refreshed), then checks them again. The ClickHouse region × segment × tariff rollups (daily and hourly, over every meter) are checked per group against the readings they sum; --repair sums them again for the days it re-inserted or found differing.
 Exit codes: 0 no differences (or all repaired); 3 differences remain; 2 usage; 4 a store is unreachable.`;
   static override examples = [
     '<%= config.bin %> reconcile --from 2026-03-29 --to 2026-03-29',
@@ -51,7 +51,9 @@ Exit codes: 0 no differences (or all repaired); 3 differences remain; 2 usage; 4
       await ports.close();
     }
     if (!this.jsonEnabled()) writeResult(render(result, flags.limit));
-    const open = result.repaired ? result.repaired.remaining : result.differences.length;
+    const open = result.repaired
+      ? result.repaired.remaining
+      : result.differences.length + result.rollupDifferences.length;
     if (open > 0) process.exitCode = 3;
     return result;
   }
@@ -68,16 +70,47 @@ function render(r: ReconcileResult, limit: number): string {
       'differences',
       `${r.differences.length} (ClickHouse ${r.byStore.clickhouse}, PostgreSQL ${r.byStore.postgres})`,
     ],
+    [
+      'region × segment × tariff rollups (ClickHouse, provisional)',
+      `${r.rollupDifferences.length} groups differ from their readings`,
+    ],
     ...(r.repaired
       ? ([
           [
             'repaired',
-            `ClickHouse ${r.repaired.clickhouse}, PostgreSQL ${r.repaired.postgres}; still differing: ${r.repaired.remaining}`,
+            `ClickHouse ${r.repaired.clickhouse}, PostgreSQL ${r.repaired.postgres}, rollups of ${r.repaired.rollupDays} days; still differing: ${r.repaired.remaining}`,
           ],
         ] as [string, string][])
       : []),
   ]);
-  if (r.differences.length === 0) return head;
+  const rollups =
+    r.rollupDifferences.length === 0
+      ? ''
+      : `\n${renderTable(
+          [
+            'rollup',
+            'at',
+            'channel',
+            'region',
+            'segment',
+            'tariff',
+            'rollup readings / kWh',
+            'readings / kWh',
+          ],
+          r.rollupDifferences
+            .slice(0, limit)
+            .map((d) => [
+              d.period === 'day' ? 'daily' : 'hourly',
+              d.at,
+              d.channel,
+              d.region,
+              d.segment,
+              d.tariff,
+              fig(d.rollup),
+              fig(d.readings),
+            ]),
+        )}`;
+  if (r.differences.length === 0) return head + rollups;
   const table = renderTable(
     [
       'meter',
@@ -104,5 +137,5 @@ function render(r: ReconcileResult, limit: number): string {
     r.differences.length > limit
       ? `\n… ${r.differences.length - limit} more (--limit, or --json for all)`
       : '';
-  return `${head}\n${table}${more}`;
+  return `${head}\n${table}${more}${rollups}`;
 }

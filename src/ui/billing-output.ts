@@ -1,5 +1,5 @@
 /** Tables for people: tariffs, bills, closes and readiness checks (scripts use --json). */
-import type { BillResult, CheckResult, CloseResult } from '../core/billing/service.js';
+import type { BillingExportResult, BillResult, CheckResult, CloseResult } from '../core/billing/service.js';
 import type { MonthHourMatrix, RatePeriod } from '../core/billing/tariff.js';
 import type { TariffDetail } from '../core/billing/tariff-service.js';
 import { renderKeyValues, renderTable } from './output.js';
@@ -141,6 +141,20 @@ export function renderClose(r: CloseResult): string {
     ...r.alreadyClosed.map((c) => [c.meterId, '', `already ${c.status} (${c.closedAt ?? ''})`, '']),
   ];
   return `${renderTable(['meter', 'period', 'status', 'total'], rows)}\n${r.closed.length} closed, ${r.alreadyClosed.length} already closed`;
+}
+
+export function renderExport(r: BillingExportResult): string {
+  const table = renderTable(
+    ['meter', 'account', 'period', 'total', 'status'],
+    r.billed.map((b) => [
+      b.meterId,
+      b.accountId,
+      `${b.from} – ${b.to}`,
+      `${b.total.toFixed(2)} ${b.currency}`,
+      'billed now',
+    ]),
+  );
+  return `${r.billed.length > 0 ? `${table}\n` : ''}${r.billed.length} periods of ${r.period} billed as ${r.invoiceRef}; ${r.dailyAggregatesBilled} daily aggregates now billed (authoritative)`;
 }
 
 export function renderCheck(r: CheckResult): string {

@@ -8,7 +8,13 @@ import path from 'node:path';
 import type cassandra from 'cassandra-driver';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BillResult, CheckResult, CloseResult } from '../../src/core/billing/service.js';
+import { aggregate, aggregateDays, openAggregatePorts } from '../../src/core/aggregate/service.js';
+import type {
+  BillingExportResult,
+  BillResult,
+  CheckResult,
+  CloseResult,
+} from '../../src/core/billing/service.js';
 import { billedDelta } from '../../src/core/billing/service.js';
 import { createCassandraClient } from '../../src/core/cassandra/client.js';
 import { CassandraSeriesStore } from '../../src/core/cassandra/series-store.js';
@@ -281,6 +287,56 @@ describe('smt billing check and close', () => {
     expect(bill.periods[0]!.status).toBe('closed');
   });
 
+  it('billing export hands the closed periods to invoicing: billed, and their daily aggregates too', async () => {
+    const ports = await openAggregatePorts(stores.config);
+    try {
+      await aggregate(ports, {
+        period: 'day',
+        from: '2026-10-01',
+        to: '2026-10-31',
+        scope: { meterIds: ['M1'] },
+        source: 'cassandra',
+      });
+    } finally {
+      await ports.close();
+    }
+    const r = runCli(
+      ['billing', 'export', '--period', '2026-10', '--subject', 'A1', '--invoice-ref', 'INV-10', '--json'],
+      stores.env,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const e = json<BillingExportResult>(r);
+    expect(e.billed.map((b) => [b.meterId, b.from, b.to, b.total]).sort()).toEqual([
+      ['M1', '2026-10-01', '2026-10-31', 634.5],
+      ['M2', '2026-10-01', '2026-10-31', e.billed.find((b) => b.meterId === 'M2')!.total],
+    ]);
+    expect(e.invoiceRef).toBe('INV-10');
+    expect(e.dailyAggregatesBilled).toBe(31);
+    const pool = new pg.Pool({ connectionString: stores.env.SMT_POSTGRES_URL });
+    try {
+      const p = await pool.query(
+        `SELECT meter_id, status, invoice_ref, billed_at IS NOT NULL AS at FROM smt.billing_periods ORDER BY meter_id`,
+      );
+      expect(p.rows).toEqual([
+        { meter_id: 'M1', status: 'billed', invoice_ref: 'INV-10', at: true },
+        { meter_id: 'M2', status: 'billed', invoice_ref: 'INV-10', at: true },
+      ]);
+      const d = await pool.query(
+        `SELECT status, count(*)::int AS n FROM smt.daily_aggregates WHERE meter_id = 'M1' GROUP BY status`,
+      );
+      expect(d.rows).toEqual([{ status: 'billed', n: 31 }]);
+    } finally {
+      await pool.end();
+    }
+    // a second export finds nothing closed left
+    const again = json<BillingExportResult>(
+      runCli(['billing', 'export', '--period', '2026-10', '--subject', 'A1', '--json'], stores.env),
+    );
+    expect(again.billed).toEqual([]);
+    const bill = json<BillResult>(runCli(['bill', 'M1', '--period', '2026-10', '--json'], stores.env));
+    expect(bill.periods[0]!.status).toBe('billed');
+  });
+
   it('late data after the close: the delta against what was billed', async () => {
     // a new version of 2026-10-05 (Monday): 0.5 kWh per quarter-hour instead of 0.25
     const v2 = Date.UTC(2026, 10, 20) * 1000;
@@ -300,6 +356,18 @@ describe('smt billing check and close', () => {
     expect(by.get('estimated_kwh')!.delta).toBe(-2);
     expect(cmp.totalDelta).toBe(14 * 1.25 + 10 * 0.5);
     expect(cmp.current.determinants.seriesVersions.find((x) => x.day === '2026-10-05')!.version).toBe(v2);
+    expect(cmp.period.status).toBe('billed');
+    // the recomputed aggregate of the billed day keeps its status, with the new energy
+    const ports = await openAggregatePorts(stores.config);
+    try {
+      await aggregateDays(ports, [{ meterId: 'M1', channel: CH, day: '2026-10-05' }]);
+      const row = await ports.pool.query(
+        `SELECT status, value_sum::text AS kwh FROM smt.daily_aggregates WHERE meter_id = 'M1' AND local_date = '2026-10-05'`,
+      );
+      expect(row.rows).toEqual([{ status: 'billed', kwh: '48.000000' }]);
+    } finally {
+      await ports.close();
+    }
   });
 });
 

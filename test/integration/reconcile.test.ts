@@ -57,6 +57,28 @@ afterAll(async () => {
   await stores?.drop();
 });
 
+async function dimsDaily(day: string) {
+  const rs = await ports.clickhouse.client.query({
+    query: `SELECT sumMerge(readings) AS n, sumMerge(value_sum) AS kwh, uniqMerge(meters) AS meters FROM ${db}.rollup_dims_daily
+             WHERE local_date = toDate('${day}') GROUP BY region, segment, tariff`,
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<{ n: string; kwh: number; meters: string }>()).map((x) => ({
+    n: Number(x.n),
+    kwh: x.kwh,
+    meters: Number(x.meters),
+  }));
+}
+
+async function dimsHourly(day: string) {
+  const rs = await ports.clickhouse.client.query({
+    query: `SELECT sumMerge(readings) AS n, sumMerge(value_sum) AS kwh FROM ${db}.rollup_dims_hourly
+             WHERE toDate(hour) = toDate('${day}')`,
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<{ n: string; kwh: number }>()).map((x) => ({ n: Number(x.n), kwh: x.kwh }));
+}
+
 describe('smt reconcile', () => {
   it('finds nothing when the copies agree', async () => {
     const r = await reconcile(ports, { from: '2026-03-29', to: '2026-03-30' });
@@ -115,8 +137,35 @@ describe('smt reconcile', () => {
       },
     ]);
 
+    // the readings deleted from ClickHouse are still counted by the region × segment × tariff rollups
+    // (2026-03-29 is the 92-interval DST day)
+    expect(r.rollupDifferences).toEqual([
+      {
+        period: 'day',
+        at: '2026-03-29',
+        channel: CH,
+        region: 'SE3',
+        segment: 'residential',
+        tariff: 'T1',
+        rollup: { readings: 184, energy: 69 },
+        readings: { readings: 180, energy: 68 },
+      },
+      {
+        period: 'hour',
+        at: '2026-03-29T05:00:00Z',
+        channel: CH,
+        region: 'SE3',
+        segment: 'residential',
+        tariff: 'T1',
+        rollup: { readings: 8, energy: 3 },
+        readings: { readings: 4, energy: 2 },
+      },
+    ]);
+
     const repaired = await reconcile(ports, { from: '2026-03-29', to: '2026-03-30', repair: true });
-    expect(repaired.repaired).toEqual({ clickhouse: 1, postgres: 1, remaining: 0 });
+    expect(repaired.repaired).toEqual({ clickhouse: 1, postgres: 1, rollupDays: 1, remaining: 0 });
+    // the re-inserted readings are counted once by the rollups over every meter
+    expect(await dimsDaily('2026-03-29')).toEqual([{ n: 184, kwh: 69, meters: 2 }]);
     expect(await chFigures('R1', '2026-03-29')).toEqual({ n: 92, kwh: 23 });
     const pgRow = await ports.pool.query(
       `SELECT value_sum::text AS v FROM smt.daily_aggregates WHERE meter_id = 'R2' AND local_date = '2026-03-30'`,
@@ -133,5 +182,48 @@ describe('smt reconcile', () => {
     const clean = runCli(['reconcile', '--from', '2026-03-29', '--to', '2026-03-30'], stores.env);
     expect(clean.status).toBe(0);
     expect(clean.stdout).toMatch(/differences\s+│ 0 \(ClickHouse 0, PostgreSQL 0\)/);
+  }, 240_000); // two CLI runs: slow on a loaded machine
+
+  it('finds a damaged region × segment × tariff rollup and sums exactly its days again', async () => {
+    expect(await dimsDaily('2026-03-30')).toEqual([{ n: 192, kwh: 72, meters: 2 }]);
+    const hourlyBefore = await dimsHourly('2026-03-30');
+    // damage: a stray state row in the daily and in one hourly group of 2026-03-30
+    await ports.clickhouse.client.command({
+      query: `INSERT INTO ${db}.rollup_dims_daily SELECT toDate('2026-03-30'), '${CH}', 'SE3', 'residential', 'T1',
+                sumState(toFloat64(5)), sumState(toInt64(3)), uniqState('X')`,
+    });
+    await ports.clickhouse.client.command({
+      query: `INSERT INTO ${db}.rollup_dims_hourly SELECT toDateTime('2026-03-30 10:00:00', 'UTC'), '${CH}', 'SE3', 'residential', 'T1',
+                sumState(toFloat64(-1)), sumState(toInt64(-2)), uniqStateIf('X', 0)`,
+    });
+    const found = await reconcile(ports, { from: '2026-03-29', to: '2026-03-30' });
+    expect(found.differences).toEqual([]);
+    expect(found.rollupDifferences).toEqual([
+      {
+        period: 'day',
+        at: '2026-03-30',
+        channel: CH,
+        region: 'SE3',
+        segment: 'residential',
+        tariff: 'T1',
+        rollup: { readings: 195, energy: 77 },
+        readings: { readings: 192, energy: 72 },
+      },
+      {
+        period: 'hour',
+        at: '2026-03-30T10:00:00Z',
+        channel: CH,
+        region: 'SE3',
+        segment: 'residential',
+        tariff: 'T1',
+        rollup: { readings: 6, energy: 2 },
+        readings: { readings: 8, energy: 3 },
+      },
+    ]);
+    const fixed = await reconcile(ports, { from: '2026-03-29', to: '2026-03-30', repair: true });
+    expect(fixed.repaired).toEqual({ clickhouse: 0, postgres: 0, rollupDays: 1, remaining: 0 });
+    expect(await dimsDaily('2026-03-30')).toEqual([{ n: 192, kwh: 72, meters: 2 }]);
+    expect(await dimsHourly('2026-03-30')).toEqual(hourlyBefore);
+    expect(await dimsDaily('2026-03-29')).toEqual([{ n: 184, kwh: 69, meters: 2 }]);
   });
 });

@@ -3,10 +3,17 @@
  * truth), of its ClickHouse copy (`readings`, latest version) and of the PostgreSQL daily
  * aggregate; lists the meter-days where a copy differs, and with `repair` re-derives exactly
  * those copies from the series: ClickHouse rows deleted and inserted again, daily aggregates
- * recomputed (aggregateDays).
+ * recomputed (aggregateDays). The ClickHouse region × segment × tariff rollups hold no meter: they
+ * are checked per group against the readings, and re-summed for the days a repair touched.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseDayFacts } from '../clickhouse/day-facts.js';
+import {
+  type DimsRollupDifference,
+  daysOfHours,
+  dimsRollupDifferences,
+  rebuildDimsRollups,
+} from '../clickhouse/dims-rollups.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import { deleteMeterDays } from '../clickhouse/repair.js';
 import { forEachBounded } from '../concurrency.js';
@@ -14,6 +21,7 @@ import type { AggregateMeter, MeterScope } from '../postgres/aggregate-store.js'
 import { noProgress, type ProgressSink } from '../progress.js';
 import { dayKey, type SeriesDay, type SeriesDayKey } from '../series/day.js';
 import { LocalCalendar } from '../time/calendar.js';
+import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import { meterDayChunks } from './chunks.js';
 import { factsOfDay } from './daily.js';
 import { type AggregatePorts, aggregateDays, DEFAULT_CHANNELS } from './service.js';
@@ -45,8 +53,16 @@ export interface ReconcileResult {
   authority: { series: 'source of truth'; clickhouse: 'provisional'; postgres: 'authoritative' };
   differences: MeterDayDifference[];
   byStore: Record<StoreName, number>;
-  /** with repair: the meter-days re-derived per store, and what a second pass still finds */
-  repaired: { clickhouse: number; postgres: number; remaining: number } | null;
+  /**
+   * ClickHouse region × segment × tariff rollup groups (daily, hourly; over every meter) of the
+   * range that differ from the readings they are summed from
+   */
+  rollupDifferences: DimsRollupDifference[];
+  /**
+   * with repair: the meter-days re-derived per store, the local days whose region × segment ×
+   * tariff rollups were summed again, and what a second pass still finds (meter-days + rollup groups)
+   */
+  repaired: { clickhouse: number; postgres: number; rollupDays: number; remaining: number } | null;
 }
 
 export interface ReconcileOptions {
@@ -144,12 +160,28 @@ export async function reconcile(
     postgres: differences.filter((d) => d.differs.includes('postgres')).length,
   };
 
+  const { client, database } = ports.clickhouse;
+  const rollupScope = { days: daysOf(range), channels };
+  const rollupDifferences = await dimsRollupDifferences(client, database, rollupScope);
+
   let repaired: ReconcileResult['repaired'] = null;
-  if (o.repair && differences.length > 0) {
+  if (o.repair && (differences.length > 0 || rollupDifferences.length > 0)) {
     progress({ kind: 'stage', label: 'repair', total: differences.length, unit: 'meter-days' });
     repaired = await repair(ports, byId, toRepair);
-    // a second look at exactly the repaired meter-days
-    let remaining = 0;
+    // the rollups over every meter of the days whose readings were re-inserted or whose groups differ
+    const days = new Set([
+      ...toRepair.filter((x) => x.diff.differs.includes('clickhouse')).map((x) => x.diff.day),
+      ...rollupDifferences.filter((d) => d.period === 'day').map((d) => d.at),
+      ...(await daysOfHours(
+        client,
+        database,
+        rollupDifferences.filter((d) => d.period === 'hour').map((d) => d.at),
+      )),
+    ]);
+    await rebuildDimsRollups(client, database, { days: [...days].sort(), channels });
+    repaired.rollupDays = days.size;
+    // a second look at exactly the repaired meter-days, and at the rollups
+    let remaining = (await dimsRollupDifferences(client, database, rollupScope)).length;
     for (const c of chunksOf(differences))
       remaining += (await checkChunk(ports, c, channels, range)).differences.length;
     repaired.remaining = remaining;
@@ -164,8 +196,15 @@ export async function reconcile(
     authority: { series: 'source of truth', clickhouse: 'provisional', postgres: 'authoritative' },
     differences,
     byStore,
+    rollupDifferences,
     repaired,
   };
+}
+
+function daysOf(range: { from: string; to: string }): string[] {
+  const out: string[] = [];
+  for (let d = parseLocalDate(range.from); d <= parseLocalDate(range.to); d++) out.push(formatLocalDate(d));
+  return out;
 }
 
 function chunksOf(diffs: readonly MeterDayDifference[]): { meterIds: string[]; keys: SeriesDayKey[] }[] {
@@ -214,5 +253,5 @@ async function repair(
     .filter((x) => x.diff.differs.includes('postgres'))
     .map(({ diff }) => ({ meterId: diff.meterId, channel: diff.channel, day: diff.day }));
   if (pgKeys.length > 0) await aggregateDays(ports, pgKeys);
-  return { clickhouse: ch.length, postgres: pgKeys.length, remaining: 0 };
+  return { clickhouse: ch.length, postgres: pgKeys.length, rollupDays: 0, remaining: 0 };
 }

@@ -149,7 +149,10 @@ export async function aggregate(ports: AggregatePorts, o: AggregateOptions): Pro
   const source = o.source ?? 'cassandra';
   const channels = [...(o.channels ?? DEFAULT_CHANNELS)];
   const range = widenRange(o.period, o.from, o.to);
-  const meters = await ports.store.meters(o.scope ?? {});
+  // byte order: each chunk's meters are then one range of ClickHouse's primary key
+  const meters = (await ports.store.meters(o.scope ?? {})).sort((a, b) =>
+    a.meterId < b.meterId ? -1 : a.meterId > b.meterId ? 1 : 0,
+  );
   const byId = new Map(meters.map((m) => [m.meterId, m]));
   // one Cassandra query covers up to 50 meters of one (channel, day); one ClickHouse query a chunk
   const chunks = meterDayChunks(meters, range, channels, o.chunkMeterDays ?? 10_000);

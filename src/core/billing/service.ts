@@ -182,6 +182,60 @@ export async function closePeriod(
   });
 }
 
+export interface BillingExportResult {
+  period: string;
+  /** the reference the periods were billed under */
+  invoiceRef: string;
+  /** the periods handed over now, each with the bill frozen at close */
+  billed: {
+    periodId: number;
+    meterId: string;
+    accountId: string;
+    from: string;
+    to: string;
+    total: number;
+    currency: string;
+    bill: PeriodBill;
+  }[];
+  /** daily aggregates whose status became `billed` */
+  dailyAggregatesBilled: number;
+}
+
+/**
+ * `smt billing export`: the closed periods of a cycle month go to invoicing with the bill frozen at
+ * close, and become `billed` (their daily aggregates too). Later data for them still raises the
+ * late-data alert with the delta against the billed determinants.
+ */
+export async function exportPeriod(
+  config: SmtConfig,
+  req: { period: string; subject?: string; invoiceRef?: string },
+): Promise<BillingExportResult> {
+  return withBillingStores(config, async (stores) => {
+    const meters = req.subject === undefined ? undefined : (await metersOf(stores, req.subject)).meters;
+    const invoiceRef = req.invoiceRef ?? `smt-${req.period}-${new Date().toISOString()}`;
+    const r = await stores.billing.markBilled({
+      month: req.period,
+      ...(meters ? { meterIds: meters.map((m) => m.meterId) } : {}),
+      invoiceRef,
+    });
+    return {
+      period: req.period,
+      invoiceRef,
+      billed: r.periods.map((p) => ({
+        periodId: p.periodId,
+        meterId: p.meterId,
+        accountId: p.accountId,
+        from: p.from,
+        to: p.to,
+        total: p.bill!.total,
+        currency: p.bill!.currency,
+        bill: p.bill!,
+      })),
+      dailyAggregatesBilled: r.dailyRows,
+    };
+  });
+}
+
 export interface ReadinessProblem {
   meterId: string;
   accountId: string;

@@ -10,7 +10,7 @@ const POLL_MS = 200;
  * series can be inserted again (a repair). One ALTER … DELETE per table (a mutation: it rewrites
  * only the parts that hold the rows, and inserts made after it are not affected); waits until the
  * mutations are done, as 18.16 has no synchronous mutations. `start`/`end`: the day in UTC (hourly rollup). The region × segment × tariff rollups
- * hold no meter and are left as they are (provisional).
+ * hold no meter: `rebuildDimsRollups` (dims-rollups.ts) sums them again for the days afterwards.
  */
 export async function deleteMeterDays(
   client: ClickHouseClient,
@@ -36,6 +36,15 @@ export async function deleteMeterDays(
   ];
   for (const query of statements)
     await clickhouseCall('deleting meter-days to repair', () => client.command({ query }));
+  await waitForMutations(client, database, timeoutMs);
+}
+
+/** Waits until the mutations of the database are done (18.16 has no synchronous mutations). */
+export async function waitForMutations(
+  client: ClickHouseClient,
+  database: string,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pending = await clickhouseCall('waiting for the repair mutations', async () => {

@@ -94,3 +94,68 @@ export function encodeStrings(...items: string[]): Buffer {
   for (const s of items) w.string(s);
   return Buffer.from(w.result());
 }
+
+/**
+ * A cursor over RowBinary output (little-endian, strings as varUint length + UTF-8): numbers are
+ * read from their bytes, no text and no per-field object in between.
+ */
+export class RowBinaryReader {
+  private pos = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly buf: Buffer) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  u8(): number {
+    return this.buf[this.pos++]!;
+  }
+
+  u16(): number {
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): number {
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** UInt64 as a number: exact below 2^53 (µs versions until the year 2255). */
+  u64(): number {
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getUint32(this.pos + 4, true);
+    this.pos += 8;
+    return hi * 0x1_0000_0000 + lo;
+  }
+
+  f64(): number {
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  varUint(): number {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.buf[this.pos++]!;
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 128;
+    }
+  }
+
+  string(): string {
+    const n = this.varUint();
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+}

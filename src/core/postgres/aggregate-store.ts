@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { DailyAggregate } from '../aggregate/daily.js';
 import type { IntervalMinutes } from '../readings/block.js';
 import { dayKey } from '../series/day.js';
-import { copyRows } from './copy.js';
+import { type CopyCell, copyRows } from './copy.js';
 import { postgresCall } from './errors.js';
 
 /** A meter in the scope of an aggregation: what its calendar and rollups need. */
@@ -62,23 +62,75 @@ const STAGE = `CREATE TEMP TABLE IF NOT EXISTS daily_aggregates_stage (
 ) ON COMMIT DELETE ROWS`;
 
 // A day inside a billed period is `billed`, whatever the series says now: the billing close owns it.
-const UPSERT_DAILY = `WITH up AS (
-  INSERT INTO smt.daily_aggregates AS d (${DAILY_COLUMNS.join(', ')})
-  SELECT ${DAILY_COLUMNS.map((c) =>
-    c === 'status'
-      ? `CASE WHEN EXISTS (SELECT 1 FROM smt.billing_periods b WHERE b.meter_id = s.meter_id AND b.status = 'billed'
-           AND s.local_date >= b.period_start AND s.local_date < b.period_end) THEN 'billed' ELSE s.status END`
-      : `s.${c}`,
-  ).join(', ')}
+const STATUS = `CASE WHEN EXISTS (SELECT 1 FROM smt.billing_periods b WHERE b.meter_id = s.meter_id AND b.status = 'billed'
+  AND s.local_date >= b.period_start AND s.local_date < b.period_end) THEN 'billed' ELSE s.status END`;
+
+/** $1 meter ids, $2 channels, $3/$4 first and last local date: the daily rows a chunk may hold. */
+const IN_CHUNK = (t: string) =>
+  `${t}.meter_id = ANY($1) AND ${t}.channel = ANY($2) AND ${t}.local_date >= $3::date AND ${t}.local_date <= $4::date`;
+const SAME_KEY = 'd.meter_id = s.meter_id AND d.channel = s.channel AND d.local_date = s.local_date';
+const DIFFERENT = (a: string, b: string) =>
+  `(${DAILY_VALUES.map((c) => `${a}.${c}`).join(', ')}) IS DISTINCT FROM (${DAILY_VALUES.map((c) => `${b}.${c}`).join(', ')})`;
+
+/**
+ * Nothing of the chunk is stored yet and no billed period touches it: the rows can be copied
+ * straight into the table (half the work of staging them first).
+ */
+const CHUNK_STATE = `SELECT EXISTS (SELECT 1 FROM smt.daily_aggregates d WHERE ${IN_CHUNK('d')}) AS stored,
+  EXISTS (SELECT 1 FROM smt.billing_periods b WHERE b.meter_id = ANY($1) AND b.status = 'billed'
+    AND b.period_start <= $4::date AND b.period_end > $3::date) AS billed`;
+
+/**
+ * Stored rows are compared with the staged ones by a join and only those that differ are
+ * updated; an ON CONFLICT over every row would lock (and so write) each row it compares. Rows new
+ * to the table are inserted; ON CONFLICT only catches a concurrent run that inserted them first.
+ */
+const UPSERT_DAILY = `WITH s AS MATERIALIZED (
+  SELECT ${DAILY_COLUMNS.map((c) => (c === 'status' ? `${STATUS} AS status` : `s.${c}`)).join(', ')}
   FROM daily_aggregates_stage s
+), upd AS (
+  UPDATE smt.daily_aggregates d SET ${DAILY_VALUES.map((c) => `${c} = s.${c}`).join(', ')},
+    version = d.version + 1, computed_at = now()
+  FROM s WHERE ${IN_CHUNK('d')} AND ${SAME_KEY} AND ${DIFFERENT('d', 's')}
+  RETURNING 1
+), ins AS (
+  INSERT INTO smt.daily_aggregates AS d (${DAILY_COLUMNS.join(', ')})
+  SELECT ${DAILY_COLUMNS.join(', ')} FROM s
+   WHERE NOT EXISTS (SELECT 1 FROM smt.daily_aggregates d WHERE ${IN_CHUNK('d')} AND ${SAME_KEY})
   ON CONFLICT (meter_id, channel, local_date) DO UPDATE SET
     ${DAILY_VALUES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, version = d.version + 1, computed_at = now()
-  WHERE (${DAILY_VALUES.map((c) => `d.${c}`).join(', ')}) IS DISTINCT FROM (${DAILY_VALUES.map((c) => `EXCLUDED.${c}`).join(', ')})
+  WHERE ${DIFFERENT('d', 'EXCLUDED')}
   RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
+SELECT (SELECT count(*) FROM ins WHERE inserted)::int AS inserted,
+       ((SELECT count(*) FROM ins WHERE NOT inserted) + (SELECT count(*) FROM upd))::int AS updated`;
+
+const UNIQUE_VIOLATION = '23505';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function* copyCells(rows: readonly DailyAggregate[]): Generator<CopyCell[]> {
+  for (const a of rows)
+    yield [
+      a.meterId,
+      a.channel,
+      a.localDate,
+      a.intervalMinutes,
+      a.energy,
+      a.min,
+      a.max,
+      a.peakDemand,
+      iso(a.peakStart),
+      a.expected,
+      a.actual,
+      a.estimated,
+      a.missing,
+      a.failed,
+      a.estimatedShare,
+      a.status,
+      a.seriesVersion,
+    ];
+}
 
 /**
  * The authoritative aggregates in PostgreSQL. Daily rows arrive by COPY into a per-session staging
@@ -124,45 +176,51 @@ export class PostgresAggregateStore {
 
   async upsertDaily(rows: readonly DailyAggregate[]): Promise<UpsertCounts> {
     if (rows.length === 0) return { inserted: 0, updated: 0 };
+    const meterIds = [...new Set(rows.map((a) => a.meterId))];
+    const channels = [...new Set(rows.map((a) => a.channel))];
+    let from = rows[0]!.localDate;
+    let to = from;
+    for (const a of rows) {
+      if (a.localDate < from) from = a.localDate;
+      if (a.localDate > to) to = a.localDate;
+    }
+    const chunk = [meterIds, channels, from, to];
     return postgresCall('writing daily aggregates', async () => {
       const client = await this.pool.connect();
       try {
-        await client.query('BEGIN');
-        await client.query(STAGE);
-        await copyRows(
-          client,
-          'daily_aggregates_stage',
-          DAILY_COLUMNS,
-          rows.map((a) => [
-            a.meterId,
-            a.channel,
-            a.localDate,
-            a.intervalMinutes,
-            a.energy,
-            a.min,
-            a.max,
-            a.peakDemand,
-            iso(a.peakStart),
-            a.expected,
-            a.actual,
-            a.estimated,
-            a.missing,
-            a.failed,
-            a.estimatedShare,
-            a.status,
-            a.seriesVersion,
-          ]),
-        );
-        const r = await client.query<UpsertCounts>(UPSERT_DAILY);
-        await client.query('COMMIT');
-        return r.rows[0]!;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
+        const state = await client.query<{ stored: boolean; billed: boolean }>(CHUNK_STATE, chunk);
+        if (!state.rows[0]!.stored && !state.rows[0]!.billed) {
+          const copied = await this.inTransaction(client, async () => {
+            await copyRows(client, 'smt.daily_aggregates', DAILY_COLUMNS, copyCells(rows));
+            return { inserted: rows.length, updated: 0 };
+          }).catch((err: { code?: string }) => {
+            // another run stored some of these rows in the meantime: compare them instead
+            if (err?.code === UNIQUE_VIOLATION) return null;
+            throw err;
+          });
+          if (copied) return copied;
+        }
+        return await this.inTransaction(client, async () => {
+          await client.query(STAGE);
+          await copyRows(client, 'daily_aggregates_stage', DAILY_COLUMNS, copyCells(rows));
+          return (await client.query<UpsertCounts>(UPSERT_DAILY, chunk)).rows[0]!;
+        });
       } finally {
         client.release();
       }
     });
+  }
+
+  private async inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+    await client.query('BEGIN');
+    try {
+      const r = await fn();
+      await client.query('COMMIT');
+      return r;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
   }
 
   /** Values and energy of the daily rows of these meters in [from, to], by meter-day key. */

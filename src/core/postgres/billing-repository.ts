@@ -164,6 +164,56 @@ export class BillingRepository {
     });
   }
 
+  /**
+   * Hands closed periods that start in a month (YYYY-MM; of these meters, or all) over to invoicing:
+   * each becomes `billed` with the invoice reference, and the daily aggregates of its days take
+   * the status `billed` (and their existing monthly rows, when every day of the month is billed).
+   * Periods in any other state are left alone. One transaction.
+   */
+  async markBilled(q: {
+    month: string;
+    meterIds?: readonly string[];
+    invoiceRef: string;
+  }): Promise<{ periods: StoredPeriod[]; dailyRows: number }> {
+    return postgresCall('marking billing periods billed', async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const r = await client.query<PeriodRow & { channel: string | null }>(
+          `UPDATE smt.billing_periods SET status = 'billed', billed_at = now(), invoice_ref = $3
+            WHERE status = 'closed' AND period_start >= $1::date AND period_start < ($1::date + interval '1 month')
+              AND ($2::text[] IS NULL OR meter_id = ANY($2))
+          RETURNING ${PERIOD_COLUMNS}, channel`,
+          [`${q.month}-01`, q.meterIds ? [...q.meterIds] : null, q.invoiceRef],
+        );
+        const ids = r.rows.map((x) => x.period_id);
+        const days = await client.query(
+          `UPDATE smt.daily_aggregates d SET status = 'billed', version = d.version + 1, computed_at = now()
+             FROM smt.billing_periods b
+            WHERE b.period_id = ANY($1::bigint[]) AND d.meter_id = b.meter_id AND d.channel = coalesce(b.channel, d.channel)
+              AND d.local_date >= b.period_start AND d.local_date < b.period_end AND d.status <> 'billed'`,
+          [ids],
+        );
+        await client.query(
+          `UPDATE smt.monthly_aggregates m SET status = 'billed', version = m.version + 1, computed_at = now()
+            WHERE m.status <> 'billed' AND (m.meter_id, m.channel) IN (
+                SELECT b.meter_id, coalesce(b.channel, m.channel) FROM smt.billing_periods b WHERE b.period_id = ANY($1::bigint[]))
+              AND m.days_aggregated = m.days_expected
+              AND NOT EXISTS (SELECT 1 FROM smt.daily_aggregates d WHERE d.meter_id = m.meter_id AND d.channel = m.channel
+                AND d.local_date >= m.month AND d.local_date < (m.month + interval '1 month')::date AND d.status <> 'billed')`,
+          [ids],
+        );
+        await client.query('COMMIT');
+        return { periods: r.rows.map(toPeriod), dailyRows: days.rowCount ?? 0 };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    });
+  }
+
   /** The determinant rows of a stored period, by name. */
   async determinants(periodId: number): Promise<DeterminantRow[]> {
     const r = await postgresCall('reading billed determinants', () =>
