@@ -62,10 +62,10 @@ function configFor(env: Record<string, string>, label: string): SmtConfig {
  * The producer runs as its own process, as producers do: the bench process then holds only what an
  * ingest daemon holds, and its peak RSS is the daemon's.
  */
-function simulateInChild(env: Record<string, string>, args: string[]): SimulateSummary {
+function cliInChild<T>(env: Record<string, string>, command: string, args: string[]): T {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), 'simulate', ...args, '--json'],
+    ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), command, ...args, '--json'],
     {
       cwd: ROOT,
       env: { ...process.env, ...env, NODE_OPTIONS: '' },
@@ -73,8 +73,8 @@ function simulateInChild(env: Record<string, string>, args: string[]): SimulateS
       maxBuffer: 64 * 2 ** 20,
     },
   );
-  if (r.status !== 0) throw new Error(`smt simulate exited ${r.status}: ${r.stderr.slice(-2000)}`);
-  return JSON.parse(r.stdout) as SimulateSummary;
+  if (r.status !== 0) throw new Error(`smt ${command} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout) as T;
 }
 
 function cpuDelta(a: Record<string, ProcStats>, b: Record<string, ProcStats>): Record<string, number> {
@@ -94,17 +94,18 @@ async function main() {
     if (WARMUP_METERS > 0) {
       const wlabel = `${label}w`;
       log(`warm-up: ${WARMUP_METERS} meters × 2 days…`);
-      simulateInChild(envFor(stores.env, wlabel), [
+      cliInChild(envFor(stores.env, wlabel), 'simulate', [
         // the two days before the measured week: nothing of the warm-up is re-delivered later
         ...['--seed', '7', '--meters', String(WARMUP_METERS), '--days', '2'],
         ...['--start', defaultStart(tz, DAYS + 2), '--format', 'json', '--faults', 'default'],
       ]);
-      await runIngest(configFor(stores.env, wlabel), { untilIdle: true, logger });
+      // in its own process too: the JVMs warm up and this process stays a fresh daemon
+      cliInChild(envFor(stores.env, wlabel), 'ingest', ['--until-idle']);
     }
 
     // 1. throughput
     log(`producing ${METERS} meters × ${DAYS} days (default faults)…`);
-    const sim = simulateInChild(envFor(stores.env, label), [
+    const sim = cliInChild<SimulateSummary>(envFor(stores.env, label), 'simulate', [
       ...['--seed', '7', '--meters', String(METERS), '--days', String(DAYS)],
       ...['--start', defaultStart(tz, DAYS), '--format', 'json', '--faults', 'default'],
     ]);
