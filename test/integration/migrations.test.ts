@@ -88,6 +88,7 @@ describe('smt db migrate against the real stores', () => {
       expect([...byName.keys()].sort()).toEqual([
         'interval_series',
         'raw_messages',
+        'register_reads',
         'schema_migrations',
         'series_days',
       ]);
