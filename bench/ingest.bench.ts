@@ -27,6 +27,7 @@ import { Fleet } from '../src/core/simulate/fleet.js';
 import { defaultStart, runSimulation, type SimulateSummary } from '../src/core/simulate/service.js';
 import { stackUp } from '../src/core/stack/orchestrator.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
+import { ingestTopicsEnv } from '../test/helpers/topic-env.js';
 import { jitProfile, type ProcStats, percentile, SERVICES, snapshotAll } from './process-stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,12 +46,7 @@ const logger = jsonLogger('ingest', 'warn');
 function envFor(env: Record<string, string>, label: string): Record<string, string> {
   return {
     ...env,
-    SMT_TOPIC_RAW: `bench.${label}.raw`,
-    SMT_TOPIC_VALIDATED: `bench.${label}.validated`,
-    SMT_TOPIC_REJECTED: `bench.${label}.rejected`,
-    SMT_TOPIC_EVENTS: `bench.${label}.events`,
-    SMT_INGEST_GROUP: `bench-${label}`,
-    SMT_INGEST_METRICS_PORT: '0',
+    ...ingestTopicsEnv(label, 'bench'),
   };
 }
 

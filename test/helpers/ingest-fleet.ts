@@ -15,6 +15,7 @@ import { createPostgresPool } from '../../src/core/postgres/client.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
 import { meterDay } from './blocks.js';
 import { seriesReadingCount } from './series.js';
+import { ingestTopicsEnv } from './topic-env.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ZONE = 'Europe/Stockholm';
@@ -30,12 +31,7 @@ export function fleetEnv(
 ): Record<string, string> {
   return {
     ...storesEnv,
-    SMT_TOPIC_RAW: `itf.${label}.raw`,
-    SMT_TOPIC_VALIDATED: `itf.${label}.validated`,
-    SMT_TOPIC_REJECTED: `itf.${label}.rejected`,
-    SMT_TOPIC_EVENTS: `itf.${label}.events`,
-    SMT_INGEST_GROUP: `itf-${label}`,
-    SMT_INGEST_METRICS_PORT: '0',
+    ...ingestTopicsEnv(label, 'itf'),
     SMT_INGEST_BATCH_MESSAGES: '4',
     SMT_KAFKA_PARTITIONS: '3',
     SMT_TIMEZONE: ZONE,

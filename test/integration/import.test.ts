@@ -17,6 +17,7 @@ import type { Meter } from '../../src/core/registry/meter.js';
 import { json, runCli } from '../helpers/cli.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
 import { seriesDays, seriesReadingCount } from '../helpers/series.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 // NEM12 market time is UTC+10 all year; Brisbane keeps it, so a NEM12 day is one local day
 const ZONE = 'Australia/Brisbane';
@@ -65,12 +66,7 @@ beforeAll(async () => {
   stores = await isolatedStores('import');
   env = {
     ...stores.env,
-    SMT_TOPIC_RAW: `it.${id}.raw`,
-    SMT_TOPIC_VALIDATED: `it.${id}.validated`,
-    SMT_TOPIC_REJECTED: `it.${id}.rejected`,
-    SMT_TOPIC_EVENTS: `it.${id}.events`,
-    SMT_INGEST_GROUP: `it-${id}`,
-    SMT_INGEST_METRICS_PORT: '0',
+    ...ingestTopicsEnv(id),
     SMT_KAFKA_PARTITIONS: '2',
     SMT_TIMEZONE: ZONE,
   };

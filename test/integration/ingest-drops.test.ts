@@ -17,6 +17,7 @@ import { isRejectedLetter, type RejectedLetter } from '../../src/core/series/con
 import { readTopic } from '../helpers/ingest-fleet.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
 import { seriesReadingCount } from '../helpers/series.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 // NEM12 market time is UTC+10 all year; Brisbane keeps it, so a NEM12 day is one local day
 const ZONE = 'Australia/Brisbane';
@@ -72,12 +73,7 @@ beforeAll(async () => {
   stores = await isolatedStores('drops');
   const env = {
     ...stores.env,
-    SMT_TOPIC_RAW: `it.${id}.raw`,
-    SMT_TOPIC_VALIDATED: `it.${id}.validated`,
-    SMT_TOPIC_REJECTED: `it.${id}.rejected`,
-    SMT_TOPIC_EVENTS: `it.${id}.events`,
-    SMT_INGEST_GROUP: `it-${id}`,
-    SMT_INGEST_METRICS_PORT: '0',
+    ...ingestTopicsEnv(id),
     SMT_KAFKA_PARTITIONS: '1',
     SMT_TIMEZONE: ZONE,
   };

@@ -16,6 +16,7 @@ import { createPostgresPool } from '../../src/core/postgres/client.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
 import type { Meter } from '../../src/core/registry/meter.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 const ZONE = 'Australia/Brisbane';
 const SAMPLE = path.resolve(
@@ -44,12 +45,7 @@ beforeAll(async () => {
   stores = await isolatedStores('registers');
   const env = {
     ...stores.env,
-    SMT_TOPIC_RAW: `it.${id}.raw`,
-    SMT_TOPIC_VALIDATED: `it.${id}.validated`,
-    SMT_TOPIC_REJECTED: `it.${id}.rejected`,
-    SMT_TOPIC_EVENTS: `it.${id}.events`,
-    SMT_INGEST_GROUP: `it-${id}`,
-    SMT_INGEST_METRICS_PORT: '0',
+    ...ingestTopicsEnv(id),
     SMT_KAFKA_PARTITIONS: '1',
     SMT_TIMEZONE: ZONE,
   };
