@@ -4,8 +4,9 @@
  * Against the local stack (started if needed), in throwaway databases and topics:
  *  0. warm-up: 2,000 meters × 2 days ingested first (--warmup-meters 0 skips it), so the JVMs'
  *     JIT has compiled the hot paths and the figures are the steady state of a running platform;
- *  1. throughput: simulate meters × days with the default faults, then ingest until idle; readings/s
- *     sustained, CPU µs per reading for Node and each service, memory;
+ *  1. throughput: simulate meters × days with the default faults, then `smt ingest --until-idle` (the
+ *     built CLI, in its own process); readings/s sustained, CPU µs per reading for the daemon and each
+ *     service, the daemon's peak RSS;
  *  2. latency: the daemon running, readings produced at the seed's average rate (2,778/s =
  *     2.5 M meters × 96 / 86,400 s); p50/p99 from produce to acknowledged in every store.
  * Prints a table and writes bench/results/ingest.json.
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createCassandraClient } from '../src/core/cassandra/client.js';
 import { CassandraSeriesStore } from '../src/core/cassandra/series-store.js';
 import { loadConfig, type SmtConfig } from '../src/core/config/config.js';
-import { runIngest } from '../src/core/ingest/daemon.js';
+import { type IngestSummary, runIngest } from '../src/core/ingest/daemon.js';
 import { jsonLogger } from '../src/core/log.js';
 import { migrateStores } from '../src/core/migrations/service.js';
 import { createPostgresPool } from '../src/core/postgres/client.js';
@@ -55,20 +56,26 @@ function configFor(env: Record<string, string>, label: string): SmtConfig {
 }
 
 /**
- * The producer runs as its own process, as producers do: the bench process then holds only what an
- * ingest daemon holds, and its peak RSS is the daemon's.
+ * The simulator, the warm-up and the measured ingest each run as their own `smt` process. The
+ * measured daemon is the built CLI (`node bin/run.js`, dist/), as operators run it: its CPU and peak
+ * RSS are those of a daemon, not of this process with its TypeScript loader.
  */
-function cliInChild<T>(env: Record<string, string>, command: string, args: string[]): T {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js'), command, ...args, '--json'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env, NODE_OPTIONS: '' },
-      encoding: 'utf8',
-      maxBuffer: 64 * 2 ** 20,
-    },
-  );
+function cliInChild<T>(
+  env: Record<string, string>,
+  command: string,
+  args: string[],
+  build: 'dist' | 'src' = 'src',
+): T {
+  const entry =
+    build === 'dist'
+      ? [path.join(ROOT, 'bin/run.js')]
+      : ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js')];
+  const r = spawnSync(process.execPath, [...entry, command, ...args, '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NODE_OPTIONS: '' },
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
   if (r.status !== 0) throw new Error(`smt ${command} exited ${r.status}: ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout) as T;
 }
@@ -78,6 +85,9 @@ function cpuDelta(a: Record<string, ProcStats>, b: Record<string, ProcStats>): R
 }
 
 async function main() {
+  log('building dist/ (the measured daemon is the built CLI)…');
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
   log(`stack up…`);
   await stackUp(loadConfig(), { onProgress: () => {} });
   const stores = await isolatedStores('bench');
@@ -95,7 +105,7 @@ async function main() {
         ...['--seed', '7', '--meters', String(WARMUP_METERS), '--days', '2'],
         ...['--start', defaultStart(tz, DAYS + 2), '--format', 'json', '--faults', 'default'],
       ]);
-      // in its own process too: the JVMs warm up and this process stays a fresh daemon
+      // the JVMs warm up; the measured daemon is a fresh process
       cliInChild(envFor(stores.env, wlabel), 'ingest', ['--until-idle']);
     }
 
@@ -106,33 +116,22 @@ async function main() {
       ...['--start', defaultStart(tz, DAYS), '--format', 'json', '--faults', 'default'],
     ]);
     log(`produced ${sim.readings} readings in ${sim.seconds} s; ingesting until idle…`);
-    const rssAtStart = process.memoryUsage().rss;
     const before = snapshotAll();
-    const nodeBefore = process.cpuUsage();
-    let firstBatchAt = 0;
-    let lastBatchAt = 0;
-    const summary = await runIngest(config, {
-      untilIdle: true,
-      logger,
-      onBatchDone: () => {
-        const now = performance.now();
-        if (firstBatchAt === 0) firstBatchAt = now;
-        lastBatchAt = now;
-      },
-      onProgress: (t, s) => {
-        if (Math.random() < 0.05) log(`  ${t.readings} readings, ${Math.round(t.readings / s)} readings/s`);
-      },
-    });
-    const nodeCpu = process.cpuUsage(nodeBefore);
+    const ingest = cliInChild<IngestSummary>(
+      envFor(stores.env, label),
+      'ingest',
+      ['--until-idle', '--log-level', 'warn'],
+      'dist',
+    );
     const after = snapshotAll();
-    const busySeconds = (lastBatchAt - firstBatchAt) / 1000;
-    const readings = summary.readings;
-    const cpu = { node: (nodeCpu.user + nodeCpu.system) / 1e6, ...cpuDelta(before, after) };
+    const busySeconds = ingest.busySeconds;
+    const readings = ingest.readings;
+    const cpu = { node: ingest.process.busyCpuSeconds, ...cpuDelta(before, after) };
     const throughput = {
       meters: METERS,
       days: DAYS,
       readings,
-      stored: summary.stored,
+      stored: ingest.stored,
       producedReadingsPerSecond: sim.readingsPerSecond,
       sustainedReadingsPerSecond: Math.round(readings / busySeconds),
       wallSeconds: Math.round(busySeconds * 10) / 10,
@@ -143,9 +142,8 @@ async function main() {
         Object.entries(cpu).map(([k, v]) => [k, Math.round((v / busySeconds) * 100) / 100]),
       ),
       rssMiB: {
-        // the kernel's high-water mark of this process (main thread + decode worker)
-        node: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
-        nodeAtIngestStart: Math.round(rssAtStart / 2 ** 20),
+        // the kernel's high-water mark of the daemon process (main thread + decode worker)
+        node: ingest.process.maxRssMiB,
         ...Object.fromEntries(SERVICES.map((s) => [s, Math.round(after[s]!.rssBytes / 2 ** 20)])),
       },
       seedDayMinutes: Math.round((240e6 / (readings / busySeconds) / 60) * 10) / 10,

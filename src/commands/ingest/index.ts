@@ -76,6 +76,9 @@ Logs: JSON lines on stderr. Metrics: http://127.0.0.1:<ingest.metricsPort>/metri
             ['retries', summary.retries],
             ['seconds', summary.seconds],
             ['readings/s', summary.readingsPerSecond],
+            ['busy seconds (first slice to last)', summary.busySeconds],
+            ['CPU seconds while busy (all threads)', summary.process.busyCpuSeconds],
+            ['peak RSS MiB', summary.process.maxRssMiB],
           ]),
         );
       }

@@ -60,6 +60,10 @@ export interface IngestSummary extends BatchOutcome {
   retries: number;
   seconds: number;
   readingsPerSecond: number;
+  /** from the start of the first slice to the end of the last (0 when nothing was consumed) */
+  busySeconds: number;
+  /** this process: CPU of every thread while slices were processed, and the kernel's peak RSS */
+  process: { busyCpuSeconds: number; maxRssMiB: number };
   lag: { partition: number; lag: string }[];
   stoppedBy: 'idle' | 'signal';
 }
@@ -117,6 +121,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
   const started = performance.now();
   let batches = 0;
   let retries = 0;
+  let busy: { from: number; to: number; cpu: NodeJS.CpuUsage; cpuTo: NodeJS.CpuUsage } | undefined;
   let waitingFor: string | null = null;
   let lastLag: PartitionLag[] = [];
   try {
@@ -176,6 +181,8 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
         }),
       onBatch: async (topic, partition, messages, owned) => {
         const t0 = performance.now();
+        if (busy === undefined)
+          busy = { from: t0, to: t0, cpu: process.cpuUsage(), cpuTo: process.cpuUsage() };
         const outcome = await processPartitionBatch(ports, topic, partition, messages, owned);
         if (waitingFor !== null) log.log('info', 'dependency back, resuming', { was: waitingFor });
         waitingFor = null;
@@ -185,6 +192,8 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
         recordMetrics(metrics, outcome, (performance.now() - t0) / 1000);
         options.onProgress?.(totals, (performance.now() - started) / 1000);
         options.onBatchDone?.(messages);
+        busy.to = performance.now();
+        busy.cpuTo = process.cpuUsage();
       },
       onRetry: (err, attempt, delayMs, partition) => {
         retries++;
@@ -257,6 +266,7 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
     lastLag = await consumer.lag().catch(() => lastLag);
     consumer = undefined;
     const seconds = (performance.now() - started) / 1000;
+    const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
     return {
       ...totals,
       group,
@@ -265,6 +275,11 @@ export async function runIngest(config: SmtConfig, options: IngestOptions): Prom
       retries,
       seconds: Math.round(seconds * 100) / 100,
       readingsPerSecond: Math.round(totals.readings / Math.max(seconds, 0.001)),
+      busySeconds: busy ? Math.round(busy.to - busy.from) / 1000 : 0,
+      process: {
+        busyCpuSeconds: busy ? Math.round((cpuMicros(busy.cpuTo) - cpuMicros(busy.cpu)) / 1000) / 1000 : 0,
+        maxRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / 2 ** 20),
+      },
       lag: lastLag.map((l) => ({ partition: l.partition, lag: l.lag.toString() })),
       stoppedBy,
     };
