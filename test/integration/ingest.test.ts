@@ -19,6 +19,7 @@ import { positionOf } from '../../src/core/series/day.js';
 import { meterDay } from '../helpers/blocks.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
 import { seriesDays, seriesReadingCount } from '../helpers/series.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 const ZONE = 'Europe/Stockholm';
 let stores: IsolatedStores;
@@ -96,12 +97,7 @@ beforeAll(async () => {
   stores = await isolatedStores('ingest');
   const env = {
     ...stores.env,
-    SMT_TOPIC_RAW: `it.${id}.raw`,
-    SMT_TOPIC_VALIDATED: `it.${id}.validated`,
-    SMT_TOPIC_REJECTED: `it.${id}.rejected`,
-    SMT_TOPIC_EVENTS: `it.${id}.events`,
-    SMT_INGEST_GROUP: `it-${id}`,
-    SMT_INGEST_METRICS_PORT: '0',
+    ...ingestTopicsEnv(id),
     SMT_KAFKA_PARTITIONS: '2',
     SMT_TIMEZONE: ZONE,
   };

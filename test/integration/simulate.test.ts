@@ -9,6 +9,7 @@ import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
 import type { SimulateSummary } from '../../src/core/simulate/service.js';
 import { json, runCli } from '../helpers/cli.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 const id = randomBytes(3).toString('hex');
 let stores: IsolatedStores;
@@ -20,10 +21,7 @@ beforeAll(async () => {
   // every topic unique: ensureTopics creates all four
   env = {
     ...stores.env,
-    SMT_TOPIC_RAW: `smt.test.sim.${id}.raw`,
-    SMT_TOPIC_VALIDATED: `smt.test.sim.${id}.validated`,
-    SMT_TOPIC_REJECTED: `smt.test.sim.${id}.rejected`,
-    SMT_TOPIC_EVENTS: `smt.test.sim.${id}.events`,
+    ...ingestTopicsEnv(id, 'smt.test.sim'),
   };
 });
 
