@@ -152,6 +152,18 @@ export class RowBinaryReader {
     }
   }
 
+  u32Array(n: number): Uint32Array {
+    const out = new Uint32Array(n);
+    for (let i = 0; i < n; i++, this.pos += 4) out[i] = this.view.getUint32(this.pos, true);
+    return out;
+  }
+
+  f64Array(n: number): Float64Array {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++, this.pos += 8) out[i] = this.view.getFloat64(this.pos, true);
+    return out;
+  }
+
   string(): string {
     const n = this.varUint();
     const s = this.buf.toString('utf8', this.pos, this.pos + n);

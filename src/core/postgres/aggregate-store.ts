@@ -48,6 +48,10 @@ const DAILY_COLUMNS = [
   'estimated_share',
   'status',
   'series_version',
+  'estimated_value_micro',
+  'hourly_value_micro',
+  'hourly_peak_micro',
+  'hourly_peak_minute',
 ] as const;
 
 /** every column but the key: what decides whether a row changed */
@@ -58,7 +62,8 @@ const STAGE = `CREATE TEMP TABLE IF NOT EXISTS daily_aggregates_stage (
   value_min double precision, value_max double precision, peak_demand_kw double precision,
   peak_interval_start timestamptz, intervals_expected smallint, intervals_actual smallint,
   intervals_estimated smallint, intervals_missing smallint, intervals_failed smallint,
-  estimated_share double precision, status text, series_version bigint
+  estimated_share double precision, status text, series_version bigint, estimated_value_micro bigint,
+  hourly_value_micro bigint[], hourly_peak_micro bigint[], hourly_peak_minute smallint[]
 ) ON COMMIT DELETE ROWS`;
 
 // A day inside a billed period is `billed`, whatever the series says now: the billing close owns it.
@@ -109,6 +114,10 @@ const UNIQUE_VIOLATION = '23505';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** An array in COPY text form: `{1,2,NULL}` (numbers need no quoting). */
+const arrayCell = (xs: readonly (number | null)[] | undefined): string | null =>
+  xs === undefined ? null : `{${xs.map((x) => (x === null ? 'NULL' : x)).join(',')}}`;
+
 function* copyCells(rows: readonly DailyAggregate[]): Generator<CopyCell[]> {
   for (const a of rows)
     yield [
@@ -129,6 +138,10 @@ function* copyCells(rows: readonly DailyAggregate[]): Generator<CopyCell[]> {
       a.estimatedShare,
       a.status,
       a.seriesVersion,
+      a.estimatedMicro,
+      arrayCell(a.hourly?.energyMicro),
+      arrayCell(a.hourly?.peakMicro),
+      arrayCell(a.hourly?.peakMinute),
     ];
 }
 
