@@ -94,7 +94,13 @@ export function hoursOf(intervals: number, minutes: number): number | null {
   return 60 % minutes === 0 && Number.isInteger(h) ? h : null;
 }
 
-export function factsOfDay(d: SeriesDay): DayFacts {
+/** What the fold of a day reads: a series day, or a day's readings placed at their positions. */
+export type DayValues = Pick<
+  SeriesDay,
+  'meterId' | 'channel' | 'day' | 'intervalMinutes' | 'dayStart' | 'values' | 'quality' | 'version'
+>;
+
+export function factsOfDay(d: DayValues): DayFacts {
   let energy = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type DayFacts, factsOfDay } from '../aggregate/daily.js';
 import { InvalidDataError } from '../errors.js';
-import { emptyDay } from '../series/day.js';
-import { formatLocalDate, MS_PER_MINUTE } from '../time/local-date.js';
+import { LocalCalendar } from '../time/calendar.js';
+import { formatLocalDate } from '../time/local-date.js';
 import { clickhouseCall } from './errors.js';
 import { RowBinaryReader } from './row-binary.js';
 import { chString } from './sql.js';
@@ -93,6 +93,12 @@ function run(
 function decode(buf: Buffer, timezoneOf: DayFactsQuery['timezoneOf']): ReadDay[] {
   const r = new RowBinaryReader(buf);
   const out: ReadDay[] = [];
+  // zone rules are slow to ask (Intl): a chunk's meters share a few zones and days
+  const bounds = new Map<string, { start: number; end: number }>();
+  let starts = new Uint32Array(128);
+  let at = new Int32Array(128);
+  // one day's values and qualities, reused: the fold keeps neither
+  const scratch = new Map<number, { values: Float64Array; quality: Uint32Array }>();
   while (!r.done) {
     const meterId = r.string();
     const channel = r.string();
@@ -100,30 +106,56 @@ function decode(buf: Buffer, timezoneOf: DayFactsQuery['timezoneOf']): ReadDay[]
     const intervalMinutes = r.u8();
     const version = r.u64();
     const n = r.varUint();
-    const starts = r.u32Array(n);
-    const values = r.f64Array(r.varUint());
-    const quality = r.u32Array(r.varUint());
+    if (n > starts.length) {
+      starts = new Uint32Array(n);
+      at = new Int32Array(n);
+    }
+    for (let i = 0; i < n; i++) starts[i] = r.u32();
     const zone = timezoneOf(meterId);
-    // a meter of the id range outside the scope (inactive, unregistered): not asked for
-    if (zone === undefined) continue;
-    const d = emptyDay({ meterId, channel, day }, zone, intervalMinutes);
-    d.version = version;
-    const step = intervalMinutes * MS_PER_MINUTE;
+    if (zone === undefined) {
+      // a meter of the id range outside the scope (inactive, unregistered): not asked for
+      r.skip(r.varUint() * 8);
+      r.skip(r.varUint() * 4);
+      continue;
+    }
+    let b = bounds.get(`${zone}|${day}`);
+    if (!b) {
+      b = LocalCalendar.for(zone).dayBounds(day);
+      bounds.set(`${zone}|${day}`, b);
+    }
+    const step = intervalMinutes * 60;
+    const first = b.start / 1000;
+    const length = Math.round((b.end - b.start) / (step * 1000));
+    let buffers = scratch.get(length);
+    if (!buffers) {
+      buffers = { values: new Float64Array(length), quality: new Uint32Array(length) };
+      scratch.set(length, buffers);
+    }
+    buffers.values.fill(Number.NaN);
+    buffers.quality.fill(0);
+    const d = { meterId, channel, day, intervalMinutes, dayStart: b.start, ...buffers, version };
     let replaced = false;
     for (let i = 0; i < n; i++) {
-      const p = (starts[i]! * 1000 - d.dayStart) / step;
-      // off the meter's local grid (not written by smt): the day is not read as a series day
-      if (!(p >= 0 && p < d.values.length && Number.isInteger(p)))
+      const offset = starts[i]! - first;
+      const p = offset / step;
+      // off the meter's local grid (not written by smt): refuse rather than guess
+      if (!(offset >= 0 && offset % step === 0 && p < length))
         throw new InvalidDataError(
           `ClickHouse holds a reading of ${meterId} ${channel} at ${new Date(starts[i]! * 1000).toISOString()} that is not an interval of its local day ${day} in ${zone}`,
           {
             hint: 'Re-derive the copy from the series: `smt reconcile --from --to --repair`, or aggregate with --source cassandra.',
           },
         );
-      if (!Number.isNaN(d.values[p]!)) replaced = true;
-      d.values[p] = values[i]!;
-      d.quality[p] = quality[i]!;
+      at[i] = p;
     }
+    r.varUint();
+    for (let i = 0; i < n; i++) {
+      const p = at[i]!;
+      if (!Number.isNaN(d.values[p]!)) replaced = true;
+      d.values[p] = r.f64();
+    }
+    r.varUint();
+    for (let i = 0; i < n; i++) d.quality[at[i]!] = r.u32();
     out.push({ facts: factsOfDay(d), replaced });
   }
   return out;

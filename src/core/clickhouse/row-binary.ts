@@ -152,16 +152,8 @@ export class RowBinaryReader {
     }
   }
 
-  u32Array(n: number): Uint32Array {
-    const out = new Uint32Array(n);
-    for (let i = 0; i < n; i++, this.pos += 4) out[i] = this.view.getUint32(this.pos, true);
-    return out;
-  }
-
-  f64Array(n: number): Float64Array {
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++, this.pos += 8) out[i] = this.view.getFloat64(this.pos, true);
-    return out;
+  skip(bytes: number): void {
+    this.pos += bytes;
   }
 
   string(): string {

@@ -285,7 +285,10 @@ export class PostgresAggregateStore {
     const out = new Map<string, StoredDaily[]>();
     for (const x of r.rows) {
       let list = out.get(x.meter_id);
-      if (!list) out.set(x.meter_id, (list = []));
+      if (!list) {
+        list = [];
+        out.set(x.meter_id, list);
+      }
       list.push({
         meterId: x.meter_id,
         localDate: x.d,
