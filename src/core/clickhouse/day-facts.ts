@@ -131,15 +131,15 @@ function decode(buf: Buffer, timezoneOf: DayFactsQuery['timezoneOf']): ReadDay[]
       buffers = { values: new Float64Array(length), quality: new Uint32Array(length) };
       scratch.set(length, buffers);
     }
-    buffers.values.fill(Number.NaN);
-    buffers.quality.fill(0);
-    const d = { meterId, channel, day, intervalMinutes, dayStart: b.start, ...buffers, version };
+    const { values, quality } = buffers;
+    values.fill(Number.NaN);
+    quality.fill(0);
     let replaced = false;
     for (let i = 0; i < n; i++) {
       const offset = starts[i]! - first;
-      const p = offset / step;
+      const p = (offset / step) | 0;
       // off the meter's local grid (not written by smt): refuse rather than guess
-      if (!(offset >= 0 && offset % step === 0 && p < length))
+      if (offset < 0 || p * step !== offset || p >= length)
         throw new InvalidDataError(
           `ClickHouse holds a reading of ${meterId} ${channel} at ${new Date(starts[i]! * 1000).toISOString()} that is not an interval of its local day ${day} in ${zone}`,
           {
@@ -151,11 +151,12 @@ function decode(buf: Buffer, timezoneOf: DayFactsQuery['timezoneOf']): ReadDay[]
     r.varUint();
     for (let i = 0; i < n; i++) {
       const p = at[i]!;
-      if (!Number.isNaN(d.values[p]!)) replaced = true;
-      d.values[p] = r.f64();
+      if (values[p] === values[p]) replaced = true; // not NaN: a second reading at this position
+      values[p] = r.f64();
     }
     r.varUint();
-    for (let i = 0; i < n; i++) d.quality[at[i]!] = r.u32();
+    for (let i = 0; i < n; i++) quality[at[i]!] = r.u32();
+    const d = { meterId, channel, day, intervalMinutes, dayStart: b.start, values, quality, version };
     out.push({ facts: factsOfDay(d), replaced });
   }
   return out;
