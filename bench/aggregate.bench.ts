@@ -167,6 +167,8 @@ async function main() {
           channels: ['active_import_kwh'],
           from: FIRST,
           to: LAST,
+          timezoneOf: () => ZONE,
+          contiguous: true,
         }),
       ).then(
         () => true,

@@ -1,4 +1,5 @@
 /** Tables for people: tariffs, bills, closes and readiness checks (scripts use --json). */
+import type { BillBasis } from '../core/billing/bill.js';
 import type { BillingExportResult, BillResult, CheckResult, CloseResult } from '../core/billing/service.js';
 import type { MonthHourMatrix, RatePeriod } from '../core/billing/tariff.js';
 import type { TariffDetail } from '../core/billing/tariff-service.js';
@@ -85,6 +86,14 @@ export function renderTariff(t: TariffDetail): string {
   ].join('\n');
 }
 
+/** Where a bill's figures come from, in a line an operator reads. */
+export function basisText(b: BillBasis): string {
+  if (b.source === 'aggregates')
+    return `aggregates (${b.status}, authoritative daily aggregates by local hour)`;
+  const series = `series (${b.status}${b.asOf ? `, as of ${b.asOf}` : ', current versions'})`;
+  return b.reason ? `${series}: ${b.reason}` : series;
+}
+
 export function renderBill(b: BillResult): string {
   const parts: string[] = [];
   for (const p of b.periods) {
@@ -94,7 +103,7 @@ export function renderBill(b: BillResult): string {
         ['meter', `${p.meterId} (account ${p.accountId})`],
         ['period', `${p.from} – ${p.to} (${d.days} days, ${p.status})`],
         ['tariff', `${p.tariffId} ${p.tariffName}`],
-        ['basis', `series${p.basis.asOf ? ` as of ${p.basis.asOf}` : ' (current versions)'}`],
+        ['source', basisText(p.basis)],
         ['energy', `${d.energyKwh} kWh`],
         [
           'intervals',
@@ -137,10 +146,11 @@ export function renderClose(r: CloseResult): string {
       `${c.from} – ${c.to}`,
       'closed now',
       `${c.total.toFixed(2)} ${c.currency}`,
+      c.basis.source === 'aggregates' ? `aggregates (${c.basis.status})` : `series (${c.basis.status})`,
     ]),
-    ...r.alreadyClosed.map((c) => [c.meterId, '', `already ${c.status} (${c.closedAt ?? ''})`, '']),
+    ...r.alreadyClosed.map((c) => [c.meterId, '', `already ${c.status} (${c.closedAt ?? ''})`, '', '']),
   ];
-  return `${renderTable(['meter', 'period', 'status', 'total'], rows)}\n${r.closed.length} closed, ${r.alreadyClosed.length} already closed`;
+  return `${renderTable(['meter', 'period', 'status', 'total', 'source'], rows)}\n${r.closed.length} closed, ${r.alreadyClosed.length} already closed`;
 }
 
 export function renderExport(r: BillingExportResult): string {

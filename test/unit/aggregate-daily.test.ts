@@ -41,7 +41,33 @@ describe('daily aggregate of a meter-day', () => {
       estimatedShare: 0,
       status: 'provisional',
       seriesVersion: 42,
+      estimatedMicro: 0,
+      // 25 local hours (02:00 twice), four quarter-hours each; the last hour has two values
+      hourly: {
+        energyMicro: Array.from({ length: 25 }, (_, h) =>
+          h === 3 || h === 12 ? 1_500_000 : h === 24 ? 500_000 : 1_000_000,
+        ),
+        peakMicro: Array.from({ length: 25 }, (_, h) => (h === 3 || h === 12 ? 750_000 : 250_000)),
+        // minutes since the day's start: the hour's first interval, or the larger value (index 50)
+        peakMinute: Array.from({ length: 25 }, (_, h) => (h === 12 ? 50 * 15 : h * 60)),
+      },
     });
+  });
+
+  it('spring-forward day: 23 hours; estimated energy in micro-kWh; values rounded once to 6 decimals', () => {
+    const d = emptyDay({ meterId: 'M', channel: 'c', day: '2026-03-29' }, 'Europe/Stockholm', 15);
+    expect(d.values.length).toBe(92);
+    const EST = packFields(Origin.Estimated, ValidationState.Passed, Method.LinearInterpolation, Reason.None);
+    for (let i = 0; i < 92; i++) {
+      d.values[i] = 0.1234564 + (i === 91 ? 1 : 0);
+      d.quality[i] = i < 2 ? EST : ACTUAL;
+    }
+    const f = factsOfDay(d);
+    expect(f.estimatedMicro).toBe(2 * 123_456);
+    expect(f.hourly!.energyMicro).toEqual([...new Array(22).fill(4 * 123_456), 3 * 123_456 + 1_123_456]);
+    expect(f.hourly!.peakMicro[22]).toBe(1_123_456);
+    expect(f.hourly!.peakMinute[22]).toBe(91 * 15);
+    expect(dailyAggregate(d, 92, 15, f).hourly).toBe(f.hourly);
   });
 
   it('a day without any series row is all missing, with no energy (missing is not zero)', () => {

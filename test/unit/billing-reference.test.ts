@@ -15,11 +15,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { dailyAggregate, factsOfDay } from '../../src/core/aggregate/daily.js';
+import { aggregatePeriodDays } from '../../src/core/billing/aggregate-days.js';
 import { chargesOf } from '../../src/core/billing/charges.js';
-import { computeDeterminants } from '../../src/core/billing/determinants.js';
+import { computeDeterminants, determinantsOfDays } from '../../src/core/billing/determinants.js';
 import { periodsBetween } from '../../src/core/billing/period.js';
 import { constantMatrix, type Tariff, tariffKind } from '../../src/core/billing/tariff.js';
 import { tariffsFromUrdbJson } from '../../src/core/billing/urdb.js';
+import type { StoredDaily } from '../../src/core/postgres/aggregate-store.js';
 import { emptyDay, type SeriesDay } from '../../src/core/series/day.js';
 import { formatLocalDate, parseLocalDate } from '../../src/core/time/local-date.js';
 
@@ -232,6 +235,32 @@ describe('reference 3: SAM Utilityrate5, residential TOU, 8760 hourly load', () 
     expect(bills.reduce((a, b) => a + b.d.energyKwh * 1e6, 0)).toBe(4817888 * 1e3);
     const unrounded = bills.map((b) => b.d.energy.reduce((a, e) => a + e.kwh * e.tiers[0]!.rate, 0));
     expect(unrounded.map((v, i) => Math.abs(v - sam[i]!) < 1e-9)).toEqual(new Array(12).fill(true));
+  });
+
+  it('the same bill through the aggregate path: daily aggregates by local hour, then the bill from them', () => {
+    // what `smt aggregate` stores per day (integration test: test/integration/billing-aggregates.test.ts)
+    const rows: StoredDaily[] = days.map((d) => {
+      const a = dailyAggregate(d, d.values.length, 60, factsOfDay(d));
+      return { ...a, estimatedMicro: a.estimatedMicro, version: 1 };
+    });
+    const versions = new Map(days.map((d) => [d.day, d.version]));
+    const fromAggregates = periodsBetween('2018-01-01', '2018-12-31').map((period) => {
+      const a = aggregatePeriodDays('UTC', period, rows, versions);
+      if (!a.usable) throw new Error(a.reason);
+      const d = determinantsOfDays({
+        meterId: 'M',
+        timezone: 'UTC',
+        intervalMinutes: 60,
+        channel: CHANNEL,
+        tariff,
+        period,
+        days: a.days,
+      });
+      return { d, c: chargesOf(d, tariff) };
+    });
+    expect(fromAggregates.reduce((a, b) => a + Math.round(b.c.total * 100), 0)).toBe(55354);
+    expect(fromAggregates.map((b) => b.c)).toEqual(bills.map((b) => b.c));
+    expect(fromAggregates.map((b) => b.d.energy)).toEqual(bills.map((b) => b.d.energy));
   });
 
   it('annual bill $553.54: SAM 553.5311 with each of the 48 lines rounded to the cent', () => {

@@ -8,6 +8,26 @@ import { Origin, originOf, stateOf, ValidationState } from '../readings/quality.
 import type { SeriesDay } from '../series/day.js';
 import { MS_PER_MINUTE } from '../time/local-date.js';
 
+/** Energy in aggregates and bills is summed in integer micro-kWh: exact and independent of order. */
+export const MICRO = 1_000_000;
+
+/** A value in micro-units, rounded once (6 decimals, the precision of `numeric(18, 6)`). */
+export const toMicro = (v: number): number => Math.round(v * MICRO);
+
+/**
+ * A meter-day by local hour: entry h is the h-th hour since local midnight (23, 24 or 25 entries on
+ * DST days; on fall-back the repeated hour has two entries), which is what a time-of-use tariff on
+ * hour boundaries needs to bill from the aggregate alone.
+ */
+export interface HourlyFacts {
+  /** sum of the hour's values in micro-kWh (each value rounded once, see `toMicro`); 0 without values */
+  energyMicro: number[];
+  /** the hour's largest interval value in micro-kWh; null without values */
+  peakMicro: (number | null)[];
+  /** minutes from the day's start (elapsed, UTC) to the start of that peak interval; null without values */
+  peakMinute: (number | null)[];
+}
+
 /** What a day's readings sum up to, wherever they were read. */
 export interface DayFacts {
   meterId: string;
@@ -31,6 +51,10 @@ export interface DayFacts {
   notValidated: number;
   /** the series version of the day these facts were read from */
   seriesVersion: number;
+  /** micro-kWh of the values that are not actual readings */
+  estimatedMicro: number;
+  /** null when the day has no value, or its values do not fall on whole local hours */
+  hourly: HourlyFacts | null;
 }
 
 export type AggregateStatus = 'provisional' | 'validated' | 'billed';
@@ -59,9 +83,24 @@ export interface DailyAggregate {
   status: AggregateStatus;
   /** the series version of the day (0: no series row) */
   seriesVersion: number;
+  /** micro-kWh of the estimated values; null without any value */
+  estimatedMicro: number | null;
+  hourly: HourlyFacts | null;
 }
 
-export function factsOfDay(d: SeriesDay): DayFacts {
+/** Hours in a day of `intervals` intervals of `minutes`, or null when they are not whole hours. */
+export function hoursOf(intervals: number, minutes: number): number | null {
+  const h = (intervals * minutes) / 60;
+  return 60 % minutes === 0 && Number.isInteger(h) ? h : null;
+}
+
+/** What the fold of a day reads: a series day, or a day's readings placed at their positions. */
+export type DayValues = Pick<
+  SeriesDay,
+  'meterId' | 'channel' | 'day' | 'intervalMinutes' | 'dayStart' | 'values' | 'quality' | 'version'
+>;
+
+export function factsOfDay(d: DayValues): DayFacts {
   let energy = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -70,10 +109,33 @@ export function factsOfDay(d: SeriesDay): DayFacts {
   let estimated = 0;
   let failed = 0;
   let notValidated = 0;
+  let estimatedMicro = 0;
+  const hours = hoursOf(d.values.length, d.intervalMinutes);
+  const perHour = 60 / d.intervalMinutes;
+  const hourly: HourlyFacts | null =
+    hours === null
+      ? null
+      : {
+          energyMicro: new Array<number>(hours).fill(0),
+          peakMicro: new Array<number | null>(hours).fill(null),
+          peakMinute: new Array<number | null>(hours).fill(null),
+        };
   for (let i = 0; i < d.values.length; i++) {
     const v = d.values[i]!;
     if (Number.isNaN(v)) continue;
     const q = d.quality[i]!;
+    const micro = toMicro(v);
+    if (hourly) {
+      const h = Math.floor(i / perHour);
+      hourly.energyMicro[h]! += micro;
+      const peak = hourly.peakMicro[h];
+      // the earliest interval of the largest value, as the bill's demand peaks
+      if (peak === null || micro > peak!) {
+        hourly.peakMicro[h] = micro;
+        hourly.peakMinute[h] = i * d.intervalMinutes;
+      }
+    }
+    if (originOf(q) !== Origin.Actual) estimatedMicro += micro;
     energy += v;
     if (v < min) min = v;
     if (v > max) {
@@ -101,6 +163,8 @@ export function factsOfDay(d: SeriesDay): DayFacts {
     failed,
     notValidated,
     seriesVersion: d.version,
+    estimatedMicro,
+    hourly: any ? hourly : null,
   };
 }
 
@@ -135,5 +199,7 @@ export function dailyAggregate(
     estimatedShare: values > 0 ? facts!.estimated / values : null,
     status: missing === 0 && (facts?.notValidated ?? 0) === 0 ? 'validated' : 'provisional',
     seriesVersion: facts?.seriesVersion ?? 0,
+    estimatedMicro: values > 0 ? facts!.estimatedMicro : null,
+    hourly: values > 0 ? facts!.hourly : null,
   };
 }

@@ -97,11 +97,12 @@ async function checkChunk(
   chunk: { meterIds: string[]; keys: SeriesDayKey[] },
   channels: readonly string[],
   range: { from: string; to: string },
+  timezoneOf: (meterId: string) => string | undefined,
 ): Promise<ChunkCheck> {
   const q = { meterIds: chunk.meterIds, channels, ...range };
   const [days, ch, pg] = await Promise.all([
     ports.series.current(chunk.keys),
-    clickhouseDayFacts(ports.clickhouse.client, ports.clickhouse.database, q),
+    clickhouseDayFacts(ports.clickhouse.client, ports.clickhouse.database, { ...q, timezoneOf }),
     ports.store.dailyFigures(q),
   ]);
   const chFigures = new Map(
@@ -138,6 +139,7 @@ export async function reconcile(
   const range = { from: o.from, to: o.to };
   const meters = await ports.store.meters(o.scope ?? {});
   const byId = new Map(meters.map((m) => [m.meterId, m]));
+  const timezoneOf = (id: string) => byId.get(id)?.timezone;
   const chunks = meterDayChunks(meters, range, channels, o.chunkMeterDays ?? 10_000);
   const total = chunks.reduce((n, c) => n + c.keys.length, 0);
   progress({ kind: 'stage', label: 'reconcile', total, unit: 'meter-days' });
@@ -145,7 +147,7 @@ export async function reconcile(
   const toRepair: { diff: MeterDayDifference; day: SeriesDay | undefined }[] = [];
   let done = 0;
   await forEachBounded(chunks, 2, async (c) => {
-    const r = await checkChunk(ports, c, channels, range);
+    const r = await checkChunk(ports, c, channels, range, timezoneOf);
     differences.push(...r.differences);
     for (const diff of r.differences)
       toRepair.push({ diff, day: r.days.get(dayKey(diff.meterId, diff.channel, diff.day)) });
@@ -183,7 +185,7 @@ export async function reconcile(
     // a second look at exactly the repaired meter-days, and at the rollups
     let remaining = (await dimsRollupDifferences(client, database, rollupScope)).length;
     for (const c of chunksOf(differences))
-      remaining += (await checkChunk(ports, c, channels, range)).differences.length;
+      remaining += (await checkChunk(ports, c, channels, range, timezoneOf)).differences.length;
     repaired.remaining = remaining;
     progress({ kind: 'advance', done: differences.length });
   }

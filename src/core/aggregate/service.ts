@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
-import { clickhouseDayFacts } from '../clickhouse/day-facts.js';
+import { clickhouseDayFacts, type DayFactsQuery } from '../clickhouse/day-facts.js';
 import { forEachBounded } from '../concurrency.js';
 import type { SmtConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
@@ -108,7 +108,7 @@ export async function readFacts(
   ports: AggregatePorts,
   source: AggregateSource,
   keys: readonly SeriesDayKey[],
-  range: { meterIds: string[]; channels: readonly string[]; from: string; to: string },
+  range: DayFactsQuery,
 ): Promise<Map<string, DayFacts>> {
   const out = new Map<string, DayFacts>();
   if (source === 'clickhouse') {
@@ -154,6 +154,9 @@ export async function aggregate(ports: AggregatePorts, o: AggregateOptions): Pro
     a.meterId < b.meterId ? -1 : a.meterId > b.meterId ? 1 : 0,
   );
   const byId = new Map(meters.map((m) => [m.meterId, m]));
+  const timezoneOf = (id: string) => byId.get(id)?.timezone;
+  // the whole fleet: a chunk is every meter of its id range
+  const contiguous = !o.scope?.meterIds && !o.scope?.region;
   // one Cassandra query covers up to 50 meters of one (channel, day); one ClickHouse query a chunk
   const chunks = meterDayChunks(meters, range, channels, o.chunkMeterDays ?? 10_000);
   const total = chunks.reduce((n, c) => n + c.keys.length, 0);
@@ -163,7 +166,13 @@ export async function aggregate(ports: AggregatePorts, o: AggregateOptions): Pro
   const daily: UpsertCounts = { inserted: 0, updated: 0 };
   let done = 0;
   await forEachBounded(chunks, o.concurrency ?? 3, async (c) => {
-    const facts = await readFacts(ports, source, c.keys, { meterIds: c.meterIds, channels, ...range });
+    const facts = await readFacts(ports, source, c.keys, {
+      meterIds: c.meterIds,
+      channels,
+      ...range,
+      timezoneOf,
+      contiguous,
+    });
     add(daily, await ports.store.upsertDaily(dailyRows(byId, c.keys, facts)));
     done += c.keys.length;
     progress({ kind: 'advance', done, counts: { changed: daily.inserted + daily.updated } });
@@ -254,7 +263,13 @@ export async function aggregateDays(
   const ids = [...new Set(unique.map((k) => k.meterId))];
   const meters = new Map((await ports.store.meters({ meterIds: ids })).map((m) => [m.meterId, m]));
   const keys = unique.filter((k) => meters.has(k.meterId));
-  const facts = await readFacts(ports, 'cassandra', keys, { meterIds: ids, channels: [], from: '', to: '' });
+  const facts = await readFacts(ports, 'cassandra', keys, {
+    meterIds: ids,
+    channels: [],
+    from: '',
+    to: '',
+    timezoneOf: (id) => meters.get(id)?.timezone,
+  });
   const daily = await ports.store.upsertDaily(dailyRows(meters, keys, facts));
   const dates = keys.map((k) => k.day).sort();
   const first = dates[0]!;

@@ -9,6 +9,21 @@ import { computeDeterminants, type Determinants } from './determinants.js';
 import type { BillingPeriod } from './period.js';
 import type { Tariff } from './tariff.js';
 
+/** Where a bill's figures come from (docs/billing.md "Sources"). */
+export interface BillBasis {
+  /**
+   * aggregates: the authoritative daily aggregates in PostgreSQL (by local hour), each of the
+   * series version the series holds now; series: the current series (actuals, estimates,
+   * corrections), read as of `asOf` when given
+   */
+  source: 'aggregates' | 'series';
+  /** validated: from aggregates that are all validated (or billed); anything else is provisional */
+  status: 'validated' | 'provisional';
+  asOf: string | null;
+  /** why a bill that could have come from the aggregates comes from the series; null otherwise */
+  reason: string | null;
+}
+
 export interface PeriodBill {
   meterId: string;
   accountId: string;
@@ -17,8 +32,7 @@ export interface PeriodBill {
   currency: string;
   from: string;
   to: string;
-  /** where the figures come from: the current series (actuals, estimates, corrections), read as of `asOf` when given */
-  basis: { source: 'series'; asOf: string | null };
+  basis: BillBasis;
   determinants: Determinants;
   lines: BillLine[];
   total: number;
@@ -35,8 +49,26 @@ export interface MeterBillInput {
   asOf: number | null;
 }
 
-export function billPeriod(m: MeterBillInput, period: BillingPeriod): PeriodBill {
-  const determinants = computeDeterminants({ ...m, period });
+/** The bill of a period from the series. */
+export function billPeriod(
+  m: MeterBillInput,
+  period: BillingPeriod,
+  reason: string | null = null,
+): PeriodBill {
+  return billOf(m, computeDeterminants({ ...m, period }), {
+    source: 'series',
+    status: 'provisional',
+    asOf: m.asOf === null ? null : new Date(m.asOf).toISOString(),
+    reason,
+  });
+}
+
+/** The lines and total of determinants, however they were computed. */
+export function billOf(
+  m: Pick<MeterBillInput, 'meterId' | 'accountId' | 'tariff'>,
+  determinants: Determinants,
+  basis: BillBasis,
+): PeriodBill {
   const charges = chargesOf(determinants, m.tariff);
   return {
     meterId: m.meterId,
@@ -44,9 +76,9 @@ export function billPeriod(m: MeterBillInput, period: BillingPeriod): PeriodBill
     tariffId: m.tariff.tariffId,
     tariffName: m.tariff.name,
     currency: m.tariff.definition.currency,
-    from: period.from,
-    to: period.to,
-    basis: { source: 'series', asOf: m.asOf === null ? null : new Date(m.asOf).toISOString() },
+    from: determinants.from,
+    to: determinants.to,
+    basis,
     determinants,
     lines: charges.lines,
     total: charges.total,

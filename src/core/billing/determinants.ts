@@ -1,8 +1,11 @@
-import type { IntervalMinutes } from '../readings/block.js';
 /**
- * Billing determinants of one meter and one billing period, from the current series (pure: no I/O).
+ * Billing determinants of one meter and one billing period (pure: no I/O), from its days by local
+ * hour: the series days folded by `factsOfDay`, or the authoritative daily aggregates, which hold
+ * the same fold. Tariffs change rate period on local hours only (12 × 24 matrices), so the hourly
+ * energy and the hourly peak interval (with its start) give exactly the determinants the intervals
+ * give.
  *
- * Every interval is placed by its start in the meter's local time: the month and hour pick the
+ * Every hour is placed by its start in the meter's local time: the month and hour pick the
  * rate period from the tariff's 12 × 24 matrices, the local date picks weekday, weekend or public
  * holiday. DST days need nothing special because the series already holds them as 92 or 100
  * quarter-hours: the repeated 02:00 hour on fall-back is billed twice at hour 2's period, the
@@ -13,7 +16,9 @@ import type { IntervalMinutes } from '../readings/block.js';
  * interval's average power (kWh × 60 / interval minutes). Missing intervals (NaN) are counted, not
  * billed; estimated, substituted and calculated values are billed and counted as estimated.
  */
-import { Origin, originOf } from '../readings/quality.js';
+import { factsOfDay, type HourlyFacts, MICRO } from '../aggregate/daily.js';
+import { InvalidDataError } from '../errors.js';
+import type { IntervalMinutes } from '../readings/block.js';
 import type { SeriesDay } from '../series/day.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../time/local-date.js';
@@ -21,7 +26,7 @@ import { publicHolidays } from './holidays.js';
 import { type BillingPeriod, datesOf, daysIn, monthFraction } from './period.js';
 import type { RatePeriod, Tariff, Tier } from './tariff.js';
 
-export const MICRO = 1_000_000;
+export { MICRO };
 
 export interface TierQuantity {
   tier: number;
@@ -64,6 +69,8 @@ export interface Determinants {
   flatDemand: DemandDeterminant | null;
   /** the series version of every stored day that went into the determinants */
   seriesVersions: { day: string; version: number }[];
+  /** billed from the aggregates: the version of every daily aggregate row used; empty from the series */
+  aggregateVersions: { day: string; version: number }[];
 }
 
 export interface DeterminantInput {
@@ -73,7 +80,7 @@ export interface DeterminantInput {
   channel: string;
   tariff: Tariff;
   period: BillingPeriod;
-  /** the stored days of the period (any order; days outside it are ignored) */
+  /** the stored days of the period (any order; days outside it and other channels are ignored) */
   days: readonly SeriesDay[];
 }
 
@@ -129,14 +136,66 @@ interface Peak {
   at: number;
 }
 
+/**
+ * One stored meter-day as billing reads it, by local hour: from the series (`billingDayOfSeries`)
+ * or from its authoritative daily aggregate; both fold the day with `factsOfDay`, so a bill is the
+ * same from either.
+ */
+export interface BillingDay {
+  day: string;
+  dayStart: number;
+  intervalMinutes: number;
+  /** values present: actual readings, and estimated, substituted or calculated ones */
+  actual: number;
+  estimated: number;
+  estimatedMicro: number;
+  /** null: no value that day */
+  hourly: HourlyFacts | null;
+  seriesVersion: number;
+  /** the daily aggregate row's version when billed from the aggregates; null from the series */
+  aggregateVersion: number | null;
+}
+
+export function billingDayOfSeries(d: SeriesDay): BillingDay {
+  const f = factsOfDay(d);
+  if (f.actual + f.estimated > 0 && f.hourly === null)
+    throw new InvalidDataError(
+      `${d.meterId} ${d.day}: ${d.values.length} intervals of ${d.intervalMinutes} minutes are not whole local hours; a tariff of local hours cannot bill them`,
+      { hint: "The meter's zone shifts its clock by less than an hour; bill it outside smt." },
+    );
+  return {
+    day: d.day,
+    dayStart: d.dayStart,
+    intervalMinutes: d.intervalMinutes,
+    actual: f.actual,
+    estimated: f.estimated,
+    estimatedMicro: f.estimatedMicro,
+    hourly: f.hourly,
+    seriesVersion: d.version,
+    aggregateVersion: null,
+  };
+}
+
 export function computeDeterminants(input: DeterminantInput): Determinants {
+  return determinantsOfDays({
+    ...input,
+    days: input.days
+      .filter((d) => d.channel === input.channel && d.day >= input.period.from && d.day <= input.period.to)
+      .map(billingDayOfSeries),
+  });
+}
+
+/** Determinants from days by local hour (the days of the billed channel; others of the period are ignored). */
+export function determinantsOfDays(
+  input: Omit<DeterminantInput, 'days'> & { days: readonly BillingDay[] },
+): Determinants {
   const { tariff, period } = input;
   const def = tariff.definition;
   const cal = LocalCalendar.for(input.timezone);
   const dates = datesOf(period);
   const inPeriod = new Set(dates);
-  const byDate = new Map<string, SeriesDay>();
-  for (const d of input.days) if (inPeriod.has(d.day) && d.channel === input.channel) byDate.set(d.day, d);
+  const byDate = new Map<string, BillingDay>();
+  for (const d of input.days) if (inPeriod.has(d.day)) byDate.set(d.day, d);
 
   const energyMicro = new Array<number>(def.energy.periods.length).fill(0);
   const demandPeaks: (Peak | null)[] = def.demand ? new Array(def.demand.periods.length).fill(null) : [];
@@ -144,6 +203,7 @@ export function computeDeterminants(input: DeterminantInput): Determinants {
   let estimatedMicro = 0;
   const intervals = { expected: 0, actual: 0, estimated: 0, missing: 0 };
   const versions: { day: string; version: number }[] = [];
+  const aggregateVersions: { day: string; version: number }[] = [];
 
   for (const date of dates) {
     const expected = cal.intervalsInDay(date, input.intervalMinutes);
@@ -153,40 +213,40 @@ export function computeDeterminants(input: DeterminantInput): Determinants {
       intervals.missing += expected;
       continue;
     }
-    versions.push({ day: date, version: day.version });
+    versions.push({ day: date, version: day.seriesVersion });
+    if (day.aggregateVersion !== null) aggregateVersions.push({ day: date, version: day.aggregateVersion });
+    intervals.actual += day.actual;
+    intervals.estimated += day.estimated;
+    estimatedMicro += day.estimatedMicro;
+    // a stored day shorter than the calendar's (never expected) or with gaps: the rest is missing
+    intervals.missing += Math.max(0, expected - day.actual - day.estimated);
+    const hourly = day.hourly;
+    if (!hourly) continue;
     const type = dayTypeOf(date, tariff);
     const month = Number(date.slice(5, 7)) - 1;
-    const step = day.intervalMinutes * MS_PER_MINUTE;
     const toKw = 60 / day.intervalMinutes;
     // the day's 24-hour rows of the schedules
     const energyRow = def.energy.schedule[type][month]!;
     const demandRow = def.demand ? def.demand.schedule[type][month]! : null;
-    let present = 0;
-    const offsets = dayOffsets(cal, day.dayStart, step, day.values.length, date);
-    for (let i = 0; i < day.values.length; i++) {
-      const v = day.values[i]!;
-      if (Number.isNaN(v)) continue;
-      present++;
-      const start = day.dayStart + i * step;
-      const local = start + (i < offsets.changeAt ? offsets.before : offsets.after);
+    const n = hourly.energyMicro.length;
+    const offsets = dayOffsets(cal, day.dayStart, MS_PER_HOUR, n, date);
+    for (let h = 0; h < n; h++) {
+      const start = day.dayStart + h * MS_PER_HOUR;
+      const local = start + (h < offsets.changeAt ? offsets.before : offsets.after);
       const hour = Math.floor((local - Math.floor(local / MS_PER_DAY) * MS_PER_DAY) / MS_PER_HOUR);
-      const micro = Math.round(v * MICRO);
-      const estimated = originOf(day.quality[i]!) !== Origin.Actual;
-      if (estimated) {
-        intervals.estimated++;
-        estimatedMicro += micro;
-      } else intervals.actual++;
-      energyMicro[energyRow[hour]!]! += micro;
-      const kwMicro = micro * toKw;
+      energyMicro[energyRow[hour]!]! += hourly.energyMicro[h]!;
+      const peak = hourly.peakMicro[h];
+      if (peak === null || peak === undefined) continue;
+      const kwMicro = peak * toKw;
+      const at = day.dayStart + hourly.peakMinute[h]! * MS_PER_MINUTE;
+      // strictly larger: ties keep the earliest interval
       if (demandRow) {
         const p = demandRow[hour]!;
-        const peak = demandPeaks[p];
-        if (!peak || kwMicro > peak.micro) demandPeaks[p] = { micro: kwMicro, at: start };
+        const best = demandPeaks[p];
+        if (!best || kwMicro > best.micro) demandPeaks[p] = { micro: kwMicro, at };
       }
-      if (def.flatDemand && (!flatPeak || kwMicro > flatPeak.micro)) flatPeak = { micro: kwMicro, at: start };
+      if (def.flatDemand && (!flatPeak || kwMicro > flatPeak.micro)) flatPeak = { micro: kwMicro, at };
     }
-    // a stored day shorter than the calendar's (never expected) or with gaps: the rest is missing
-    intervals.missing += Math.max(0, expected - present);
   }
 
   const days = daysIn(period);
@@ -227,5 +287,6 @@ export function computeDeterminants(input: DeterminantInput): Determinants {
     demand: def.demand ? def.demand.periods.map((p, i) => demandOf(p, demandPeaks[i] ?? null)) : [],
     flatDemand: flatPeriod ? demandOf(flatPeriod, flatPeak) : null,
     seriesVersions: versions,
+    aggregateVersions,
   };
 }

@@ -8,7 +8,10 @@ import type { SmtConfig } from '../config/config.js';
 import { InvalidDataError, SmtError, UsageError } from '../errors.js';
 import type { PeriodStatus, StoredPeriod } from '../postgres/billing-repository.js';
 import type { Meter } from '../registry/meter.js';
+import { aggregatePeriodDays } from './aggregate-days.js';
 import {
+  type BillBasis,
+  billOf,
   billPeriod,
   type DeterminantDelta,
   determinantDeltas,
@@ -16,6 +19,7 @@ import {
   type PeriodBill,
 } from './bill.js';
 import { roundCents } from './charges.js';
+import { determinantsOfDays } from './determinants.js';
 import { assertCycleDay, type BillingPeriod, periodOfMonth, periodsBetween } from './period.js';
 import { type BillingStores, metersOf, withBillingStores } from './stores.js';
 import type { Tariff } from './tariff.js';
@@ -28,11 +32,21 @@ const CLOSE_CHUNK = 500;
 
 export type PeriodSelection = { period: string } | { from: string; to: string };
 
+/**
+ * What bills are computed from (docs/billing.md "Sources"): `auto` the authoritative aggregates
+ * where they are current, the series (named, with the reason) elsewhere; `aggregates` refuses
+ * (exit 3) a period the aggregates cannot bill; `series` always the series.
+ */
+export const BILL_SOURCES = ['auto', 'aggregates', 'series'] as const;
+export type BillSource = (typeof BILL_SOURCES)[number];
+
 export interface BillRequest {
   subject: string;
   selection: PeriodSelection;
   /** epoch ms: bill the series as it stood then */
   asOf?: number;
+  /** default auto */
+  source?: BillSource;
 }
 
 export interface BilledPeriod extends PeriodBill {
@@ -71,41 +85,89 @@ function periodsOf(selection: PeriodSelection, cycleDay: number): BillingPeriod[
     : periodsBetween(selection.from, selection.to, cycleDay);
 }
 
-/** Bills of some meters over their billing periods, read from the series (one query per meter). */
+/**
+ * Bills of some meters over their billing periods: from the daily aggregates (one PostgreSQL query
+ * for all the meters, and the series versions of each meter, no values) where they are current,
+ * from the series (one query per meter) where not or when asked.
+ */
 async function billMeters(
   stores: BillingStores,
   meters: readonly Meter[],
   selection: PeriodSelection,
   asOf: number | undefined,
+  source: BillSource = 'auto',
 ): Promise<PeriodBill[]> {
+  if (source === 'aggregates' && asOf !== undefined)
+    throw new UsageError(
+      '--as-of bills the series as it stood then; the aggregates hold only its current state',
+      'Drop --source aggregates, or --as-of.',
+    );
   const cycles = await stores.billing.cycleDays([...new Set(meters.map((m) => m.accountId))]);
   const tariffs = new Map<string, Tariff>();
   for (const m of meters) await tariffFor(stores, tariffs, m.tariffId);
+  const periodsOfMeter = new Map(
+    meters.map((m) => [m.meterId, periodsOf(selection, cycles.get(m.accountId) ?? 1)]),
+  );
+  const fromAggregates = source !== 'series' && asOf === undefined;
+  const all = [...periodsOfMeter.values()].flat();
+  const rows =
+    fromAggregates && all.length > 0
+      ? await stores.aggregates.dailyRows({
+          meterIds: meters.map((m) => m.meterId),
+          channel: BILLED_CHANNEL,
+          from: all.reduce((a, p) => (p.from < a ? p.from : a), all[0]!.from),
+          to: all.reduce((a, p) => (p.to > a ? p.to : a), all[0]!.to),
+        })
+      : new Map();
   const reader = stores.series();
   const byMeter = new Map<string, PeriodBill[]>();
   await forEachBounded(meters, READ_CONCURRENCY, async (m) => {
-    const periods = periodsOf(selection, cycles.get(m.accountId) ?? 1);
-    const days = await reader.days({
+    const periods = periodsOfMeter.get(m.meterId)!;
+    const range = {
       meterId: m.meterId,
       channel: BILLED_CHANNEL,
       from: periods[0]!.from,
-      to: periods[periods.length - 1]!.to,
-      ...(asOf === undefined ? {} : { asOf }),
-    });
-    const input = {
+      to: periods.at(-1)!.to,
+    };
+    const base = {
       meterId: m.meterId,
       accountId: m.accountId,
       timezone: m.timezone,
       intervalMinutes: m.intervalMinutes,
       channel: BILLED_CHANNEL,
       tariff: tariffs.get(m.tariffId)!,
-      days,
-      asOf: asOf ?? null,
     };
-    byMeter.set(
-      m.meterId,
-      periods.map((p) => billPeriod(input, p)),
-    );
+    const bills: (PeriodBill | null)[] = periods.map(() => null);
+    const reasons: (string | null)[] = periods.map(() => null);
+    if (fromAggregates) {
+      const versions = await reader.currentVersions(range);
+      periods.forEach((p, i) => {
+        const a = aggregatePeriodDays(m.timezone, p, rows.get(m.meterId) ?? [], versions);
+        if (a.usable) {
+          const d = determinantsOfDays({ ...base, period: p, days: a.days });
+          bills[i] = billOf(base, d, { source: 'aggregates', status: a.status, asOf: null, reason: null });
+        } else if (source === 'aggregates')
+          throw new InvalidDataError(
+            `${m.meterId} ${p.from} – ${p.to}: cannot bill from the aggregates: ${a.reason}`,
+            {
+              code: 'AGGREGATES_NOT_CURRENT',
+              hint: `Aggregate first: \`smt aggregate --period day --from ${p.from} --to ${p.to} --meters ${m.meterId}\`, or bill from the series (--source series).`,
+            },
+          );
+        else reasons[i] = a.reason;
+      });
+    }
+    if (bills.some((b) => b === null)) {
+      const input = {
+        ...base,
+        days: await reader.days({ ...range, ...(asOf === undefined ? {} : { asOf }) }),
+        asOf: asOf ?? null,
+      };
+      periods.forEach((p, i) => {
+        bills[i] ??= billPeriod(input, p, reasons[i] ?? null);
+      });
+    }
+    byMeter.set(m.meterId, bills as PeriodBill[]);
   });
   return meters.flatMap((m) => byMeter.get(m.meterId)!);
 }
@@ -125,7 +187,7 @@ function singleCurrency(bills: readonly PeriodBill[]): string {
 export async function bill(config: SmtConfig, req: BillRequest): Promise<BillResult> {
   return withBillingStores(config, async (stores) => {
     const subject = await metersOf(stores, req.subject);
-    const bills = await billMeters(stores, subject.meters, req.selection, req.asOf);
+    const bills = await billMeters(stores, subject.meters, req.selection, req.asOf, req.source);
     const stored = await stores.billing.periods(bills.map((b) => ({ meterId: b.meterId, from: b.from })));
     const currency = singleCurrency(bills);
     return {
@@ -145,19 +207,28 @@ async function fleet(stores: BillingStores, subject: string | undefined): Promis
 
 export interface CloseResult {
   period: string;
-  closed: { meterId: string; periodId: number; from: string; to: string; total: number; currency: string }[];
+  closed: {
+    meterId: string;
+    periodId: number;
+    from: string;
+    to: string;
+    total: number;
+    currency: string;
+    /** what the frozen bill came from; its aggregate row versions are kept with it */
+    basis: BillBasis;
+  }[];
   alreadyClosed: { meterId: string; periodId: number; status: PeriodStatus; closedAt: string | null }[];
 }
 
 export async function closePeriod(
   config: SmtConfig,
-  req: { period: string; subject?: string },
+  req: { period: string; subject?: string; source?: BillSource },
 ): Promise<CloseResult> {
   return withBillingStores(config, async (stores) => {
     const meters = await fleet(stores, req.subject);
     if (meters.length === 0)
       throw new UsageError('no active meters to close', 'Import meters first (`smt meters import`).');
-    const bills = await billMeters(stores, meters, { period: req.period }, undefined);
+    const bills = await billMeters(stores, meters, { period: req.period }, undefined, req.source);
     const r = await stores.billing.close(
       bills.map((b) => ({ accountId: b.accountId, bill: b, determinants: determinantRows(b) })),
     );
@@ -171,6 +242,7 @@ export async function closePeriod(
         to: p.to,
         total: totals.get(p.meterId)!.total,
         currency: totals.get(p.meterId)!.currency,
+        basis: totals.get(p.meterId)!.basis,
       })),
       alreadyClosed: r.alreadyClosed.map((p) => ({
         meterId: p.meterId,

@@ -1,12 +1,13 @@
 /**
  * The stores billing and exports use, opened for one command and closed in `finally`: PostgreSQL
- * (registry, tariffs, billing periods) and the series read API over Cassandra.
+ * (registry, tariffs, billing periods, authoritative aggregates) and the series read API over Cassandra.
  */
 import type pg from 'pg';
 import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import type { SmtConfig } from '../config/config.js';
 import { errorMessage, SchemaError, SmtError, StoreRejectedError } from '../errors.js';
+import { PostgresAggregateStore } from '../postgres/aggregate-store.js';
 import { BillingRepository } from '../postgres/billing-repository.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { MeterRepository } from '../postgres/meter-repository.js';
@@ -19,6 +20,8 @@ export interface BillingStores {
   meters: MeterRepository;
   tariffs: TariffRepository;
   billing: BillingRepository;
+  /** the authoritative aggregates bills are computed from when they are current */
+  aggregates: PostgresAggregateStore;
   /** opened on first use: tariff commands never touch Cassandra */
   series(): SeriesReader;
 }
@@ -44,6 +47,7 @@ export async function withBillingStores<T>(
       meters: new MeterRepository(pool),
       tariffs: new TariffRepository(pool),
       billing: new BillingRepository(pool),
+      aggregates: new PostgresAggregateStore(pool),
       series() {
         if (!reader) {
           cassandra = createCassandraClient(config, { useKeyspace: true });

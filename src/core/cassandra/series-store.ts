@@ -25,6 +25,7 @@ export class CassandraSeriesStore implements SeriesStore, SeriesReader {
   private readonly selectRange: string;
   private readonly selectMonths: string;
   private readonly selectVersions: string;
+  private readonly selectDayVersions: string;
 
   constructor(
     private readonly client: cassandra.Client,
@@ -39,6 +40,7 @@ export class CassandraSeriesStore implements SeriesStore, SeriesReader {
     this.selectRange = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ? AND channel = ? AND day >= ? AND day <= ?`;
     this.selectMonths = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ?`;
     this.selectVersions = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month = ? AND channel = ? AND day = ?`;
+    this.selectDayVersions = `SELECT day, version FROM ${t} WHERE meter_id = ? AND month IN ? AND channel = ? AND day >= ? AND day <= ?`;
   }
 
   /**
@@ -133,6 +135,34 @@ export class CassandraSeriesStore implements SeriesStore, SeriesReader {
     return [...picked.values()].sort((a, b) =>
       a.channel === b.channel ? (a.day < b.day ? -1 : a.day > b.day ? 1 : 0) : a.channel < b.channel ? -1 : 1,
     );
+  }
+
+  async currentVersions(q: {
+    meterId: string;
+    channel: string;
+    from: string;
+    to: string;
+  }): Promise<Map<string, number>> {
+    const rs = await cassandraCall('reading the series versions', () =>
+      this.client.execute(
+        this.selectDayVersions,
+        [
+          q.meterId,
+          monthsBetween(q.from, q.to),
+          q.channel,
+          LocalDate.fromString(q.from),
+          LocalDate.fromString(q.to),
+        ],
+        { prepare: true, fetchSize: 5_000 },
+      ),
+    );
+    // newest version first within each day
+    const out = new Map<string, number>();
+    for await (const row of rs) {
+      const day = (row.day as cassandra.types.LocalDate).toString();
+      if (!out.has(day)) out.set(day, Number(row.version));
+    }
+    return out;
   }
 
   async versions(k: SeriesDayKey): Promise<SeriesDay[]> {

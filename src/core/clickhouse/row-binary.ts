@@ -152,6 +152,10 @@ export class RowBinaryReader {
     }
   }
 
+  skip(bytes: number): void {
+    this.pos += bytes;
+  }
+
   string(): string {
     const n = this.varUint();
     const s = this.buf.toString('utf8', this.pos, this.pos + n);

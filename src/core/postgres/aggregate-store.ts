@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { DailyAggregate } from '../aggregate/daily.js';
+import type { AggregateStatus, DailyAggregate, HourlyFacts } from '../aggregate/daily.js';
 import type { IntervalMinutes } from '../readings/block.js';
 import { dayKey } from '../series/day.js';
 import { type CopyCell, copyRows } from './copy.js';
@@ -20,6 +20,21 @@ export interface AggregateMeter {
 export interface MeterScope {
   meterIds?: readonly string[];
   region?: string;
+}
+
+/** A daily row as billing reads it. */
+export interface StoredDaily {
+  meterId: string;
+  localDate: string;
+  intervalMinutes: number;
+  actual: number;
+  estimated: number;
+  estimatedMicro: number | null;
+  hourly: HourlyFacts | null;
+  status: AggregateStatus;
+  seriesVersion: number;
+  /** the row's own revision */
+  version: number;
 }
 
 /** Rows an upsert inserted and rows whose values changed; rows with equal values are not touched. */
@@ -48,6 +63,10 @@ const DAILY_COLUMNS = [
   'estimated_share',
   'status',
   'series_version',
+  'estimated_value_micro',
+  'hourly_value_micro',
+  'hourly_peak_micro',
+  'hourly_peak_minute',
 ] as const;
 
 /** every column but the key: what decides whether a row changed */
@@ -58,7 +77,8 @@ const STAGE = `CREATE TEMP TABLE IF NOT EXISTS daily_aggregates_stage (
   value_min double precision, value_max double precision, peak_demand_kw double precision,
   peak_interval_start timestamptz, intervals_expected smallint, intervals_actual smallint,
   intervals_estimated smallint, intervals_missing smallint, intervals_failed smallint,
-  estimated_share double precision, status text, series_version bigint
+  estimated_share double precision, status text, series_version bigint, estimated_value_micro bigint,
+  hourly_value_micro bigint[], hourly_peak_micro bigint[], hourly_peak_minute smallint[]
 ) ON COMMIT DELETE ROWS`;
 
 // A day inside a billed period is `billed`, whatever the series says now: the billing close owns it.
@@ -109,6 +129,10 @@ const UNIQUE_VIOLATION = '23505';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** An array in COPY text form: `{1,2,NULL}` (numbers need no quoting). */
+const arrayCell = (xs: readonly (number | null)[] | undefined): string | null =>
+  xs === undefined ? null : `{${xs.map((x) => (x === null ? 'NULL' : x)).join(',')}}`;
+
 function* copyCells(rows: readonly DailyAggregate[]): Generator<CopyCell[]> {
   for (const a of rows)
     yield [
@@ -129,6 +153,10 @@ function* copyCells(rows: readonly DailyAggregate[]): Generator<CopyCell[]> {
       a.estimatedShare,
       a.status,
       a.seriesVersion,
+      a.estimatedMicro,
+      arrayCell(a.hourly?.energyMicro),
+      arrayCell(a.hourly?.peakMicro),
+      arrayCell(a.hourly?.peakMinute),
     ];
 }
 
@@ -221,6 +249,67 @@ export class PostgresAggregateStore {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     }
+  }
+
+  /** The daily rows of these meters and one channel in [from, to] (local dates), by meter, in date order. */
+  async dailyRows(q: {
+    meterIds: readonly string[];
+    channel: string;
+    from: string;
+    to: string;
+  }): Promise<Map<string, StoredDaily[]>> {
+    const r = await postgresCall('reading daily aggregates', () =>
+      this.pool.query<{
+        meter_id: string;
+        d: string;
+        interval_minutes: number;
+        intervals_actual: number;
+        intervals_estimated: number;
+        estimated_value_micro: string | null;
+        hourly_value_micro: string[] | null;
+        hourly_peak_micro: (string | null)[] | null;
+        hourly_peak_minute: (number | null)[] | null;
+        status: AggregateStatus;
+        series_version: string;
+        version: number;
+      }>(
+        `SELECT meter_id, to_char(local_date, 'YYYY-MM-DD') AS d, interval_minutes, intervals_actual,
+                intervals_estimated, estimated_value_micro, hourly_value_micro, hourly_peak_micro,
+                hourly_peak_minute, status, series_version, version
+           FROM smt.daily_aggregates
+          WHERE meter_id = ANY($1) AND channel = $2 AND local_date >= $3::date AND local_date <= $4::date
+          ORDER BY meter_id, local_date`,
+        [[...q.meterIds], q.channel, q.from, q.to],
+      ),
+    );
+    const out = new Map<string, StoredDaily[]>();
+    for (const x of r.rows) {
+      let list = out.get(x.meter_id);
+      if (!list) {
+        list = [];
+        out.set(x.meter_id, list);
+      }
+      list.push({
+        meterId: x.meter_id,
+        localDate: x.d,
+        intervalMinutes: x.interval_minutes,
+        actual: x.intervals_actual,
+        estimated: x.intervals_estimated,
+        estimatedMicro: x.estimated_value_micro === null ? null : Number(x.estimated_value_micro),
+        hourly:
+          x.hourly_value_micro && x.hourly_peak_micro && x.hourly_peak_minute
+            ? {
+                energyMicro: x.hourly_value_micro.map(Number),
+                peakMicro: x.hourly_peak_micro.map((v) => (v === null ? null : Number(v))),
+                peakMinute: x.hourly_peak_minute,
+              }
+            : null,
+        status: x.status,
+        seriesVersion: Number(x.series_version),
+        version: x.version,
+      });
+    }
+    return out;
   }
 
   /** Values and energy of the daily rows of these meters in [from, to], by meter-day key. */

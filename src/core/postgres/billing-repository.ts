@@ -107,12 +107,13 @@ export class BillingRepository {
           const b = c.bill;
           const r = await client.query<PeriodRow>(
             `INSERT INTO smt.billing_periods AS p (account_id, meter_id, period_start, period_end, status, closed_at,
-                tariff_id, channel, series_versions, bill, total, currency)
-             VALUES ($1, $2, $3::date, $4::date + 1, 'closed', now(), $5, $6, $7, $8, $9, $10)
+                tariff_id, channel, series_versions, bill, total, currency, basis, aggregate_versions)
+             VALUES ($1, $2, $3::date, $4::date + 1, 'closed', now(), $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (meter_id, period_start) DO UPDATE SET status = 'closed', closed_at = now(),
                account_id = EXCLUDED.account_id, period_end = EXCLUDED.period_end, tariff_id = EXCLUDED.tariff_id,
                channel = EXCLUDED.channel, series_versions = EXCLUDED.series_versions, bill = EXCLUDED.bill,
-               total = EXCLUDED.total, currency = EXCLUDED.currency
+               total = EXCLUDED.total, currency = EXCLUDED.currency, basis = EXCLUDED.basis,
+               aggregate_versions = EXCLUDED.aggregate_versions
              WHERE p.status = 'open'
              RETURNING ${PERIOD_COLUMNS}`,
             [
@@ -126,6 +127,8 @@ export class BillingRepository {
               JSON.stringify(b),
               b.total,
               b.currency,
+              b.basis.source,
+              b.basis.source === 'aggregates' ? JSON.stringify(b.determinants.aggregateVersions) : null,
             ],
           );
           const row = r.rows[0];

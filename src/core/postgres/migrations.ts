@@ -593,4 +593,24 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
       `CREATE INDEX IF NOT EXISTS ingest_rejects_date_idx ON smt.ingest_rejects (local_date, rule)`,
     ],
   },
+  {
+    version: 29,
+    name: 'daily-aggregates-by-local-hour',
+    // What a bill needs from the authoritative aggregates (docs/billing.md): per local hour of the
+    // meter-day (23, 24 or 25 entries, hours since local midnight) the energy and the largest
+    // interval value in integer micro-units of the channel (values rounded once to 6 decimals, as
+    // the billing engine sums them: exact, order-independent) and the minute (since the day's
+    // start) of that peak; the day's estimated energy. A closed billing period records what it was
+    // billed from and the aggregate row versions.
+    statements: () => [
+      `ALTER TABLE smt.daily_aggregates
+         ADD COLUMN IF NOT EXISTS estimated_value_micro bigint,
+         ADD COLUMN IF NOT EXISTS hourly_value_micro bigint[],
+         ADD COLUMN IF NOT EXISTS hourly_peak_micro bigint[],
+         ADD COLUMN IF NOT EXISTS hourly_peak_minute smallint[]`,
+      `ALTER TABLE smt.billing_periods
+         ADD COLUMN IF NOT EXISTS basis text CHECK (basis IN ('aggregates', 'series')),
+         ADD COLUMN IF NOT EXISTS aggregate_versions jsonb`,
+    ],
+  },
 ];

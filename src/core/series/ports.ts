@@ -47,6 +47,13 @@ export interface SeriesReader {
   days(q: DaysQuery): Promise<SeriesDay[]>;
   /** every version of one meter-day, newest first */
   versions(key: SeriesDayKey): Promise<SeriesDay[]>;
+  /** the current version of each stored day of one channel in [from, to], by local date (no values read) */
+  currentVersions(q: {
+    meterId: string;
+    channel: string;
+    from: string;
+    to: string;
+  }): Promise<Map<string, number>>;
 }
 
 /** Register (accumulation) reads: src/core/series/register-reads.ts. */
