@@ -27,7 +27,7 @@ export interface ValidatedMessage {
   /** ValidationState per reading: 1 Passed, 3 Accepted */
   states: number[];
   /** keys of the rules that fired per reading (docs/vee-rules.md) */
-  rules: string[][];
+  rules: (readonly string[])[];
 }
 
 /** `smt.readings.rejected`, a whole message that could not be taken. */

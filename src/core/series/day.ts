@@ -64,14 +64,16 @@ export function keyOf(k: SeriesDayKey): string {
 export function emptyDay(key: SeriesDayKey, timezone: string, intervalMinutes: number): SeriesDay {
   const bounds = LocalCalendar.for(timezone).dayBounds(key.day);
   const n = Math.round((bounds.end - bounds.start) / (intervalMinutes * MS_PER_MINUTE));
+  // one allocation for the four columns (ingest makes one of these per new meter-day)
+  const block = new ArrayBuffer(18 * n);
   return {
     ...key,
     intervalMinutes,
     dayStart: bounds.start,
-    values: new Float64Array(n).fill(Number.NaN),
-    quality: new Uint32Array(n),
-    status: new Uint32Array(n),
-    writeIdx: new Uint16Array(n).fill(NO_WRITE),
+    values: new Float64Array(block, 0, n).fill(Number.NaN),
+    quality: new Uint32Array(block, 8 * n, n),
+    status: new Uint32Array(block, 12 * n, n),
+    writeIdx: new Uint16Array(block, 16 * n, n).fill(NO_WRITE),
     writes: [],
     rules: new Map(),
     version: 0,

@@ -274,7 +274,9 @@ interface DayWork {
   day: SeriesDay;
   stored: SeriesDay | undefined;
   meter: RegisteredMeter;
-  positions: Set<number>;
+  /** 1 at each position this plan changes (a mark per interval: no set of numbers per reading) */
+  changed: Uint8Array;
+  changedCount: number;
   /** positions this very unit stored in an attempt that failed later: analytics may lack them */
   recheck: Set<number>;
   count: MeterDayCount;
@@ -450,7 +452,10 @@ export function planWrite(input: PlanInput): WritePlan {
         day.writeIdx[pos] = writeAt;
         if (mask === 0) day.rules.delete(pos);
         else day.rules.set(pos, rulesOf(mask));
-        w.positions.add(pos);
+        if (w.changed[pos] === 0) {
+          w.changed[pos] = 1;
+          w.changedCount++;
+        }
       }
       if (rejectedReadings.length > 0) {
         messages.rejected.push({
@@ -493,7 +498,7 @@ export function planWrite(input: PlanInput): WritePlan {
         });
       }
     }
-    const recheck = [...w.recheck].filter((p) => !w.positions.has(p));
+    const recheck = [...w.recheck].filter((p) => w.changed[p] === 0);
     if (recheck.length > 0)
       rechecks.push({
         day: w.stored!,
@@ -502,17 +507,18 @@ export function planWrite(input: PlanInput): WritePlan {
         // what an interrupted attempt replaced is not known here; the analytics store looks
         replaces: recheck,
       });
-    if (w.positions.size === 0) continue;
+    if (w.changedCount === 0) continue;
     const day = w.day;
+    const positions: number[] = [];
+    for (let p = 0; p < w.changed.length; p++) if (w.changed[p] === 1) positions.push(p);
     let version = 0;
-    for (const p of w.positions) version = Math.max(version, day.writes[day.writeIdx[p]!]!.version);
+    for (const p of positions) version = Math.max(version, day.writes[day.writeIdx[p]!]!.version);
     day.version = Math.max(version, (w.stored?.version ?? 0) + 1);
     day.supersedes = w.stored?.version ?? null;
     day.writtenAt = now;
     day.writer = writer.name;
     day.reason = writer.reason;
     days.push(day);
-    const positions = [...w.positions].sort((a, b) => a - b);
     const before = w.stored?.values;
     const replaces = before ? positions.filter((p) => !Number.isNaN(before[p]!)) : [];
     changes.push({ day, positions, meter: w.meter, ...(replaces.length > 0 ? { replaces } : {}) });
@@ -721,11 +727,13 @@ function dayWork(
   if (w) return w;
   const stored = input.stored.get(key);
   const k = { meterId: b.meterId, channel: b.channel, day: date };
+  const day = stored ? copyDay(stored) : emptyDay(k, meter.timezone, b.intervalMinutes);
   w = {
-    day: stored ? copyDay(stored) : emptyDay(k, meter.timezone, b.intervalMinutes),
+    day,
     stored,
     meter,
-    positions: new Set(),
+    changed: new Uint8Array(day.values.length),
+    changedCount: 0,
     recheck: new Set(),
     count: { meterId: b.meterId, channel: b.channel, localDate: date, received: 0, rejected: 0, late: 0 },
     touched: 0,
@@ -756,7 +764,8 @@ function validated(
       starts: accepted.map((j) => b.starts[j]!),
       values: accepted.map((j) => b.values[j]!),
       states: accepted.map((j) => columns.states[base + j]!),
-      rules: accepted.map((j) => [...rulesOf(columns.ruleMask[base + j]!)]),
+      // shared arrays (the empty one for most readings): the message is only serialized
+      rules: accepted.map((j) => rulesOf(columns.ruleMask[base + j]!)),
     },
   };
 }
