@@ -39,7 +39,8 @@ import { registrySnapshot } from '../vee/context.js';
 import { ValidationColumns, VeeEngine } from '../vee/engine.js';
 import { loadRuleSetFile, type RuleSetDefinition } from '../vee/rule-set.js';
 import { RULES_BY_KEY, ruleKey, rulesInMask } from '../vee/rules.js';
-import { ESTIMATE_METHODS, type EstimatedRange, estimateCorrection } from './estimator.js';
+import { ESTIMATE_METHODS } from './estimate-methods.js';
+import { type EstimatedRange, estimateCorrection } from './estimator.js';
 import type {
   ClosedPeriod,
   CorrectedInterval,
