@@ -213,6 +213,19 @@ describe.skipIf(!HAVE_TMUX && !IN_CI)('smt inspect in a real terminal (tmux)', (
     expect(row('Sa 03-28').slice(10, 56)).not.toContain('c');
     expect(row('Su 03-29').slice(10, 58)).toMatch(/^cccc {2}c[^c]/);
     expect(s).toContain('c corrected');
+    // a: the correction as `smt audit` lists it (the same service), with its audit entry; at 100
+    // columns the reason, last on its line, is what the width cuts
+    keys('a');
+    s = await waitFor(
+      (x) => x.includes(`Audit history of ${METER}`) && x.includes('#1 '),
+      'the audit history',
+    );
+    expect(s).toMatch(/^#1 \d{4}-\d\d-\d\dT\d\d:\d\dZ tmux-tester value \{"value":0\.25\} 14 intervals\s*$/m);
+    expect(s).toMatch(
+      /^ {3}2026-03-28T22:00Z → 2026-03-29T01:30Z · audit entry \d+ [0-9a-f]{12}… · reason: meter swap \(ticket…\s*$/m,
+    );
+    keys('x');
+    await waitFor((x) => x.includes('arrows/hjkl move'), 'the carpet after the audit history');
     await quitToCleanTerminal();
 
     // against the real stores: the correction set with its audit entry, the chain, the new versions

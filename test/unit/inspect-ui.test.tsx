@@ -402,7 +402,7 @@ describe('inspect app', () => {
           rangeEnd: '2026-03-15T12:00:00.000Z',
           operation: 'value',
           parameters: { value: 0.5 },
-          reason: 'meter swap',
+          reason: 'swap',
           operator: 'alice',
           seriesSource: 'correction:4',
           intervals: 2,
@@ -421,7 +421,7 @@ describe('inspect app', () => {
           rangeEnd: '2026-03-15T12:00:00.000Z',
           operation: 'value',
           parameters: { value: 0.2 },
-          reason: 'undo: wrong meter',
+          reason: 'undo',
           operator: 'bob',
           seriesSource: 'correction:5',
           intervals: 2,
@@ -447,10 +447,10 @@ describe('inspect app', () => {
     const audit = await frameWith(a, 'Audit history of UI-1');
     // newest first, as `smt audit` has them (its service), each with its audit entry
     expect(audit.split('\n').slice(1, 5)).toEqual([
-      '#5 2026-03-16T11:00Z bob value {"value":0.2} 2 intervals 2026-03-15T11:30Z → 2026-03-15T12:00Z',
-      '   reason: undo: wrong meter · undoes 4 · audit entry 10 cdcdcdcdcdcd…',
-      '#4 2026-03-16T10:00Z alice value {"value":0.5} 2 intervals 2026-03-15T11:30Z → 2026-03-15T12:00Z',
-      '   reason: meter swap · undone by 5 · audit entry 9 abababababab…',
+      '#5 2026-03-16T11:00Z bob value {"value":0.2} 2 intervals',
+      '   2026-03-15T11:30Z → 2026-03-15T12:00Z · audit entry 10 cdcdcdcdcdcd… · undoes 4 · reason: undo',
+      '#4 2026-03-16T10:00Z alice value {"value":0.5} 2 intervals',
+      '   2026-03-15T11:30Z → 2026-03-15T12:00Z · audit entry 9 abababababab… · undone by 5 · reason: swap',
     ]);
     await press(a.stdin, 'x');
     await frameWith(a, 'arrows/hjkl move');

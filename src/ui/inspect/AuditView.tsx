@@ -33,12 +33,17 @@ export function AuditView(props: {
           <Box key={s.correctionId} flexDirection="column">
             <Text wrap="truncate-end">
               #{s.correctionId} {minute(s.createdAt)} {s.operator} {s.operation}{' '}
-              {JSON.stringify(s.parameters)} {s.intervals} intervals {minute(s.rangeStart)} →{' '}
-              {minute(s.rangeEnd)}
+              {JSON.stringify(s.parameters)} {s.intervals} intervals
             </Text>
             <Text wrap="truncate-end">
               {'   '}
-              {[`reason: ${s.reason}`, undoLink(s), `audit entry ${auditEntryRef(s)}`]
+              {[
+                `${minute(s.rangeStart)} → ${minute(s.rangeEnd)}`,
+                `audit entry ${auditEntryRef(s)}`,
+                undoLink(s),
+                // free text last: a long reason is what the width cuts
+                `reason: ${s.reason}`,
+              ]
                 .filter((x) => x !== '')
                 .join(' · ')}
             </Text>
