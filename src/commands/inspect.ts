@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { operatorName } from '../core/corrections/operator.js';
 import type { Inspection } from '../core/inspect/model.js';
 import { DEFAULT_CHANNEL, InspectSession, resolveRange } from '../core/inspect/service.js';
 import { BaseCommand } from '../ui/base-command.js';
@@ -30,10 +31,8 @@ export default class Inspect extends BaseCommand {
   async run(): Promise<Inspection> {
     const { args, flags } = await this.parse(Inspect);
     const interactive = !this.jsonEnabled() && isInteractive();
-    // The app's modules load while the stores connect and the range is read (docs/benchmarks.md)
-    const app = interactive
-      ? Promise.all([import('../ui/inspect/run-app.js'), import('../core/corrections/service.js')])
-      : undefined;
+    // The app's modules (Ink) load while the stores connect and the range is read (docs/benchmarks.md)
+    const app = interactive ? import('../ui/inspect/run-app.js') : undefined;
     app?.catch(() => {}); // an error opening the session is the one to report
     const config = await this.smtConfig();
     const session = await InspectSession.open(config, args.meter, flags.channel);
@@ -49,7 +48,7 @@ export default class Inspect extends BaseCommand {
           writeResult(staticLines(ins, process.stdout.columns || 80, 'ascii').join('\n'));
         return ins;
       }
-      const [{ runInspectApp }, { operatorName }] = await app;
+      const { runInspectApp } = await app;
       await runInspectApp({
         initial: ins,
         mode: detectMode(),

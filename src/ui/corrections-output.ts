@@ -88,6 +88,16 @@ export function renderCorrection(r: CorrectionReport, limit: number): string {
   return parts.join('\n');
 }
 
+/** What undid a correction set, or what it undoes ('' for neither). */
+export function undoLink(s: AuditHistoryItem): string {
+  return s.undoes !== null ? `undoes ${s.undoes}` : s.undoneBy !== null ? `undone by ${s.undoneBy}` : '';
+}
+
+/** The audit entry that records a correction set, its hash shortened. */
+export function auditEntryRef(s: AuditHistoryItem): string {
+  return `${s.auditId} ${s.entryHash ? `${s.entryHash.slice(0, 12)}…` : '(missing)'}`;
+}
+
 export function renderAuditHistory(items: readonly AuditHistoryItem[]): string {
   if (items.length === 0) return 'No corrections recorded for this meter in the range.';
   return renderTable(
@@ -110,8 +120,8 @@ export function renderAuditHistory(items: readonly AuditHistoryItem[]): string {
       `${s.rangeStart} → ${s.rangeEnd}`,
       s.intervals,
       s.reason,
-      s.undoes !== null ? `undoes ${s.undoes}` : s.undoneBy !== null ? `undone by ${s.undoneBy}` : '',
-      `${s.auditId} ${s.entryHash ? `${s.entryHash.slice(0, 12)}…` : '(missing)'}`,
+      undoLink(s),
+      auditEntryRef(s),
     ]),
   );
 }

@@ -395,13 +395,42 @@ describe('inspect app', () => {
       versions: async () => [],
       audit: async () => [
         {
-          at: '2026-03-16T10:00:00.000Z',
-          actor: 'alice',
-          action: 'correction',
-          entity: 'interval',
-          entityId: 'active_import_kwh 2026-03-15T11:30Z',
-          reason: 'meter swap',
-          detail: '0.2 -> 0.5',
+          correctionId: 4,
+          meterId: 'UI-1',
+          channel: 'active_import_kwh',
+          rangeStart: '2026-03-15T11:30:00.000Z',
+          rangeEnd: '2026-03-15T12:00:00.000Z',
+          operation: 'value',
+          parameters: { value: 0.5 },
+          reason: 'swap',
+          operator: 'alice',
+          seriesSource: 'correction:4',
+          intervals: 2,
+          undoes: null,
+          undoneBy: 5,
+          closedPeriods: [],
+          auditId: 9,
+          createdAt: '2026-03-16T10:00:00.000Z',
+          entryHash: 'ab'.repeat(32),
+        },
+        {
+          correctionId: 5,
+          meterId: 'UI-1',
+          channel: 'active_import_kwh',
+          rangeStart: '2026-03-15T11:30:00.000Z',
+          rangeEnd: '2026-03-15T12:00:00.000Z',
+          operation: 'value',
+          parameters: { value: 0.2 },
+          reason: 'undo',
+          operator: 'bob',
+          seriesSource: 'correction:5',
+          intervals: 2,
+          undoes: 4,
+          undoneBy: null,
+          closedPeriods: [],
+          auditId: 10,
+          createdAt: '2026-03-16T11:00:00.000Z',
+          entryHash: 'cd'.repeat(32),
         },
       ],
       corrections: new FakeCorrections(),
@@ -416,9 +445,13 @@ describe('inspect app', () => {
     expect(cursorText(await frameWith(a, /^2026-03-31 00:00\+02:00 /m))).toMatch(/^2026-03-31 00:00\+02:00 /);
     await press(a.stdin, 'a');
     const audit = await frameWith(a, 'Audit history of UI-1');
-    expect(audit).toContain(
-      '2026-03-16 10:00:00 alice correction active_import_kwh 2026-03-15T11:30Z 0.2 -> 0.5: meter swap',
-    );
+    // newest first, as `smt audit` has them (its service), each with its audit entry
+    expect(audit.split('\n').slice(1, 5)).toEqual([
+      '#5 2026-03-16T11:00Z bob value {"value":0.2} 2 intervals',
+      '   2026-03-15T11:30Z → 2026-03-15T12:00Z · audit entry 10 cdcdcdcdcdcd… · undoes 4 · reason: undo',
+      '#4 2026-03-16T10:00Z alice value {"value":0.5} 2 intervals',
+      '   2026-03-15T11:30Z → 2026-03-15T12:00Z · audit entry 9 abababababab… · undone by 5 · reason: swap',
+    ]);
     await press(a.stdin, 'x');
     await frameWith(a, 'arrows/hjkl move');
     const row = () =>

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { ESTIMATE_METHODS } from '../../core/corrections/estimator.js';
+import { ESTIMATE_METHODS } from '../../core/corrections/estimate-methods.js';
 import type { CorrectionOperation } from '../../core/corrections/model.js';
 import { type CorrectionReport, correct } from '../../core/corrections/service.js';
 import { withCorrectionStores } from '../../core/corrections/stores.js';

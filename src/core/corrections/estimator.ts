@@ -5,23 +5,15 @@
  * hold from what surrounds it, never from what it replaces.
  */
 import { InvalidDataError } from '../errors.js';
-import { estimateRuns, LINEAR_REACH_DAYS, type RangeMethod, runsOf } from '../estimation/range.js';
+import { estimateRuns, LINEAR_REACH_DAYS, runsOf } from '../estimation/range.js';
 import type { EstimationMethodName, EstimationSettings } from '../estimation/settings.js';
 import type { MeterFacts } from '../gaps/expected.js';
 import type { Method } from '../readings/quality.js';
 import type { Meter } from '../registry/meter.js';
 import type { SeriesDay } from '../series/day.js';
 import { LocalCalendar } from '../time/calendar.js';
+import { ESTIMATE_METHODS } from './estimate-methods.js';
 import { addDays } from './range.js';
-
-/** `--estimate` names → the library's methods. `zero` is not offered: a correction to zero is `--value 0`. */
-export const ESTIMATE_METHODS: ReadonlyMap<string, RangeMethod> = new Map<string, RangeMethod>([
-  ['linear', 'linear'],
-  ['like-day', 'like_day'],
-  ['profile', 'profile'],
-  ['average-day', 'average_day'],
-  ['chain', 'chain'],
-]);
 
 export interface EstimateRequest {
   meter: Meter;

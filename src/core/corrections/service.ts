@@ -11,7 +11,6 @@
  * before COMMIT leaves a series version whose source (`correction:<id>`) has no record; the error
  * says so and names the id (docs/corrections.md).
  */
-import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ChainedEntry } from '../audit/chain.js';
 import { InvalidDataError, SmtError, UsageError } from '../errors.js';
@@ -39,7 +38,8 @@ import { registrySnapshot } from '../vee/context.js';
 import { ValidationColumns, VeeEngine } from '../vee/engine.js';
 import { loadRuleSetFile, type RuleSetDefinition } from '../vee/rule-set.js';
 import { RULES_BY_KEY, ruleKey, rulesInMask } from '../vee/rules.js';
-import { ESTIMATE_METHODS, type EstimatedRange, estimateCorrection } from './estimator.js';
+import { ESTIMATE_METHODS } from './estimate-methods.js';
+import { type EstimatedRange, estimateCorrection } from './estimator.js';
 import type {
   ClosedPeriod,
   CorrectedInterval,
@@ -48,6 +48,7 @@ import type {
   CorrectionOperation,
   OperationKind,
 } from './model.js';
+import { operatorName } from './operator.js';
 import {
   byDate,
   copyByWallClock,
@@ -174,12 +175,6 @@ export async function requireMeter(
 
 function meterOf(ports: CorrectionPorts, meterId: string, what?: string): Promise<Meter> {
   return requireMeter(ports.meter, meterId, what);
-}
-
-export function operatorName(explicit?: string): string {
-  const name = explicit ?? process.env.SMT_OPERATOR ?? userInfo().username;
-  if (!name || name.trim() === '') throw new UsageError('no operator name', 'Pass --as <name>.');
-  return name.trim();
 }
 
 function requireReason(reason: string): string {

@@ -5,7 +5,7 @@
  * version in one transaction, and refuses a closed or billed period unless inspect was started with
  * --allow-closed — exactly as `smt correct` does. There is no other write path here.
  */
-import { ESTIMATE_METHODS } from '../corrections/estimator.js';
+import { ESTIMATE_METHODS } from '../corrections/estimate-methods.js';
 import type { CorrectionOperation } from '../corrections/model.js';
 import type { CorrectionPorts, CorrectionReport } from '../corrections/service.js';
 import { UsageError } from '../errors.js';

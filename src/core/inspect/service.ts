@@ -7,6 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type cassandra from 'cassandra-driver';
 import type pg from 'pg';
+import { type AuditHistoryItem, auditHistory } from '../audit/service.js';
 import { connectCassandra, createCassandraClient } from '../cassandra/client.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import type { SmtConfig } from '../config/config.js';
@@ -14,14 +15,15 @@ import type { CorrectionPorts } from '../corrections/service.js';
 import type { requireSchemas } from '../corrections/stores.js';
 import { UsageError } from '../errors.js';
 import type { MessageProducer } from '../kafka/producer.js';
+import { PostgresAuditLog } from '../postgres/audit-log.js';
 import { createPostgresPool } from '../postgres/client.js';
-import { type AuditEntry, InspectRepository } from '../postgres/inspect-repository.js';
+import { PostgresCorrectionLedger } from '../postgres/correction-ledger.js';
+import { InspectRepository } from '../postgres/inspect-repository.js';
 import type { Meter } from '../registry/meter.js';
 import { showMeterOn } from '../registry/service.js';
 import type { SeriesDay } from '../series/day.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
-import { loadDefaultRuleSet, loadRuleSetFile } from '../vee/rule-set.js';
 import { type InspectCorrections, ServiceCorrections } from './corrections.js';
 import { buildInspection, type Inspection } from './model.js';
 import { type DayVersion, versionHistory } from './versions.js';
@@ -83,13 +85,13 @@ export class InspectSession {
     readonly meter: Meter,
     readonly channel: string,
     connections: { pool: pg.Pool; cassandra: cassandra.Client },
+    lateAfterHours: number,
   ) {
     this.pool = connections.pool;
     this.cassandra = connections.cassandra;
     this.reader = new CassandraSeriesStore(this.cassandra, config.string('cassandra.keyspace'));
     this.repo = new InspectRepository(this.pool);
-    const rules = config.string('ingest.rules');
-    this.lateAfterHours = (rules ? loadRuleSetFile(rules) : loadDefaultRuleSet()).lateAfterHours;
+    this.lateAfterHours = lateAfterHours;
   }
 
   /** Look the meter up and open the stores. */
@@ -97,9 +99,17 @@ export class InspectSession {
     const pool = createPostgresPool(config, { max: 4 });
     const cassandra = createCassandraClient(config, { useKeyspace: true });
     try {
-      // Cassandra's handshake runs while PostgreSQL looks the meter up: the first frame waits for both
-      const [meter] = await Promise.all([showMeterOn(pool, meterId), connectCassandra(cassandra)]);
-      return new InspectSession(config, meter, channel, { pool, cassandra });
+      // Cassandra's handshake runs while PostgreSQL looks the meter up and the rule set (YAML, for
+      // its late-data threshold) loads and parses: the first frame waits for all three
+      const rules = config.string('ingest.rules');
+      const [meter, , lateAfterHours] = await Promise.all([
+        showMeterOn(pool, meterId),
+        connectCassandra(cassandra),
+        import('../vee/rule-set.js').then(
+          (m) => (rules ? m.loadRuleSetFile(rules) : m.loadDefaultRuleSet()).lateAfterHours,
+        ),
+      ]);
+      return new InspectSession(config, meter, channel, { pool, cassandra }, lateAfterHours);
     } catch (err) {
       await Promise.allSettled([pool.end(), cassandra.shutdown()]);
       throw err;
@@ -142,8 +152,13 @@ export class InspectSession {
     return versionHistory(all, this.meter.timezone);
   }
 
-  audit(): Promise<AuditEntry[]> {
-    return this.repo.auditHistory(this.meter.meterId);
+  /** The meter's corrections with their audit entries: the service of `smt audit <meter>`. */
+  audit(): Promise<AuditHistoryItem[]> {
+    return auditHistory(
+      new PostgresCorrectionLedger(this.pool),
+      new PostgresAuditLog(this.pool),
+      this.meter.meterId,
+    );
   }
 
   corrections(o: { operator: string; allowClosed: boolean }): InspectCorrections {

@@ -11,21 +11,11 @@ export interface MeterRangeFacts {
   lastReceivedAt: string | null;
 }
 
-export interface AuditEntry {
-  at: string;
-  actor: string;
-  action: string;
-  entity: string;
-  entityId: string;
-  reason: string | null;
-  detail: string;
-}
-
 const DATE = `to_char(local_date, 'YYYY-MM-DD')`;
 
 /**
  * The bookkeeping tables inspect reads (migrations 3 and 4): ingest counts, validated aggregates,
- * late-data alerts, gaps, and the audit trail of corrections.
+ * late-data alerts and gaps.
  */
 export class InspectRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -79,41 +69,6 @@ export class InspectRepository {
       })),
       lastReceivedAt: iso(f.last),
     };
-  }
-
-  /** The meter's audit trail: smt.audit_log rows about it and its rows in smt.corrections, newest first. */
-  async auditHistory(meterId: string, limit = 200): Promise<AuditEntry[]> {
-    const r = await postgresCall('reading the audit history', () =>
-      this.pool.query<{
-        at: Date;
-        actor: string;
-        action: string;
-        entity: string;
-        entity_id: string;
-        reason: string | null;
-        detail: string;
-      }>(
-        `SELECT at, actor, action, entity, entity_id, reason, detail FROM (
-           SELECT at, actor, action, entity, entity_id, reason,
-                  coalesce(after::text, '') AS detail
-             FROM smt.audit_log WHERE entity_id = $1 OR entity_id LIKE $2
-           UNION ALL
-           SELECT created_at, operator, 'correction', 'interval', channel || ' ' || to_char(interval_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"'),
-                  reason_text, coalesce(old_value::text, 'missing') || ' -> ' || coalesce(new_value::text, 'missing')
-             FROM smt.corrections WHERE meter_id = $1
-         ) h ORDER BY at DESC LIMIT $3`,
-        [meterId, `${meterId.replace(/[\\%_]/g, '\\$&')}|%`, limit],
-      ),
-    );
-    return r.rows.map((x) => ({
-      at: x.at.toISOString(),
-      actor: x.actor,
-      action: x.action,
-      entity: x.entity,
-      entityId: x.entity_id,
-      reason: x.reason,
-      detail: x.detail,
-    }));
   }
 }
 

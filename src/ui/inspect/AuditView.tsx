@@ -1,34 +1,53 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
+import type { AuditHistoryItem } from '../../core/audit/service.js';
 import { errorMessage } from '../../core/errors.js';
-import type { AuditEntry } from '../../core/postgres/inspect-repository.js';
+import { auditEntryRef, undoLink } from '../corrections-output.js';
 
+/** an ISO instant to the minute, in UTC as `smt audit` prints it */
+const minute = (iso: string) => `${iso.slice(0, 16)}Z`;
+
+/** `a`: the meter's corrections as `smt audit <meter>` lists them (the same service), newest first. */
 export function AuditView(props: {
   meterId: string;
-  load: () => Promise<AuditEntry[]>;
+  load: () => Promise<AuditHistoryItem[]>;
   rows: number;
   onClose: () => void;
 }) {
-  const [entries, setEntries] = useState<AuditEntry[] | string | null>(null);
+  const [items, setItems] = useState<AuditHistoryItem[] | string | null>(null);
   useEffect(() => {
     props
       .load()
-      .then(setEntries)
-      .catch((err) => setEntries(errorMessage(err)));
+      .then((all) => setItems([...all].reverse()))
+      .catch((err) => setItems(errorMessage(err)));
   }, [props.load]);
   useInput(() => props.onClose());
   return (
     <Box flexDirection="column">
-      <Text bold>Audit history of {props.meterId} (smt.audit_log, smt.corrections; newest first)</Text>
-      {entries === null && <Text>loading…</Text>}
-      {typeof entries === 'string' && <Text color="red">cannot read the audit history: {entries}</Text>}
-      {Array.isArray(entries) && entries.length === 0 && <Text>no audited changes</Text>}
-      {Array.isArray(entries) &&
-        entries.slice(0, Math.max(1, props.rows - 3)).map((e) => (
-          <Text key={`${e.at}|${e.action}|${e.entityId}|${e.detail}`} wrap="truncate-end">
-            {e.at.replace('T', ' ').slice(0, 19)} {e.actor} {e.action} {e.entityId} {e.detail}
-            {e.reason ? `: ${e.reason}` : ''}
-          </Text>
+      <Text bold>Audit history of {props.meterId} (as `smt audit`; newest first)</Text>
+      {items === null && <Text>loading…</Text>}
+      {typeof items === 'string' && <Text color="red">cannot read the audit history: {items}</Text>}
+      {Array.isArray(items) && items.length === 0 && <Text>no corrections recorded</Text>}
+      {Array.isArray(items) &&
+        items.slice(0, Math.max(1, Math.floor((props.rows - 3) / 2))).map((s) => (
+          <Box key={s.correctionId} flexDirection="column">
+            <Text wrap="truncate-end">
+              #{s.correctionId} {minute(s.createdAt)} {s.operator} {s.operation}{' '}
+              {JSON.stringify(s.parameters)} {s.intervals} intervals
+            </Text>
+            <Text wrap="truncate-end">
+              {'   '}
+              {[
+                `${minute(s.rangeStart)} → ${minute(s.rangeEnd)}`,
+                `audit entry ${auditEntryRef(s)}`,
+                undoLink(s),
+                // free text last: a long reason is what the width cuts
+                `reason: ${s.reason}`,
+              ]
+                .filter((x) => x !== '')
+                .join(' · ')}
+            </Text>
+          </Box>
         ))}
       <Text dimColor>any key: back</Text>
     </Box>

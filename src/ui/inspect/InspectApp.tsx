@@ -1,10 +1,10 @@
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useCallback, useEffect, useState } from 'react';
+import type { AuditHistoryItem } from '../../core/audit/service.js';
 import { errorMessage } from '../../core/errors.js';
 import type { InspectCorrections } from '../../core/inspect/corrections.js';
 import type { Inspection } from '../../core/inspect/model.js';
 import type { DayVersion } from '../../core/inspect/versions.js';
-import type { AuditEntry } from '../../core/postgres/inspect-repository.js';
 import { AuditView } from './AuditView.js';
 import { CorrectionFlow } from './CorrectionFlow.js';
 import { carpetLines, energyScale, legendLines } from './carpet.js';
@@ -17,7 +17,8 @@ import type { CharMode } from './theme.js';
 /** What the app needs from the stores; InspectSession provides it, tests pass their own. */
 export interface InspectBackend {
   versions(day: string): Promise<DayVersion[]>;
-  audit(): Promise<AuditEntry[]>;
+  /** the meter's corrections with their audit entries (`smt audit <meter>`) */
+  audit(): Promise<AuditHistoryItem[]>;
   /** the audited corrections service of `smt correct` */
   corrections: InspectCorrections;
   /** the shown range again (one query), after a correction */

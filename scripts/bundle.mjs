@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * Bundles the commands whose cold start counts (`smt inspect`: first frame within 500 ms, issue 11)
+ * into single ESM files with esbuild, over the tsc output in dist/: dist/commands/<name>.js is
+ * replaced by the bundle, and what it imports later (Ink and the app, the correction service) goes
+ * to shared chunks in dist/chunks/. A start then reads a handful of files instead of ~700 modules
+ * (Ink alone pulls in 415 files of es-toolkit); docs/benchmarks.md has the figures.
+ *
+ * Run by `npm run build:bundle` and `prepack`, after `npm run build` (tsc). Every other command and
+ * the workers stay tsc's one-file-per-module output. @oclif/core stays external: bin/run.js and
+ * the command must share one instance (its Command class and errors).
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+/** the commands bundled; every one must be checked by the tests that run the packed CLI */
+const COMMANDS = ['inspect'];
+const MARK = '/* bundled by scripts/bundle.mjs */';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+
+for (const c of COMMANDS) {
+  const file = path.join(dist, 'commands', `${c}.js`);
+  if (readFileSync(file, 'utf8').startsWith(MARK))
+    throw new Error(`${file} is a bundle already: run \`npm run build\` first`);
+}
+rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
+
+/**
+ * Modules find their files (rules/, data/, worker entries) relative to `import.meta.url`; in a
+ * chunk that would be the chunk's URL. Every output file sits two levels below the package root
+ * (dist/commands/, dist/chunks/), so each module's own URL is rebuilt from the output file's.
+ */
+const ownUrl = {
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith(dist + path.sep)) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const rel = path.relative(root, args.path).split(path.sep).join('/');
+      const url = `new URL(${JSON.stringify(rel)}, new URL('../../', import.meta.url)).href`;
+      return { contents: source.replaceAll('import.meta.url', url), loader: 'js' };
+    });
+  },
+};
+
+const result = await build({
+  entryPoints: Object.fromEntries(
+    COMMANDS.map((c) => [`commands/${c}`, path.join(dist, 'commands', `${c}.js`)]),
+  ),
+  outdir: dist,
+  allowOverwrite: true,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  // whitespace and syntax only: names stay readable in stack traces of bug reports
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+  plugins: [ownUrl],
+  external: [
+    '@oclif/core',
+    // optional peers the drivers load only when installed; never part of smt
+    'react-devtools-core',
+    'pg-native',
+    'lz4',
+    'snappy',
+    'kerberos',
+    'cloudflare:sockets',
+  ],
+  // the CommonJS drivers (cassandra-driver, pg) call require() for Node's built-ins
+  banner: {
+    js: `${MARK}\nimport { createRequire as __smtCreateRequire } from 'node:module'; const require = __smtCreateRequire(import.meta.url);`,
+  },
+});
+
+const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'));
+const kib = outputs.reduce((s, [, o]) => s + o.bytes, 0) / 1024;
+const chunks = readdirSync(path.join(dist, 'chunks')).filter((f) => f.endsWith('.js')).length;
+process.stderr.write(`bundled ${COMMANDS.join(', ')}: ${chunks} chunks, ${kib.toFixed(0)} KiB\n`);
