@@ -14,7 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBacktest } from '../src/core/estimation/backtest.js';
-import { OPENDSM_REGION, opendsmMeters, simulatorMeters } from '../src/core/estimation/datasets.js';
+import {
+  addDatasetHolidayRegions,
+  opendsmMeters,
+  simulatorMeters,
+  uciSceauxMeters,
+} from '../src/core/estimation/datasets.js';
 import { dayTypes } from '../src/core/estimation/day-types.js';
 import { estimateRange } from '../src/core/estimation/methods.js';
 import {
@@ -180,12 +185,13 @@ async function main(): Promise<void> {
 
   // ---- backtest runtime ---------------------------------------------------------------------
   const settings = defaultEstimationSettings();
-  settings.holidays.regions[OPENDSM_REGION] = { country: 'GB', state: 'ENG' };
+  addDatasetHolidayRegions(settings);
   const b0 = performance.now();
   const sim = simulatorMeters({ seed: 7, meters: 120, days: 84, start: '2026-01-05', timezone: ZONE });
   const simLoad = (performance.now() - b0) / 1000;
   const simRun = runBacktest('simulator', sim, { seed: 1, samplesPerClass: 3, settings });
   const uk = runBacktest('opendsm-uk', opendsmMeters(), { seed: 1, samplesPerClass: 60, settings });
+  const sceaux = runBacktest('uci-sceaux', uciSceauxMeters(), { seed: 1, samplesPerClass: 120, settings });
 
   const result = {
     date: new Date().toISOString(),
@@ -218,6 +224,7 @@ async function main(): Promise<void> {
         seconds: simRun.seconds,
       },
       opendsmUk: { meters: 2, samples: uk.samples, seconds: uk.seconds },
+      uciSceaux: { meters: 1, samples: sceaux.samples, seconds: sceaux.seconds },
     },
   };
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
