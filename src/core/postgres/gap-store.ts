@@ -10,6 +10,7 @@ import type { Segment } from '../registry/meter.js';
 import type { GapState } from '../series/ports.js';
 import { copyRows } from './copy.js';
 import { postgresCall } from './errors.js';
+import { inTransaction } from './transaction.js';
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
@@ -494,16 +495,4 @@ export function completenessRow(
     completePct: pct(actual + estimated),
     actualPct: pct(actual),
   };
-}
-
-async function inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const out = await fn();
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
 }
