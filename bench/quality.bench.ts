@@ -6,7 +6,8 @@
  * the PostgreSQL write of the gap records and completeness of those meter-days (a throwaway
  * database on the local stack: first write, rerun, and detection + write pipelined as
  * `smt gaps detect` runs them; `--gaps-only` stops there), estimation throughput per method (4-hour gaps and whole days, 28
- * days of history per meter), and the backtest's runtime on the simulator and the OpenDSM data.
+ * days of history per meter), and the backtest's runtime on the simulator, the OpenDSM data and
+ * the UCI Sceaux household.
  * Reading the days from Cassandra is not included (bench:series measures the read API).
  * Prints a table and writes bench/results/quality.json.
  */
