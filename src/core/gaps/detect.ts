@@ -72,32 +72,16 @@ export function detectDay(
     });
     runStart = -1;
   };
-  if (values !== undefined && mask === null) {
-    // the common case (every interval expected, the day stored): one tight pass, no mask reads
-    const q = quality!;
-    for (let p = 0; p < positions; p++) {
-      const v = values[p]!;
-      if (v !== v) {
-        if (runStart < 0) runStart = p;
-        continue;
-      }
-      if (runStart >= 0) close(p);
-      if (origin(q[p]!) === ACTUAL) actual++;
+  for (let p = 0; p <= positions; p++) {
+    const isExpected = p < positions && (mask === null || mask[p] === 1);
+    const has = isExpected && values !== undefined && !Number.isNaN(values[p]!);
+    if (has) {
+      if (origin(quality![p]!) === ACTUAL) actual++;
       else estimated++;
     }
-    if (runStart >= 0) close(positions);
-  } else {
-    for (let p = 0; p <= positions; p++) {
-      const isExpected = p < positions && (mask === null || mask[p] === 1);
-      const has = isExpected && values !== undefined && !Number.isNaN(values[p]!);
-      if (has) {
-        if (origin(quality![p]!) === ACTUAL) actual++;
-        else estimated++;
-      }
-      const gap = isExpected && !has;
-      if (gap && runStart < 0) runStart = p;
-      if (!gap && runStart >= 0) close(p);
-    }
+    const gap = isExpected && !has;
+    if (gap && runStart < 0) runStart = p;
+    if (!gap && runStart >= 0) close(p);
   }
   const missing = expected.expected - actual - estimated;
   const cause: GapCause | null =
