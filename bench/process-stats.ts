@@ -105,3 +105,13 @@ export function percentile(sorted: readonly number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
 }
+
+/** CPU seconds (user + system) one process has used so far; 0 once it has ended. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const fields = statFields(String(pid));
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return 0;
+  }
+}

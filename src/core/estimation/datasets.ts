@@ -2,7 +2,8 @@
  * Where backtest data comes from: the series store (what smt holds), the simulator (a clean fleet
  * generated in memory, with the simulator's load profiles and noise), or the vendored OpenDSM UK
  * household-like series (data/opendsm-uk: sample data of the PyPI package opendsm 1.2.7,
- * Apache-2.0, declared simulated by its publisher; see its README for provenance).
+ * Apache-2.0, declared simulated by its publisher; see its README for provenance), or the vendored
+ * measured household of Sceaux, France (data/uci-household-sceaux: UCI, CC BY 4.0).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import { emptyDay, type SeriesDay } from '../series/day.js';
 import { simulateFleet } from '../simulate/generator.js';
 import { LocalCalendar } from '../time/calendar.js';
 import type { BacktestMeter } from './backtest.js';
+import type { EstimationSettings } from './settings.js';
 
 function actualDay(meterId: string, date: string, zone: string, minutes: number): SeriesDay {
   const d = emptyDay({ meterId, channel: 'active_import_kwh', day: date }, zone, minutes);
@@ -84,54 +86,100 @@ export const OPENDSM_FILES = [
 /** the region id the UK series are given: its holidays are England's */
 export const OPENDSM_REGION = 'GB-ENG';
 
+export const UCI_SCEAUX_FILE = fileURLToPath(
+  new URL('../../../data/uci-household-sceaux/sceaux-15min.csv.gz', import.meta.url),
+);
+export const UCI_SCEAUX_ZONE = 'Europe/Paris';
+/** the region id the Sceaux household is given: its holidays are France's */
+export const UCI_SCEAUX_REGION = 'FR';
+
+/** The holiday regions of the vendored datasets, for rule sets that do not name them. */
+export function addDatasetHolidayRegions(settings: EstimationSettings): void {
+  settings.holidays.regions[OPENDSM_REGION] ??= { country: 'GB', state: 'ENG' };
+  settings.holidays.regions[UCI_SCEAUX_REGION] ??= { country: 'FR' };
+}
+
+/**
+ * One vendored series file (gzip CSV, a header line, then `start,value`: interval start in UTC,
+ * kWh per interval) as a residential backtest meter whose local days are those of `zone`.
+ * Intervals absent from the file are gaps of the data, never scored.
+ */
+function vendoredMeter(
+  file: string,
+  o: { meterId: string; zone: string; minutes: 15 | 30; regionId: string; hint: string },
+): BacktestMeter {
+  let text: string;
+  try {
+    text = gunzipSync(readFileSync(file)).toString('utf8');
+  } catch (err) {
+    throw new InvalidDataError(`cannot read the vendored dataset ${file}: ${(err as Error).message}`, {
+      hint: o.hint,
+    });
+  }
+  const zone = o.zone;
+  const cal = LocalCalendar.for(zone);
+  const days = new Map<string, SeriesDay>();
+  const step = o.minutes * 60_000;
+  for (const line of text.split('\n').slice(1)) {
+    if (line === '') continue;
+    const [ts, v] = line.split(',');
+    const ms = Date.parse(`${ts!.replace(' ', 'T')}Z`);
+    const value = Number(v);
+    if (!Number.isFinite(ms) || !Number.isFinite(value)) continue;
+    const date = cal.localDateOf(ms);
+    let d = days.get(date);
+    if (!d) {
+      d = actualDay(o.meterId, date, zone, o.minutes);
+      days.set(date, d);
+    }
+    const p = (ms - d.dayStart) / step;
+    if (Number.isInteger(p) && p >= 0 && p < d.values.length) d.values[p] = value;
+  }
+  return {
+    facts: {
+      meterId: o.meterId,
+      timezone: zone,
+      intervalMinutes: o.minutes,
+      regionId: o.regionId,
+      segment: 'residential' as Segment,
+      status: 'active' as const,
+      installedAt: 0,
+      removedAt: null,
+      deenergised: [],
+    },
+    days: [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1)),
+  };
+}
+
 /** The vendored OpenDSM UK half-hourly household series, in UTC (the files' clock). */
 export function opendsmMeters(dir = OPENDSM_DIR): BacktestMeter[] {
-  return OPENDSM_FILES.map((file, i) => {
-    let text: string;
-    try {
-      text = gunzipSync(readFileSync(`${dir}${file}`)).toString('utf8');
-    } catch (err) {
-      throw new InvalidDataError(
-        `cannot read the vendored dataset ${dir}${file}: ${(err as Error).message}`,
-        {
-          hint: 'The file ships with smt in data/opendsm-uk; reinstall if it is missing.',
-        },
-      );
-    }
-    const zone = 'UTC';
-    const cal = LocalCalendar.for(zone);
-    const days = new Map<string, SeriesDay>();
-    const meterId = `OPENDSM-UK-${i + 1}`;
-    for (const line of text.split('\n').slice(1)) {
-      if (line === '') continue;
-      const [ts, v] = line.split(',');
-      const ms = Date.parse(`${ts!.replace(' ', 'T')}Z`);
-      const value = Number(v);
-      if (!Number.isFinite(ms) || !Number.isFinite(value)) continue;
-      const date = cal.localDateOf(ms);
-      let d = days.get(date);
-      if (!d) {
-        d = actualDay(meterId, date, zone, 30);
-        days.set(date, d);
-      }
-      const p = (ms - d.dayStart) / 1_800_000;
-      if (Number.isInteger(p) && p >= 0 && p < d.values.length) d.values[p] = value;
-    }
-    return {
-      facts: {
-        meterId,
-        timezone: zone,
-        intervalMinutes: 30,
-        regionId: OPENDSM_REGION,
-        segment: 'residential' as Segment,
-        status: 'active' as const,
-        installedAt: 0,
-        removedAt: null,
-        deenergised: [],
-      },
-      days: [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1)),
-    };
-  });
+  return OPENDSM_FILES.map((file, i) =>
+    vendoredMeter(`${dir}${file}`, {
+      meterId: `OPENDSM-UK-${i + 1}`,
+      // the files' clock has no zone: read as UTC
+      zone: 'UTC',
+      minutes: 30,
+      regionId: OPENDSM_REGION,
+      hint: 'The file ships with smt in data/opendsm-uk; reinstall if it is missing.',
+    }),
+  );
+}
+
+/**
+ * The measured household of Sceaux (UCI "Individual household electric power consumption",
+ * CC BY 4.0) in quarter-hours, 2006-12-16 … 2010-11-26, in local days of Europe/Paris (92 / 96 /
+ * 100 quarter-hours). See data/uci-household-sceaux/README.md.
+ */
+export function uciSceauxMeters(file = UCI_SCEAUX_FILE): BacktestMeter[] {
+  return [
+    vendoredMeter(file, {
+      meterId: 'UCI-SCEAUX',
+      zone: UCI_SCEAUX_ZONE,
+      minutes: 15,
+      regionId: UCI_SCEAUX_REGION,
+      hint: 'The file ships with smt in data/uci-household-sceaux; reinstall if it is missing.',
+    }),
+  ];
 }
 
 /** Registered meters (of one segment, when given) and their current series over from..to. */

@@ -8,6 +8,11 @@ import type { SeriesDay } from '../series/day.js';
 import { MS_PER_MINUTE } from '../time/local-date.js';
 import { type ExpectedDay, expectedDay, type MeterFacts } from './expected.js';
 
+// Read once: under a CommonJS-style transform (tsx, vitest) every use of an imported binding is a
+// getter call, which cost more than the rest of the loop together.
+const ACTUAL = Origin.Actual;
+const origin = originOf;
+
 export type GapCause = 'no_data_for_day' | 'intervals_missing' | 'readings_rejected';
 
 export interface GapRun {
@@ -58,24 +63,25 @@ export function detectDay(
   let actual = 0;
   let estimated = 0;
   let runStart = -1;
+  const close = (p: number) => {
+    gaps.push({
+      start: expected.dayStart + runStart * step,
+      end: expected.dayStart + p * step,
+      intervals: p - runStart,
+      firstPosition: runStart,
+    });
+    runStart = -1;
+  };
   for (let p = 0; p <= positions; p++) {
     const isExpected = p < positions && (mask === null || mask[p] === 1);
     const has = isExpected && values !== undefined && !Number.isNaN(values[p]!);
     if (has) {
-      if (originOf(quality![p]!) === Origin.Actual) actual++;
+      if (origin(quality![p]!) === ACTUAL) actual++;
       else estimated++;
     }
     const gap = isExpected && !has;
     if (gap && runStart < 0) runStart = p;
-    if (!gap && runStart >= 0) {
-      gaps.push({
-        start: expected.dayStart + runStart * step,
-        end: expected.dayStart + p * step,
-        intervals: p - runStart,
-        firstPosition: runStart,
-      });
-      runStart = -1;
-    }
+    if (!gap && runStart >= 0) close(p);
   }
   const missing = expected.expected - actual - estimated;
   const cause: GapCause | null =

@@ -74,6 +74,7 @@ export async function detectGaps(config: SmtConfig, o: DetectOptions): Promise<D
   const stores = openQualityStores(config);
   const t0 = performance.now();
   const sum = { meterDays: 0, expected: 0, actual: 0, estimated: 0, missing: 0, gaps: 0 };
+  let writing: Promise<void> = Promise.resolve();
   try {
     const meters = await stores.gaps.meterFacts(o.meters, o.prefix);
     if (o.meters && meters.length < o.meters.length) {
@@ -109,7 +110,10 @@ export async function detectGaps(config: SmtConfig, o: DetectOptions): Promise<D
       });
       pending.push(...found);
       if (pending.length >= FLUSH || i + BATCH >= meters.length) {
-        await stores.gaps.replaceDays(pending);
+        // one write in flight while the next meters are read and detected
+        await writing;
+        writing = stores.gaps.replaceDays(pending);
+        writing.catch(() => {}); // awaited before the next write and at the end
         pending = [];
       }
       for (const d of found) {
@@ -128,6 +132,7 @@ export async function detectGaps(config: SmtConfig, o: DetectOptions): Promise<D
         seconds: (performance.now() - t0) / 1000,
       });
     }
+    await writing;
     const seconds = (performance.now() - t0) / 1000;
     return {
       from: o.from,
@@ -141,6 +146,7 @@ export async function detectGaps(config: SmtConfig, o: DetectOptions): Promise<D
       meterDaysPerSecond: Math.round(sum.meterDays / Math.max(seconds, 0.001)),
     };
   } finally {
+    await writing.catch(() => {});
     await stores.close();
   }
 }

@@ -4,18 +4,19 @@
  * (a recalculation re-derives the day from the series).
  */
 import { hostname } from 'node:os';
+import { openAggregatePorts } from '../aggregate/service.js';
 import type { SmtConfig } from '../config/config.js';
 import { errorMessage } from '../errors.js';
-import { openQualityStores } from '../gaps/stores.js';
 import { PostgresRecalcQueue, type QueueCounts } from '../postgres/recalc-queue.js';
-import { type DayRecalculator, seriesDayRecalculator } from './recalculator.js';
+import { dayKey } from '../series/day.js';
+import { aggregateRecalculator, type DayRecalculator } from './recalculator.js';
 
 export interface RecalcOptions {
   untilEmpty: boolean;
   batch: number;
   leaseSeconds: number;
   maxAttempts: number;
-  /** pause between items (tests of the claim mechanics; 0 in production) */
+  /** pause per claimed item before its batch is worked (tests of the claim mechanics; 0 in production) */
   itemDelayMs?: number;
   signal?: AbortSignal;
   recalculator?: DayRecalculator;
@@ -33,9 +34,9 @@ export interface RecalcSummary {
 }
 
 export async function runRecalc(config: SmtConfig, o: RecalcOptions): Promise<RecalcSummary> {
-  const stores = openQualityStores(config);
-  const queue = new PostgresRecalcQueue(stores.pool);
-  const recalc = o.recalculator ?? seriesDayRecalculator(stores.reader, stores.pool);
+  const ports = await openAggregatePorts(config);
+  const queue = new PostgresRecalcQueue(ports.pool);
+  const recalc = o.recalculator ?? aggregateRecalculator(ports);
   const worker = `${hostname()}:${process.pid}`;
   const t0 = performance.now();
   let done = 0;
@@ -55,16 +56,31 @@ export async function runRecalc(config: SmtConfig, o: RecalcOptions): Promise<Re
         await sleep(o.untilEmpty ? 500 : 2_000, o.signal);
         continue;
       }
+      if (o.itemDelayMs) await sleep(o.itemDelayMs * items.length, o.signal);
+      // one batch, one pass of the aggregation engine: its rollups run once for all the items
+      const keys = items.map((it) => ({ meterId: it.meterId, channel: it.channel, day: it.localDate }));
+      let skipped: Map<string, string>;
+      try {
+        skipped = await recalc.recalcDays(keys);
+      } catch {
+        // one bad item must not use up its batch-mates' attempts: retry each on its own
+        skipped = new Map();
+        for (const k of keys) {
+          try {
+            for (const [key, why] of await recalc.recalcDays([k])) skipped.set(key, why);
+          } catch (err) {
+            skipped.set(dayKey(k.meterId, k.channel, k.day), errorMessage(err));
+          }
+        }
+      }
       const ok: number[] = [];
       for (const it of items) {
-        try {
-          await recalc.recalcDay(it.meterId, it.channel, it.localDate);
-          ok.push(it.recalcId);
-        } catch (err) {
+        const why = skipped.get(dayKey(it.meterId, it.channel, it.localDate));
+        if (why === undefined) ok.push(it.recalcId);
+        else {
           failed++;
-          await queue.fail(worker, it.recalcId, errorMessage(err), o.maxAttempts);
+          await queue.fail(worker, it.recalcId, why, o.maxAttempts);
         }
-        if (o.itemDelayMs) await sleep(o.itemDelayMs, o.signal);
       }
       done += await queue.complete(worker, ok);
       const c = await queue.counts();
@@ -85,7 +101,7 @@ export async function runRecalc(config: SmtConfig, o: RecalcOptions): Promise<Re
       stoppedBy,
     };
   } finally {
-    await stores.close();
+    await ports.close();
   }
 }
 
