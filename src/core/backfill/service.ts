@@ -58,6 +58,11 @@ export interface BackfillOptions {
   chunkTimeoutSeconds?: number;
   onProgress?: ProgressSink;
   signal?: AbortSignal;
+  /**
+   * Runs after a chunk has read the series and the raw archive, before it writes: where a
+   * concurrent writer (ingest) races the backfill. The test of that race writes there.
+   */
+  afterChunkRead?: (chunk: number) => Promise<void>;
 }
 
 export interface ChunkStats {
@@ -270,6 +275,7 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
           timed('readSeries', () => series.series.current(c.keys)),
           timed('readRaw', () => raw.deliveries(pairs)),
         ]);
+        await o.afterChunkRead?.(i);
         for (const d of current.values()) if (d.writer === writer.name) stats.daysAlreadyWritten++;
         const { units, counts } = await timed('revalidate', () =>
           revalidationUnits({
@@ -289,6 +295,7 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
             writeSeries(series, {
               writer,
               units,
+              known: current,
               meters: registry.current,
               fallbackZone: config.string('timezone'),
               now: Date.now(),

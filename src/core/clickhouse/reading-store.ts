@@ -6,7 +6,7 @@ import type { AnalyticsStore, DayChange } from '../series/ports.js';
 import { parseLocalDate } from '../time/local-date.js';
 import { RULES_BY_KEY } from '../vee/rules.js';
 import { clickhouseCall } from './errors.js';
-import { encodeStrings, RowBinaryWriter } from './row-binary.js';
+import { encodeStrings, RowBinaryReader, RowBinaryWriter } from './row-binary.js';
 import { chString } from './sql.js';
 
 /**
@@ -153,22 +153,6 @@ function rangeFilters(spans: readonly { meters: Set<string>; first: number; last
   return out.map((p) => `(${p})`);
 }
 
-const TSV_ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', '0': '\0', b: '\b', f: '\f' };
-
-/** The fields of a TabSeparated result, unescaped (ClickHouse escapes \\, \t, \n … in strings). */
-export function tsvRows(text: string): string[][] {
-  const out: string[][] = [];
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const fields = line.split('\t');
-    if (line.includes('\\'))
-      for (let i = 0; i < fields.length; i++)
-        fields[i] = fields[i]!.replace(/\\(.)/g, (_, c: string) => TSV_ESCAPES[c] ?? c);
-    out.push(fields);
-  }
-  return out;
-}
-
 /** `readings` in ClickHouse: the analytics port of the series model. */
 export class ClickHouseReadingStore implements AnalyticsStore {
   constructor(
@@ -258,41 +242,50 @@ export class ClickHouseReadingStore implements AnalyticsStore {
     where: string,
     wanted: ReadonlyMap<string, ReadonlyMap<number, number>>,
   ): Promise<CancelRow[]> {
-    // TabSeparated: a reading back per replaced position is the bulk of a backfill's ClickHouse
-    // work, and parsing JSON objects for each of them cost more than the rest of the write
+    // RowBinary: a reading back per replaced position is the bulk of a backfill's ClickHouse work;
+    // as text (TSV, JSON) formatting and parsing it cost more than the rest of the write
     const [held, taken] = await clickhouseCall('reading superseded versions', async () => {
       // each response read to its end before the next query (a half-read socket is not reused)
-      const rows = await this.client.query({
-        query: `SELECT meter_id, channel, toUInt32(ts), toString(version), hex(reinterpretAsString(value)),
-                       origin, toString(local_date), region, segment, tariff
-                FROM ${this.database}.readings WHERE missing = 0 AND ${where}`,
-        format: 'TabSeparated',
-      });
-      const held = tsvRows(await rows.text());
-      const cancelled = await this.client.query({
-        query: `SELECT meter_id, channel, toUInt32(ts) AS t, toString(version) AS v, count() AS n
-                FROM ${this.database}.readings_cancels WHERE ${where} GROUP BY meter_id, channel, t, v`,
-        format: 'TabSeparated',
-      });
-      return [held, tsvRows(await cancelled.text())];
+      const held = await this.rowBinary(
+        `SELECT meter_id, channel, toUInt32(ts), version, value, origin, local_date, region, segment, tariff
+         FROM ${this.database}.readings WHERE missing = 0 AND ${where}`,
+      );
+      const taken = await this.rowBinary(
+        `SELECT meter_id, channel, toUInt32(ts) AS t, version AS v, toUInt32(count()) AS n
+         FROM ${this.database}.readings_cancels WHERE ${where} GROUP BY meter_id, channel, t, v`,
+      );
+      return [held, taken];
     });
     const already = new Map<string, number>();
-    for (const [m, c, t, v, n] of taken) already.set(`${m}|${c}|${t}|${v}`, Number(n));
+    for (const r = new RowBinaryReader(taken); !r.done; ) {
+      const k = `${r.string()}|${r.string()}|${r.u32()}|${r.u64()}`;
+      already.set(k, r.u32());
+    }
     const out: CancelRow[] = [];
-    let mc = '';
+    let lastMeter = '';
+    let lastChannel = '';
     let starts: ReadonlyMap<number, number> | undefined;
-    for (const [meterId, channel, t, v, h, origin, d, region, segment, tariff] of held) {
+    for (const r = new RowBinaryReader(held); !r.done; ) {
+      const meterId = r.string();
+      const channel = r.string();
+      const ts = r.u32();
+      const version = r.u64();
+      const value = r.f64();
+      const origin = r.u8();
+      const localDate = r.u16();
+      const region = r.string();
+      const segment = r.string();
+      const tariff = r.string();
       // rows come in key order, a meter-channel at a time
-      if (`${meterId}|${channel}` !== mc) {
-        mc = `${meterId}|${channel}`;
-        starts = wanted.get(mc);
+      if (meterId !== lastMeter || channel !== lastChannel) {
+        lastMeter = meterId;
+        lastChannel = channel;
+        starts = wanted.get(`${meterId}|${channel}`);
       }
-      const ts = Number(t);
       const newer = starts?.get(ts);
-      const version = Number(v);
       if (newer === undefined || version >= newer) continue;
       if (already.size > 0) {
-        const k = `${meterId}|${channel}|${t}|${v}`;
+        const k = `${meterId}|${channel}|${ts}|${version}`;
         const left = already.get(k) ?? 0;
         if (left > 0) {
           already.set(k, left - 1);
@@ -300,21 +293,27 @@ export class ClickHouseReadingStore implements AnalyticsStore {
         }
       }
       out.push({
-        meterId: meterId!,
-        channel: channel!,
+        meterId,
+        channel,
         ts,
-        localDate: parseLocalDate(d!),
-        // reinterpretAsString drops trailing zero bytes (0.0 comes back empty): pad the 8 bytes back
-        value: Buffer.from(h!.padEnd(16, '0'), 'hex').readDoubleLE(0),
-        origin: Number(origin),
-        region: region!,
-        segment: segment!,
-        tariff: tariff!,
+        localDate,
+        value,
+        origin,
+        region,
+        segment,
+        tariff,
         version,
         supersededBy: newer,
       });
     }
     return out;
+  }
+
+  private async rowBinary(query: string): Promise<Buffer> {
+    const rs = await this.client.exec({ query: `${query} FORMAT RowBinary` });
+    const parts: Buffer[] = [];
+    for await (const b of rs.stream) parts.push(b as Buffer);
+    return Buffer.concat(parts);
   }
 
   /**
