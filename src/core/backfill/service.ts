@@ -16,6 +16,7 @@ import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
+import { ServiceUnavailableError } from '../errors.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
 import { jsonLogger } from '../log.js';
@@ -386,7 +387,19 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
         );
       // every process waits until the job is done, whoever did the chunks
       for (;;) {
-        const all = await doneChunks(agg.pool, jobId);
+        // a busy PostgreSQL (no free connection within the pool's timeout) is asked again next poll:
+        // the chunks go on meanwhile, and giving up here would end a job that is fine
+        const all = await doneChunks(agg.pool, jobId).catch((err: unknown) => {
+          if (!(err instanceof ServiceUnavailableError && err.retriable)) throw err;
+          log.log('warn', 'reading the checkpoints failed; asking again', { error: err.message });
+          return undefined;
+        });
+        if (!all) {
+          if (o.signal?.aborted)
+            throw new Error('backfill interrupted; run the same command again to continue');
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
         const sum = emptyStats();
         for (const s of all.values()) addStats(sum, s);
         progress({ kind: 'advance', done: sum.meterDays, counts: { 'days written': sum.daysWritten } });
