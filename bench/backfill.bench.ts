@@ -53,6 +53,9 @@ async function main() {
     SMT_TOPIC_VALIDATED: `bench.bf.validated.${suffix}`,
     SMT_TOPIC_REJECTED: `bench.bf.rejected.${suffix}`,
     SMT_TOPIC_EVENTS: `bench.bf.events.${suffix}`,
+    // 3 chunks in flight (closed days, aggregates' COPY, checkpoints) and the poller: with the
+    // default 4 connections a loaded host's waits pass the pool's 5 s timeout and chunks fail
+    SMT_POSTGRES_POOL_SIZE: String(Math.max(8, arg('concurrency', 3) + 4)),
   };
   const config = loadConfig({ env: { ...process.env, ...env } });
   const rules = path.join(os.tmpdir(), `smt-bench-noflat-${process.pid}.yaml`);

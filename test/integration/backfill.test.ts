@@ -9,16 +9,21 @@ import { CassandraRawArchive } from '../../src/core/cassandra/raw-archive.js';
 import { CassandraSeriesStore } from '../../src/core/cassandra/series-store.js';
 import { createClickHouseClient } from '../../src/core/clickhouse/client.js';
 import { ClickHouseReadingStore } from '../../src/core/clickhouse/reading-store.js';
+import { encode } from '../../src/core/codecs/index.js';
 import type { SmtConfig } from '../../src/core/config/config.js';
+import { runIngest } from '../../src/core/ingest/daemon.js';
 import { createProducer, type MessageProducer } from '../../src/core/kafka/producer.js';
 import { ensureTopics, topicNames } from '../../src/core/kafka/topics.js';
+import { silentLogger } from '../../src/core/log.js';
 import { migrateStores } from '../../src/core/migrations/service.js';
 import { PostgresBookkeeping } from '../../src/core/postgres/bookkeeping.js';
 import { createPostgresPool } from '../../src/core/postgres/client.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
+import { NO_SEQUENCE } from '../../src/core/readings/block.js';
 import { Origin, originOf, stateOf, ValidationState } from '../../src/core/readings/quality.js';
 import { RegistryCache } from '../../src/core/registry/registry-cache.js';
 import type { SeriesPorts } from '../../src/core/series/ports.js';
+import { LocalCalendar } from '../../src/core/time/calendar.js';
 import { VeeEngine } from '../../src/core/vee/engine.js';
 import { DEFAULT_RULE_SET_PATH, loadDefaultRuleSet } from '../../src/core/vee/rule-set.js';
 import { ingestDays } from '../helpers/ingest-days.js';
@@ -49,6 +54,8 @@ beforeAll(async () => {
     SMT_TOPIC_REJECTED: `bf.rejected.${suffix}`,
     SMT_TOPIC_EVENTS: `bf.events.${suffix}`,
     SMT_TOPIC_RAW: `bf.raw.${suffix}`,
+    SMT_INGEST_GROUP: `bf-${suffix}`,
+    SMT_INGEST_METRICS_PORT: '0',
   };
   const { loadConfig } = await import('../../src/core/config/config.js');
   config = loadConfig({ env: { ...process.env, ...env } });
@@ -364,5 +371,95 @@ describe('smt backfill', () => {
       stages: ['estimate'],
     });
     expect(second.totals.estimate).toMatchObject({ changedDays: 0, gaps: 0, filled: 0 });
+  }, 180_000);
+  it('smt ingest writing the same meter-day while the backfill re-validates it: both changes kept, every store exact', async () => {
+    await register(['BF6']);
+    const day = '2026-03-29'; // DST: 92 quarter-hours
+    // flat (run.flat flags it) and the last 12 quarter-hours not received yet
+    await ingest('BF6', day, (i) => (i >= 80 ? Number.NaN : 0.25));
+    const starts = LocalCalendar.for(ZONE).intervalStarts(day, 15).slice(80);
+    const late = {
+      meterId: 'BF6',
+      channel: 'active_import_kwh',
+      intervalMinutes: 15 as const,
+      starts,
+      values: Float64Array.from(starts, (_, i) => 0.3 + i / 100),
+      status: new Uint32Array(starts.length),
+      sequence: new Int32Array(starts.length).fill(NO_SEQUENCE),
+      commQuality: Number.NaN,
+    };
+    let ingested: Awaited<ReturnType<typeof runIngest>> | undefined;
+    const r = await runBackfill(config, {
+      from: day,
+      to: day,
+      scope: { meterIds: ['BF6'] },
+      stages: ['revalidate', 'aggregate'],
+      rules: NO_FLAT,
+      // the late readings arrive and smt ingest stores them after the backfill read the day
+      // and before it writes its re-validation of it
+      afterChunkRead: async () => {
+        const producer = await createProducer(config);
+        try {
+          await producer.sendRaw(topicNames(config).raw, [
+            { key: 'BF6', value: Buffer.from(encode('json', [late]) as string), format: 'json' },
+          ]);
+        } finally {
+          await producer.close();
+        }
+        ingested = await runIngest(config, { untilIdle: true, logger: silentLogger });
+      },
+    });
+    expect(ingested).toMatchObject({ stored: 12, newVersions: 0 });
+    expect(r.totals.revalidate).toMatchObject({ deliveries: 1, readings: 80, stateChanged: 80, notOwned: 0 });
+    expect(r.totals.daysWritten).toBe(1);
+    // the series: the backfill's version supersedes ingest's, with both changes
+    const [d] = await seriesDays(config, 'BF6', day, day);
+    const cass = createCassandraClient(config, { useKeyspace: true });
+    const history = await new CassandraSeriesStore(cass, config.string('cassandra.keyspace'))
+      .versions({ meterId: 'BF6', channel: 'active_import_kwh', day })
+      .finally(() => cass.shutdown());
+    expect(history.map((v) => v.writer.split(':')[0])).toEqual(['backfill', 'ingest', 'ingest']);
+    expect(d!.version).toBe(history[0]!.version);
+    expect(d!.supersedes).toBe(history[1]!.version);
+    expect([...d!.values]).toEqual([...Array(80).fill(0.25), ...late.values]);
+    expect(d!.rules.size).toBe(0);
+    expect([...new Set([...d!.quality].map((q) => stateOf(q)))]).toEqual([ValidationState.Passed]);
+    const sum = [...d!.values].reduce((a, b) => a + b, 0);
+    // ClickHouse: the latest version of every reading, and rollups that count each reading once
+    const ch = createClickHouseClient(config);
+    const db = config.string('clickhouse.database');
+    const one = async <T>(query: string) =>
+      (await (await ch.query({ query, format: 'JSONEachRow' })).json<T>())[0]!;
+    try {
+      const held = await one<{ n: string; kwh: number; passed: string }>(
+        `SELECT count() AS n, sum(value) AS kwh, countIf(validation_state = ${ValidationState.Passed}) AS passed
+         FROM ${db}.readings FINAL WHERE meter_id = 'BF6' AND local_date = '${day}'`,
+      );
+      expect(Number(held.n)).toBe(92);
+      expect(Number(held.passed)).toBe(92);
+      expect(held.kwh).toBeCloseTo(sum, 9);
+      const rolled = await one<{ n: string; kwh: number }>(
+        `SELECT sumMerge(readings) AS n, sumMerge(value_sum) AS kwh FROM ${db}.rollup_meter_daily
+         WHERE meter_id = 'BF6' AND local_date = '${day}'`,
+      );
+      expect(Number(rolled.n)).toBe(92);
+      expect(rolled.kwh).toBeCloseTo(sum, 9);
+    } finally {
+      await ch.close();
+    }
+    // PostgreSQL: the daily aggregate of the version that holds both
+    const row = await sql(
+      `SELECT value_sum::float8 AS kwh, intervals_actual, intervals_missing, series_version::text AS v
+       FROM smt.daily_aggregates WHERE meter_id = 'BF6' AND local_date = '${day}'`,
+    );
+    expect(row.rows.length).toBe(1);
+    const [agg] = row.rows as {
+      kwh: number;
+      intervals_actual: number;
+      intervals_missing: number;
+      v: string;
+    }[];
+    expect(agg).toMatchObject({ intervals_actual: 92, intervals_missing: 0, v: String(d!.version) });
+    expect(agg!.kwh).toBeCloseTo(sum, 6);
   }, 180_000);
 });

@@ -16,6 +16,7 @@ import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
 import type { SmtConfig } from '../config/config.js';
+import { ServiceUnavailableError } from '../errors.js';
 import { createProducer, type MessageProducer } from '../kafka/producer.js';
 import { ensureTopics, topicNames } from '../kafka/topics.js';
 import { jsonLogger } from '../log.js';
@@ -58,6 +59,11 @@ export interface BackfillOptions {
   chunkTimeoutSeconds?: number;
   onProgress?: ProgressSink;
   signal?: AbortSignal;
+  /**
+   * Runs after a chunk has read the series and the raw archive, before it writes: where a
+   * concurrent writer (ingest) races the backfill. The test of that race writes there.
+   */
+  afterChunkRead?: (chunk: number) => Promise<void>;
 }
 
 export interface ChunkStats {
@@ -270,6 +276,7 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
           timed('readSeries', () => series.series.current(c.keys)),
           timed('readRaw', () => raw.deliveries(pairs)),
         ]);
+        await o.afterChunkRead?.(i);
         for (const d of current.values()) if (d.writer === writer.name) stats.daysAlreadyWritten++;
         const { units, counts } = await timed('revalidate', () =>
           revalidationUnits({
@@ -289,6 +296,7 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
             writeSeries(series, {
               writer,
               units,
+              known: current,
               meters: registry.current,
               fallbackZone: config.string('timezone'),
               now: Date.now(),
@@ -379,7 +387,19 @@ export async function runBackfill(config: SmtConfig, o: BackfillOptions): Promis
         );
       // every process waits until the job is done, whoever did the chunks
       for (;;) {
-        const all = await doneChunks(agg.pool, jobId);
+        // a busy PostgreSQL (no free connection within the pool's timeout) is asked again next poll:
+        // the chunks go on meanwhile, and giving up here would end a job that is fine
+        const all = await doneChunks(agg.pool, jobId).catch((err: unknown) => {
+          if (!(err instanceof ServiceUnavailableError && err.retriable)) throw err;
+          log.log('warn', 'reading the checkpoints failed; asking again', { error: err.message });
+          return undefined;
+        });
+        if (!all) {
+          if (o.signal?.aborted)
+            throw new Error('backfill interrupted; run the same command again to continue');
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
         const sum = emptyStats();
         for (const s of all.values()) addStats(sum, s);
         progress({ kind: 'advance', done: sum.meterDays, counts: { 'days written': sum.daysWritten } });

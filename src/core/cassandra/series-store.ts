@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { forEachBounded } from '../concurrency.js';
-import { keyOf, type SeriesDay, type SeriesDayKey } from '../series/day.js';
+import { dayKey, keyOf, type SeriesDay, type SeriesDayKey } from '../series/day.js';
 import type { DaysQuery, SeriesReader, SeriesStore } from '../series/ports.js';
 import { parseLocalDate } from '../time/local-date.js';
 import { cassandraCall } from './errors.js';
@@ -22,6 +22,7 @@ const COLUMNS =
 export class CassandraSeriesStore implements SeriesStore, SeriesReader {
   private readonly insert: string;
   private readonly selectCurrent: string;
+  private readonly selectHeads: string;
   private readonly selectRange: string;
   private readonly selectMonths: string;
   private readonly selectVersions: string;
@@ -37,6 +38,7 @@ export class CassandraSeriesStore implements SeriesStore, SeriesReader {
       .map(() => '?')
       .join(', ')})`;
     this.selectCurrent = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id IN ? AND month = ? AND channel = ? AND day = ? PER PARTITION LIMIT 1`;
+    this.selectHeads = `SELECT meter_id, channel, day, version FROM ${t} WHERE meter_id IN ? AND month = ? AND channel = ? AND day = ? PER PARTITION LIMIT 1`;
     this.selectRange = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ? AND channel = ? AND day >= ? AND day <= ?`;
     this.selectMonths = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ?`;
     this.selectVersions = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month = ? AND channel = ? AND day = ?`;
@@ -49,19 +51,7 @@ export class CassandraSeriesStore implements SeriesStore, SeriesReader {
    */
   async current(keys: readonly SeriesDayKey[]): Promise<Map<string, SeriesDay>> {
     const out = new Map<string, SeriesDay>();
-    const queries: { channel: string; day: string; meters: string[] }[] = [];
-    const open = new Map<string, { channel: string; day: string; meters: string[] }>();
-    for (const k of keys) {
-      const g = `${k.channel}|${k.day}`;
-      let q = open.get(g);
-      if (!q || q.meters.length >= CURRENT_IN) {
-        q = { channel: k.channel, day: k.day, meters: [] };
-        open.set(g, q);
-        queries.push(q);
-      }
-      q.meters.push(k.meterId);
-    }
-    await forEachBounded(queries, this.maxInFlight, async (q) => {
+    await forEachBounded(dayQueries(keys), this.maxInFlight, async (q) => {
       const rs = await cassandraCall('reading the series', () =>
         this.client.execute(
           this.selectCurrent,
@@ -76,6 +66,30 @@ export class CassandraSeriesStore implements SeriesStore, SeriesReader {
         const d = fromRow(rowOf(row));
         out.set(keyOf(d), d);
       }
+    });
+    return out;
+  }
+
+  /** Like `current`, the version numbers only (no blobs to send and decode). */
+  async heads(keys: readonly SeriesDayKey[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    await forEachBounded(dayQueries(keys), this.maxInFlight, async (q) => {
+      const rs = await cassandraCall('reading the series', () =>
+        this.client.execute(
+          this.selectHeads,
+          [q.meters, monthOf(q.day), q.channel, LocalDate.fromString(q.day)],
+          { prepare: true, fetchSize: CURRENT_IN },
+        ),
+      );
+      for (const row of rs.rows)
+        out.set(
+          dayKey(
+            row.meter_id as string,
+            row.channel as string,
+            (row.day as cassandra.types.LocalDate).toString(),
+          ),
+          Number(row.version),
+        );
     });
     return out;
   }
@@ -177,6 +191,23 @@ export class CassandraSeriesStore implements SeriesStore, SeriesReader {
     );
     return rs.rows.map((row) => fromRow(rowOf(row)));
   }
+}
+
+/** One query per (channel, day) and up to CURRENT_IN meters. */
+function dayQueries(keys: readonly SeriesDayKey[]): { channel: string; day: string; meters: string[] }[] {
+  const queries: { channel: string; day: string; meters: string[] }[] = [];
+  const open = new Map<string, { channel: string; day: string; meters: string[] }>();
+  for (const k of keys) {
+    const g = `${k.channel}|${k.day}`;
+    let q = open.get(g);
+    if (!q || q.meters.length >= CURRENT_IN) {
+      q = { channel: k.channel, day: k.day, meters: [] };
+      open.set(g, q);
+      queries.push(q);
+    }
+    q.meters.push(k.meterId);
+  }
+  return queries;
 }
 
 function rowOf(row: cassandra.types.Row): SeriesDayRow {

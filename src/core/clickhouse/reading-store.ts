@@ -6,7 +6,7 @@ import type { AnalyticsStore, DayChange } from '../series/ports.js';
 import { parseLocalDate } from '../time/local-date.js';
 import { RULES_BY_KEY } from '../vee/rules.js';
 import { clickhouseCall } from './errors.js';
-import { encodeStrings, RowBinaryWriter } from './row-binary.js';
+import { encodeStrings, RowBinaryReader, RowBinaryWriter } from './row-binary.js';
 import { chString } from './sql.js';
 
 /**
@@ -82,45 +82,43 @@ function legacyMask(keys: readonly string[]): number {
   return m >>> 0;
 }
 
-/** An older version of a reading still counted by the rollups, to be taken back by a cancel row. */
-interface CancelRow {
-  meterId: string;
-  channel: string;
-  ts: number;
-  localDate: number;
-  value: number;
-  origin: number;
-  region: string;
-  segment: string;
-  tariff: string;
-  /** µs versions stay below 2^53 until the year 2255 */
-  version: number;
-  supersededBy: number;
-}
+/**
+ * Cancel rows of older versions still counted by the rollups, encoded as they are found (a
+ * backfill cancels every reading of a day: no object per reading in between).
+ */
+class CancelRows {
+  rows = 0;
+  private readonly w = new RowBinaryWriter(64 * 1024);
 
-function cancelsRowBinary(rows: readonly CancelRow[], at: number): Buffer {
-  const w = new RowBinaryWriter(rows.length * 120);
-  // rows come a meter at a time: its strings are encoded once
-  let head: Buffer = Buffer.alloc(0);
-  let dims = head;
-  let last: CancelRow | undefined;
-  for (const r of rows) {
-    if (!last || r.meterId !== last.meterId || r.channel !== last.channel)
-      head = encodeStrings(r.meterId, r.channel);
-    if (!last || r.region !== last.region || r.segment !== last.segment || r.tariff !== last.tariff)
-      dims = encodeStrings(r.region, r.segment, r.tariff);
-    last = r;
+  constructor(private readonly cancelledAt: number) {}
+
+  /** `head`: meter and channel, `dims`: region, segment, tariff (RowBinary strings) */
+  add(
+    head: Buffer,
+    dims: Buffer,
+    ts: number,
+    localDate: number,
+    value: number,
+    origin: number,
+    version: number,
+    supersededBy: number,
+  ): void {
+    const w = this.w;
     w.bytes(head);
-    w.u32(r.ts);
-    w.u16(r.localDate);
-    w.f64(r.value);
-    w.u8(r.origin);
+    w.u32(ts);
+    w.u16(localDate);
+    w.f64(value);
+    w.u8(origin);
     w.bytes(dims);
-    w.u64(r.version);
-    w.u64(r.supersededBy);
-    w.u32(Math.floor(at / 1000));
+    w.u64(version);
+    w.u64(supersededBy);
+    w.u32(this.cancelledAt);
+    this.rows++;
   }
-  return w.result();
+
+  result(): Buffer {
+    return this.w.result();
+  }
 }
 
 const CANCEL_COLUMNS =
@@ -153,22 +151,6 @@ function rangeFilters(spans: readonly { meters: Set<string>; first: number; last
   return out.map((p) => `(${p})`);
 }
 
-const TSV_ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', '0': '\0', b: '\b', f: '\f' };
-
-/** The fields of a TabSeparated result, unescaped (ClickHouse escapes \\, \t, \n … in strings). */
-export function tsvRows(text: string): string[][] {
-  const out: string[][] = [];
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const fields = line.split('\t');
-    if (line.includes('\\'))
-      for (let i = 0; i < fields.length; i++)
-        fields[i] = fields[i]!.replace(/\\(.)/g, (_, c: string) => TSV_ESCAPES[c] ?? c);
-    out.push(fields);
-  }
-  return out;
-}
-
 /** `readings` in ClickHouse: the analytics port of the series model. */
 export class ClickHouseReadingStore implements AnalyticsStore {
   constructor(
@@ -184,14 +166,10 @@ export class ClickHouseReadingStore implements AnalyticsStore {
    */
   async insert(changes: readonly DayChange[], ingestedAt: number): Promise<void> {
     if (changes.length === 0) return;
-    const cancels = await this.cancelsFor(changes);
-    if (cancels.length > 0)
-      await this.exec(
-        'cancelling superseded readings',
-        'readings_cancels',
-        CANCEL_COLUMNS,
-        cancelsRowBinary(cancels, ingestedAt),
-      );
+    const cancels = new CancelRows(Math.floor(ingestedAt / 1000));
+    await this.cancelsFor(changes, cancels);
+    if (cancels.rows > 0)
+      await this.exec('cancelling superseded readings', 'readings_cancels', CANCEL_COLUMNS, cancels.result());
     await this.exec(
       'inserting readings',
       'readings',
@@ -217,7 +195,7 @@ export class ClickHouseReadingStore implements AnalyticsStore {
    * Decided from ClickHouse's own rows, not from the series: an interrupted earlier attempt may
    * have stored a version in the series that never reached ClickHouse.
    */
-  private async cancelsFor(changes: readonly DayChange[]): Promise<CancelRow[]> {
+  private async cancelsFor(changes: readonly DayChange[], out: CancelRows): Promise<void> {
     // replaced interval start (s) → the version replacing it, per `meter|channel`
     const wanted = new Map<string, Map<number, number>>();
     // Per local day: the meters with a replaced reading on it and the span of those readings.
@@ -247,74 +225,71 @@ export class ClickHouseReadingStore implements AnalyticsStore {
         if (ts > s.last) s.last = ts;
       }
     }
-    if (spans.size === 0) return [];
-    const out: CancelRow[] = [];
-    for (const where of rangeFilters([...spans.values()]))
-      for (const row of await this.cancelsWhere(where, wanted)) out.push(row);
-    return out;
+    for (const where of rangeFilters([...spans.values()])) await this.cancelsWhere(where, wanted, out);
   }
 
   private async cancelsWhere(
     where: string,
     wanted: ReadonlyMap<string, ReadonlyMap<number, number>>,
-  ): Promise<CancelRow[]> {
-    // TabSeparated: a reading back per replaced position is the bulk of a backfill's ClickHouse
-    // work, and parsing JSON objects for each of them cost more than the rest of the write
+    out: CancelRows,
+  ): Promise<void> {
+    // RowBinary: a reading back per replaced position is the bulk of a backfill's ClickHouse work;
+    // as text (TSV, JSON) formatting and parsing it cost more than the rest of the write
     const [held, taken] = await clickhouseCall('reading superseded versions', async () => {
       // each response read to its end before the next query (a half-read socket is not reused)
-      const rows = await this.client.query({
-        query: `SELECT meter_id, channel, toUInt32(ts), toString(version), hex(reinterpretAsString(value)),
-                       origin, toString(local_date), region, segment, tariff
-                FROM ${this.database}.readings WHERE missing = 0 AND ${where}`,
-        format: 'TabSeparated',
-      });
-      const held = tsvRows(await rows.text());
-      const cancelled = await this.client.query({
-        query: `SELECT meter_id, channel, toUInt32(ts) AS t, toString(version) AS v, count() AS n
-                FROM ${this.database}.readings_cancels WHERE ${where} GROUP BY meter_id, channel, t, v`,
-        format: 'TabSeparated',
-      });
-      return [held, tsvRows(await cancelled.text())];
+      // one row per meter, version and rollup group, its readings as arrays: no strings per reading
+      const held = await this.rowBinary(
+        `SELECT meter_id, channel, version, origin, local_date, region, segment, tariff,
+                groupArray(toUInt32(ts)), groupArray(value)
+         FROM ${this.database}.readings WHERE missing = 0 AND ${where}
+         GROUP BY meter_id, channel, version, origin, local_date, region, segment, tariff`,
+      );
+      const taken = await this.rowBinary(
+        `SELECT meter_id, channel, toUInt32(ts) AS t, version AS v, toUInt32(count()) AS n
+         FROM ${this.database}.readings_cancels WHERE ${where} GROUP BY meter_id, channel, t, v`,
+      );
+      return [held, taken];
     });
     const already = new Map<string, number>();
-    for (const [m, c, t, v, n] of taken) already.set(`${m}|${c}|${t}|${v}`, Number(n));
-    const out: CancelRow[] = [];
-    let mc = '';
-    let starts: ReadonlyMap<number, number> | undefined;
-    for (const [meterId, channel, t, v, h, origin, d, region, segment, tariff] of held) {
-      // rows come in key order, a meter-channel at a time
-      if (`${meterId}|${channel}` !== mc) {
-        mc = `${meterId}|${channel}`;
-        starts = wanted.get(mc);
-      }
-      const ts = Number(t);
-      const newer = starts?.get(ts);
-      const version = Number(v);
-      if (newer === undefined || version >= newer) continue;
-      if (already.size > 0) {
-        const k = `${meterId}|${channel}|${t}|${v}`;
-        const left = already.get(k) ?? 0;
-        if (left > 0) {
-          already.set(k, left - 1);
-          continue;
-        }
-      }
-      out.push({
-        meterId: meterId!,
-        channel: channel!,
-        ts,
-        localDate: parseLocalDate(d!),
-        // reinterpretAsString drops trailing zero bytes (0.0 comes back empty): pad the 8 bytes back
-        value: Buffer.from(h!.padEnd(16, '0'), 'hex').readDoubleLE(0),
-        origin: Number(origin),
-        region: region!,
-        segment: segment!,
-        tariff: tariff!,
-        version,
-        supersededBy: newer,
-      });
+    for (const r = new RowBinaryReader(taken); !r.done; ) {
+      const k = `${r.string()}|${r.string()}|${r.u32()}|${r.u64()}`;
+      already.set(k, r.u32());
     }
-    return out;
+    for (const r = new RowBinaryReader(held); !r.done; ) {
+      const meterId = r.string();
+      const channel = r.string();
+      const version = r.u64();
+      const origin = r.u8();
+      const localDate = r.u16();
+      const region = r.string();
+      const segment = r.string();
+      const tariff = r.string();
+      const ts = Array.from({ length: r.varUint() }, () => r.u32());
+      const values = Array.from({ length: r.varUint() }, () => r.f64());
+      const starts = wanted.get(`${meterId}|${channel}`);
+      const head = encodeStrings(meterId, channel);
+      const dims = encodeStrings(region, segment, tariff);
+      for (let i = 0; i < ts.length; i++) {
+        const newer = starts?.get(ts[i]!);
+        if (newer === undefined || version >= newer) continue;
+        if (already.size > 0) {
+          const k = `${meterId}|${channel}|${ts[i]}|${version}`;
+          const left = already.get(k) ?? 0;
+          if (left > 0) {
+            already.set(k, left - 1);
+            continue;
+          }
+        }
+        out.add(head, dims, ts[i]!, localDate, values[i]!, origin, version, newer);
+      }
+    }
+  }
+
+  private async rowBinary(query: string): Promise<Buffer> {
+    const rs = await this.client.exec({ query: `${query} FORMAT RowBinary` });
+    const parts: Buffer[] = [];
+    for await (const b of rs.stream) parts.push(b as Buffer);
+    return Buffer.concat(parts);
   }
 
   /**

@@ -29,6 +29,11 @@ export interface SeriesStore {
   current(keys: readonly SeriesDayKey[]): Promise<Map<string, SeriesDay>>;
   /** New versions of meter-days. A version is immutable: writing it again writes the same row. */
   write(days: readonly SeriesDay[]): Promise<void>;
+  /**
+   * The current version number of each meter-day (absent: never written), without its contents:
+   * a writer that read the days a moment ago checks with it which moved since.
+   */
+  heads?(keys: readonly SeriesDayKey[]): Promise<Map<string, number>>;
 }
 
 export interface DaysQuery {
