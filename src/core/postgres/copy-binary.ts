@@ -52,6 +52,13 @@ export class BinaryCopyWriter {
   }
 
   private i64(v: number): void {
+    if (v >= 0 && v < TWO_32) {
+      // most values (micro-kWh of an hour, small counts): no division
+      this.view.setInt32(this.pos, 0);
+      this.view.setUint32(this.pos + 4, v);
+      this.pos += 8;
+      return;
+    }
     const hi = Math.floor(v / TWO_32);
     this.view.setInt32(this.pos, hi);
     this.view.setUint32(this.pos + 4, v - hi * TWO_32);
