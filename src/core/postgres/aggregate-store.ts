@@ -131,11 +131,18 @@ const UNIQUE_VIOLATION = '23505';
 /** The daily rows in binary COPY form, in `DAILY_COLUMNS` order, in chunks of ~64 KiB. */
 function* copyChunks(rows: readonly DailyAggregate[]): Generator<Buffer> {
   const w = new BinaryCopyWriter();
+  // a chunk holds a few dates: parse each once
+  const days = new Map<string, number>();
   for (const a of rows) {
+    let day = days.get(a.localDate);
+    if (day === undefined) {
+      day = parseLocalDate(a.localDate);
+      days.set(a.localDate, day);
+    }
     w.row(DAILY_COLUMNS.length);
     w.text(a.meterId);
     w.text(a.channel);
-    w.date(parseLocalDate(a.localDate));
+    w.date(day);
     w.int2(a.intervalMinutes);
     w.numeric(a.energy);
     w.float8(a.min);
