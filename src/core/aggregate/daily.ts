@@ -125,8 +125,9 @@ export function factsOfDay(d: DayValues): DayFacts {
     if (Number.isNaN(v)) continue;
     const q = d.quality[i]!;
     const micro = toMicro(v);
+    const isActual = originOf(q) === Origin.Actual;
     if (hourly) {
-      const h = Math.floor(i / perHour);
+      const h = (i / perHour) | 0;
       hourly.energyMicro[h]! += micro;
       const peak = hourly.peakMicro[h];
       // the earliest interval of the largest value, as the bill's demand peaks
@@ -135,14 +136,14 @@ export function factsOfDay(d: DayValues): DayFacts {
         hourly.peakMinute[h] = i * d.intervalMinutes;
       }
     }
-    if (originOf(q) !== Origin.Actual) estimatedMicro += micro;
+    if (!isActual) estimatedMicro += micro;
     energy += v;
     if (v < min) min = v;
     if (v > max) {
       max = v;
       peakAt = i;
     }
-    if (originOf(q) === Origin.Actual) actual++;
+    if (isActual) actual++;
     else estimated++;
     const s = stateOf(q);
     if (s === ValidationState.Accepted || s === ValidationState.Failed) failed++;

@@ -94,7 +94,8 @@ function decode(buf: Buffer, timezoneOf: DayFactsQuery['timezoneOf']): ReadDay[]
   const r = new RowBinaryReader(buf);
   const out: ReadDay[] = [];
   // zone rules are slow to ask (Intl): a chunk's meters share a few zones and days
-  const bounds = new Map<string, { start: number; end: number }>();
+  const bounds = new Map<string, Map<number, { start: number; end: number }>>();
+  const dates = new Map<number, string>();
   let starts = new Uint32Array(128);
   let at = new Int32Array(128);
   // one day's values and qualities, reused: the fold keeps neither
@@ -102,7 +103,12 @@ function decode(buf: Buffer, timezoneOf: DayFactsQuery['timezoneOf']): ReadDay[]
   while (!r.done) {
     const meterId = r.string();
     const channel = r.string();
-    const day = formatLocalDate(r.u16());
+    const epochDay = r.u16();
+    let day = dates.get(epochDay);
+    if (day === undefined) {
+      day = formatLocalDate(epochDay);
+      dates.set(epochDay, day);
+    }
     const intervalMinutes = r.u8();
     const version = r.u64();
     const n = r.varUint();
@@ -118,10 +124,15 @@ function decode(buf: Buffer, timezoneOf: DayFactsQuery['timezoneOf']): ReadDay[]
       r.skip(r.varUint() * 4);
       continue;
     }
-    let b = bounds.get(`${zone}|${day}`);
+    let ofZone = bounds.get(zone);
+    if (!ofZone) {
+      ofZone = new Map();
+      bounds.set(zone, ofZone);
+    }
+    let b = ofZone.get(epochDay);
     if (!b) {
       b = LocalCalendar.for(zone).dayBounds(day);
-      bounds.set(`${zone}|${day}`, b);
+      ofZone.set(epochDay, b);
     }
     const step = intervalMinutes * 60;
     const first = b.start / 1000;

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { AggregateStatus, DailyAggregate, HourlyFacts } from '../aggregate/daily.js';
 import type { IntervalMinutes } from '../readings/block.js';
 import { dayKey } from '../series/day.js';
-import { type CopyCell, copyRows } from './copy.js';
+import { parseLocalDate } from '../time/local-date.js';
+import { BinaryCopyWriter, copyBinary } from './copy-binary.js';
 import { postgresCall } from './errors.js';
 
 /** A meter in the scope of an aggregation: what its calendar and rollups need. */
@@ -127,37 +128,43 @@ SELECT (SELECT count(*) FROM ins WHERE inserted)::int AS inserted,
 
 const UNIQUE_VIOLATION = '23505';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** An array in COPY text form: `{1,2,NULL}` (numbers need no quoting). */
-const arrayCell = (xs: readonly (number | null)[] | undefined): string | null =>
-  xs === undefined ? null : `{${xs.map((x) => (x === null ? 'NULL' : x)).join(',')}}`;
-
-function* copyCells(rows: readonly DailyAggregate[]): Generator<CopyCell[]> {
-  for (const a of rows)
-    yield [
-      a.meterId,
-      a.channel,
-      a.localDate,
-      a.intervalMinutes,
-      a.energy,
-      a.min,
-      a.max,
-      a.peakDemand,
-      iso(a.peakStart),
-      a.expected,
-      a.actual,
-      a.estimated,
-      a.missing,
-      a.failed,
-      a.estimatedShare,
-      a.status,
-      a.seriesVersion,
-      a.estimatedMicro,
-      arrayCell(a.hourly?.energyMicro),
-      arrayCell(a.hourly?.peakMicro),
-      arrayCell(a.hourly?.peakMinute),
-    ];
+/** The daily rows in binary COPY form, in `DAILY_COLUMNS` order, in chunks of ~64 KiB. */
+function* copyChunks(rows: readonly DailyAggregate[]): Generator<Buffer> {
+  const w = new BinaryCopyWriter();
+  // a chunk holds a few dates: parse each once
+  const days = new Map<string, number>();
+  for (const a of rows) {
+    let day = days.get(a.localDate);
+    if (day === undefined) {
+      day = parseLocalDate(a.localDate);
+      days.set(a.localDate, day);
+    }
+    w.row(DAILY_COLUMNS.length);
+    w.text(a.meterId);
+    w.text(a.channel);
+    w.date(day);
+    w.int2(a.intervalMinutes);
+    w.numeric(a.energy);
+    w.float8(a.min);
+    w.float8(a.max);
+    w.float8(a.peakDemand);
+    w.timestamptz(a.peakStart);
+    w.int2(a.expected);
+    w.int2(a.actual);
+    w.int2(a.estimated);
+    w.int2(a.missing);
+    w.int2(a.failed);
+    w.float8(a.estimatedShare);
+    w.text(a.status);
+    w.int8(a.seriesVersion);
+    w.int8(a.estimatedMicro);
+    w.int8Array(a.hourly?.energyMicro ?? null);
+    w.int8Array(a.hourly?.peakMicro ?? null);
+    w.int2Array(a.hourly?.peakMinute ?? null);
+    if (w.length > 1 << 16) yield w.take();
+  }
+  w.end();
+  yield w.take();
 }
 
 /**
@@ -219,7 +226,7 @@ export class PostgresAggregateStore {
         const state = await client.query<{ stored: boolean; billed: boolean }>(CHUNK_STATE, chunk);
         if (!state.rows[0]!.stored && !state.rows[0]!.billed) {
           const copied = await this.inTransaction(client, async () => {
-            await copyRows(client, 'smt.daily_aggregates', DAILY_COLUMNS, copyCells(rows));
+            await copyBinary(client, 'smt.daily_aggregates', DAILY_COLUMNS, copyChunks(rows));
             return { inserted: rows.length, updated: 0 };
           }).catch((err: { code?: string }) => {
             // another run stored some of these rows in the meantime: compare them instead
@@ -230,7 +237,7 @@ export class PostgresAggregateStore {
         }
         return await this.inTransaction(client, async () => {
           await client.query(STAGE);
-          await copyRows(client, 'daily_aggregates_stage', DAILY_COLUMNS, copyCells(rows));
+          await copyBinary(client, 'daily_aggregates_stage', DAILY_COLUMNS, copyChunks(rows));
           return (await client.query<UpsertCounts>(UPSERT_DAILY, chunk)).rows[0]!;
         });
       } finally {

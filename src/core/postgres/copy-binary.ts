@@ -1,0 +1,246 @@
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/** PostgreSQL's epoch (2000-01-01) in Unix days and milliseconds. */
+const PG_EPOCH_DAY = 10_957;
+const PG_EPOCH_MS = 946_684_800_000;
+const TWO_32 = 0x1_0000_0000;
+const INT8_OID = 20;
+const INT2_OID = 21;
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * Rows in PostgreSQL's binary COPY format (big-endian; each field a length and the type's `recv`
+ * bytes): no number is turned into text in node and none is parsed back in PostgreSQL (the array
+ * text parser cost it more than the rest of a daily row). The caller writes the fields in the
+ * table's column order and types; a wrong type is refused by PostgreSQL, not converted.
+ */
+export class BinaryCopyWriter {
+  private buf: Buffer;
+  private view: DataView;
+  private pos = 0;
+
+  constructor(initialBytes = 1 << 17) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.ensure(19);
+    this.buf.set(SIGNATURE, 0);
+    this.view.setInt32(11, 0); // flags: no OIDs
+    this.view.setInt32(15, 0); // no header extension
+    this.pos = 19;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+
+  private i16(v: number): void {
+    this.view.setInt16(this.pos, v);
+    this.pos += 2;
+  }
+
+  private i32(v: number): void {
+    this.view.setInt32(this.pos, v);
+    this.pos += 4;
+  }
+
+  private i64(v: number): void {
+    if (v >= 0 && v < TWO_32) {
+      // most values (micro-kWh of an hour, small counts): no division
+      this.view.setInt32(this.pos, 0);
+      this.view.setUint32(this.pos + 4, v);
+      this.pos += 8;
+      return;
+    }
+    const hi = Math.floor(v / TWO_32);
+    this.view.setInt32(this.pos, hi);
+    this.view.setUint32(this.pos + 4, v - hi * TWO_32);
+    this.pos += 8;
+  }
+
+  row(fields: number): void {
+    this.ensure(2);
+    this.i16(fields);
+  }
+
+  null(): void {
+    this.ensure(4);
+    this.i32(-1);
+  }
+
+  text(s: string | null): void {
+    if (s === null) return this.null();
+    const n = Buffer.byteLength(s);
+    this.ensure(4 + n);
+    this.i32(n);
+    this.buf.write(s, this.pos, 'utf8');
+    this.pos += n;
+  }
+
+  int2(v: number | null): void {
+    if (v === null) return this.null();
+    this.ensure(6);
+    this.i32(2);
+    this.i16(v);
+  }
+
+  /** bigint from a safe integer */
+  int8(v: number | null): void {
+    if (v === null) return this.null();
+    this.ensure(12);
+    this.i32(8);
+    this.i64(v);
+  }
+
+  float8(v: number | null): void {
+    if (v === null) return this.null();
+    this.ensure(12);
+    this.i32(8);
+    // -0 as COPY text sends it ("0")
+    this.view.setFloat64(this.pos, v === 0 ? 0 : v);
+    this.pos += 8;
+  }
+
+  /** a date from its Unix epoch day */
+  date(epochDay: number): void {
+    this.ensure(8);
+    this.i32(4);
+    this.i32(epochDay - PG_EPOCH_DAY);
+  }
+
+  /** a timestamptz from epoch milliseconds */
+  timestamptz(ms: number | null): void {
+    if (ms === null) return this.null();
+    this.ensure(12);
+    this.i32(8);
+    this.i64((ms - PG_EPOCH_MS) * 1000);
+  }
+
+  /**
+   * A numeric of the decimal JavaScript prints for `v` (`String(v)`, what COPY text sends):
+   * PostgreSQL then rounds it to the column's scale exactly as it rounds that text.
+   */
+  numeric(v: number | null): void {
+    if (v === null) return this.null();
+    const { digits, weight, negative, dscale } = decimalOf(v);
+    this.ensure(12 + 2 * digits.length);
+    this.i32(8 + 2 * digits.length);
+    this.i16(digits.length);
+    this.i16(weight);
+    this.i16(negative ? 0x4000 : 0);
+    this.i16(dscale);
+    for (const d of digits) this.i16(d);
+  }
+
+  int8Array(xs: readonly (number | null)[] | null): void {
+    this.array(xs, INT8_OID, 8);
+  }
+
+  int2Array(xs: readonly (number | null)[] | null): void {
+    this.array(xs, INT2_OID, 2);
+  }
+
+  private array(xs: readonly (number | null)[] | null, oid: number, width: 2 | 8): void {
+    if (xs === null) return this.null();
+    let nulls = 0;
+    for (const x of xs) if (x === null) nulls++;
+    const bytes = 20 + xs.length * 4 + (xs.length - nulls) * width;
+    this.ensure(4 + bytes);
+    this.i32(bytes);
+    this.i32(1); // dimensions
+    this.i32(nulls > 0 ? 1 : 0);
+    this.i32(oid);
+    this.i32(xs.length);
+    this.i32(1); // lower bound
+    for (const x of xs) {
+      if (x === null) {
+        this.i32(-1);
+      } else if (width === 8) {
+        this.i32(8);
+        this.i64(x);
+      } else {
+        this.i32(2);
+        this.i16(x);
+      }
+    }
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** The bytes so far, handed over (a copy); the writer starts again empty (no header). */
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return out;
+  }
+
+  /** The trailer; then `take()` the last bytes. */
+  end(): void {
+    this.ensure(2);
+    this.i16(-1);
+  }
+}
+
+/**
+ * `String(v)` as PostgreSQL's numeric keeps it: base-10000 digits (no leading or trailing zero
+ * groups), the weight of the first group, and the decimal places of the text.
+ */
+export function decimalOf(v: number): {
+  digits: number[];
+  weight: number;
+  negative: boolean;
+  dscale: number;
+} {
+  if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+  const s = String(Math.abs(v));
+  const e = s.indexOf('e');
+  let mantissa = e < 0 ? s : s.slice(0, e);
+  const exp = e < 0 ? 0 : Number(s.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  let point = dot < 0 ? mantissa.length : dot;
+  mantissa = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+  point += exp;
+  // the digits left and right of the decimal point, the point moved by the exponent
+  let int = point <= 0 ? '' : mantissa.slice(0, point).padEnd(point, '0');
+  let frac = point <= 0 ? '0'.repeat(-point) + mantissa : mantissa.slice(point);
+  const dscale = frac.length;
+  int = int.padStart(Math.ceil(int.length / 4) * 4, '0');
+  frac = frac.padEnd(Math.ceil(frac.length / 4) * 4, '0');
+  const all = int + frac;
+  const groups: number[] = [];
+  for (let i = 0; i < all.length; i += 4) groups.push(Number(all.slice(i, i + 4)));
+  let weight = int.length / 4 - 1;
+  let first = 0;
+  while (first < groups.length && groups[first] === 0) {
+    first++;
+    weight--;
+  }
+  let last = groups.length;
+  while (last > first && groups[last - 1] === 0) last--;
+  const digits = groups.slice(first, last);
+  return { digits, weight: digits.length === 0 ? 0 : weight, negative: v < 0 && digits.length > 0, dscale };
+}
+
+/** COPY binary rows (the chunks of a `BinaryCopyWriter`, header first) into a table through the client. */
+export async function copyBinary(
+  client: pg.PoolClient | pg.Client,
+  table: string,
+  columns: readonly string[],
+  chunks: Iterable<Buffer>,
+): Promise<void> {
+  const stream = client.query(
+    copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`),
+  );
+  await pipeline(function* () {
+    yield* chunks;
+  }, stream);
+}
