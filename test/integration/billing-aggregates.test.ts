@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aggregate, aggregateDays, openAggregatePorts } from '../../src/core/aggregate/service.js';
 import type { PeriodBill } from '../../src/core/billing/bill.js';
 import { type BillResult, bill, type CloseResult, closePeriod } from '../../src/core/billing/service.js';
-import { constantMatrix, type Tariff } from '../../src/core/billing/tariff.js';
+import type { Tariff } from '../../src/core/billing/tariff.js';
 import { tariffFromYaml } from '../../src/core/billing/tariff-yaml.js';
 import { createCassandraClient } from '../../src/core/cassandra/client.js';
 import { CassandraSeriesStore } from '../../src/core/cassandra/series-store.js';
@@ -26,6 +26,7 @@ import { Method, Origin, packFields, Reason, ValidationState } from '../../src/c
 import type { Meter } from '../../src/core/registry/meter.js';
 import { emptyDay, type SeriesDay } from '../../src/core/series/day.js';
 import { formatLocalDate, parseLocalDate } from '../../src/core/time/local-date.js';
+import { samResidentialTou } from '../helpers/billing-reference.js';
 import { json, runCli } from '../helpers/cli.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
 
@@ -66,48 +67,6 @@ demand:
       weekday: { "07-21": peak, "21-07": offpeak }
       weekend: offpeak
 `;
-
-/** SAM's residential TOU test tariff, as in test/unit/billing-reference.test.ts (reference 3). */
-function samTariff(): Tariff {
-  const row = (a: number, b: number) => [
-    ...new Array(10).fill(0),
-    ...new Array(5).fill(a),
-    ...new Array(5).fill(b),
-    0,
-    0,
-    0,
-    0,
-  ];
-  const tou = [
-    ...Array.from({ length: 4 }, () => row(1, 2)),
-    ...Array.from({ length: 6 }, () => [...new Array(15).fill(0), ...new Array(5).fill(3), 0, 0, 0, 0]),
-    ...Array.from({ length: 2 }, () => row(1, 2)),
-  ];
-  return {
-    tariffId: 'sam-res-tou',
-    name: 'SAM residential TOU',
-    kind: 'time_of_use',
-    validFrom: null,
-    validTo: null,
-    definition: {
-      version: 1,
-      currency: 'USD',
-      holidays: null,
-      fixed: { monthly: 0, daily: 0 },
-      minimumMonthly: 0,
-      energy: {
-        periods: [0.1, 0.05, 0.2, 0.25].map((rate, i) => ({
-          name: `period ${i + 1}`,
-          tiers: [{ max: null, rate }],
-        })),
-        schedule: { weekday: tou, weekend: constantMatrix(0), holiday: constantMatrix(0) },
-      },
-      demand: null,
-      flatDemand: null,
-      source: { kind: 'yaml' },
-    },
-  };
-}
 
 function meter(meterId: string, over: Partial<Meter> = {}): Meter {
   return {
@@ -184,7 +143,7 @@ beforeAll(async () => {
   const pool = createPostgresPool(stores.config, { max: 1 });
   try {
     await new MeterRepository(pool).upsert([DST, REF]);
-    await new TariffRepository(pool).upsert([tariffFromYaml(TARIFF, 'test'), samTariff()]);
+    await new TariffRepository(pool).upsert([tariffFromYaml(TARIFF, 'test'), samResidentialTou()]);
   } finally {
     await pool.end();
   }

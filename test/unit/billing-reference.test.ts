@@ -25,6 +25,7 @@ import { tariffsFromUrdbJson } from '../../src/core/billing/urdb.js';
 import type { StoredDaily } from '../../src/core/postgres/aggregate-store.js';
 import { emptyDay, type SeriesDay } from '../../src/core/series/day.js';
 import { formatLocalDate, parseLocalDate } from '../../src/core/time/local-date.js';
+import { samResidentialTou } from '../helpers/billing-reference.js';
 
 const CHANNEL = 'active_import_kwh';
 
@@ -178,51 +179,7 @@ describe('reference 2: SAM time-of-use demand charges with tiers', () => {
 });
 
 describe('reference 3: SAM Utilityrate5, residential TOU, 8760 hourly load', () => {
-  const tou = [
-    ...Array.from({ length: 4 }, () => [
-      ...new Array(10).fill(0),
-      ...new Array(5).fill(1),
-      ...new Array(5).fill(2),
-      0,
-      0,
-      0,
-      0,
-    ]),
-    ...Array.from({ length: 6 }, () => [...new Array(15).fill(0), ...new Array(5).fill(3), 0, 0, 0, 0]),
-    ...Array.from({ length: 2 }, () => [
-      ...new Array(10).fill(0),
-      ...new Array(5).fill(1),
-      ...new Array(5).fill(2),
-      0,
-      0,
-      0,
-      0,
-    ]),
-  ];
-  const tariff: Tariff = {
-    tariffId: 'sam-res-tou',
-    name: 'SAM residential TOU',
-    kind: 'time_of_use',
-    validFrom: null,
-    validTo: null,
-    definition: {
-      version: 1,
-      currency: 'USD',
-      holidays: null,
-      fixed: { monthly: 0, daily: 0 },
-      minimumMonthly: 0,
-      energy: {
-        periods: [0.1, 0.05, 0.2, 0.25].map((rate, i) => ({
-          name: `period ${i + 1}`,
-          tiers: [{ max: null, rate }],
-        })),
-        schedule: { weekday: tou, weekend: constantMatrix(0), holiday: constantMatrix(0) },
-      },
-      demand: null,
-      flatDemand: null,
-      source: { kind: 'yaml' },
-    },
-  };
+  const tariff = samResidentialTou();
   // SAM's year starts on a Monday and has no DST: 2018 in UTC.
   const days = hourlyDays('M', '2018-01-01', '2018-12-31', (h) => (200 + ((h * 37) % 101) * 7) / 1000);
   const bills = annualBill(tariff, days, '2018-01-01', '2018-12-31');

@@ -5,6 +5,7 @@ import { dayKey } from '../series/day.js';
 import { parseLocalDate } from '../time/local-date.js';
 import { BinaryCopyWriter, copyBinary } from './copy-binary.js';
 import { postgresCall } from './errors.js';
+import { inTransaction } from './transaction.js';
 
 /** A meter in the scope of an aggregation: what its calendar and rollups need. */
 export interface AggregateMeter {
@@ -225,7 +226,7 @@ export class PostgresAggregateStore {
       try {
         const state = await client.query<{ stored: boolean; billed: boolean }>(CHUNK_STATE, chunk);
         if (!state.rows[0]!.stored && !state.rows[0]!.billed) {
-          const copied = await this.inTransaction(client, async () => {
+          const copied = await inTransaction(client, async () => {
             await copyBinary(client, 'smt.daily_aggregates', DAILY_COLUMNS, copyChunks(rows));
             return { inserted: rows.length, updated: 0 };
           }).catch((err: { code?: string }) => {
@@ -235,7 +236,7 @@ export class PostgresAggregateStore {
           });
           if (copied) return copied;
         }
-        return await this.inTransaction(client, async () => {
+        return await inTransaction(client, async () => {
           await client.query(STAGE);
           await copyBinary(client, 'daily_aggregates_stage', DAILY_COLUMNS, copyChunks(rows));
           return (await client.query<UpsertCounts>(UPSERT_DAILY, chunk)).rows[0]!;
@@ -244,18 +245,6 @@ export class PostgresAggregateStore {
         client.release();
       }
     });
-  }
-
-  private async inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
-    await client.query('BEGIN');
-    try {
-      const r = await fn();
-      await client.query('COMMIT');
-      return r;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    }
   }
 
   /** The daily rows of these meters and one channel in [from, to] (local dates), by meter, in date order. */
