@@ -8,10 +8,11 @@
  *     built CLI, in its own process); readings/s sustained, CPU µs per reading for the daemon and each
  *     service, the daemon's peak RSS;
  *  2. latency: the daemon running, readings produced at the seed's average rate (2,778/s =
- *     2.5 M meters × 96 / 86,400 s); p50/p99 from produce to acknowledged in every store.
+ *     2.5 M meters × 96 / 86,400 s) by `smt simulate --rate` in its own process; p50/p99 from
+ *     produce to acknowledged in every store.
  * Prints a table and writes bench/results/ingest.json.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,7 @@ import { migrateStores } from '../src/core/migrations/service.js';
 import { createPostgresPool } from '../src/core/postgres/client.js';
 import { MeterRepository } from '../src/core/postgres/meter-repository.js';
 import { Fleet } from '../src/core/simulate/fleet.js';
-import { defaultStart, runSimulation, type SimulateSummary } from '../src/core/simulate/service.js';
+import { defaultStart, type SimulateSummary } from '../src/core/simulate/service.js';
 import { stackUp } from '../src/core/stack/orchestrator.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
 import { ingestTopicsEnv } from '../test/helpers/topic-env.js';
@@ -60,17 +61,21 @@ function configFor(env: Record<string, string>, label: string): SmtConfig {
  * measured daemon is the built CLI (`node bin/run.js`, dist/), as operators run it: its CPU and peak
  * RSS are those of a daemon, not of this process with its TypeScript loader.
  */
+function cliArgs(command: string, args: string[], build: 'dist' | 'src'): string[] {
+  const entry =
+    build === 'dist'
+      ? [path.join(ROOT, 'bin/run.js')]
+      : ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js')];
+  return [...entry, command, ...args, '--json'];
+}
+
 function cliInChild<T>(
   env: Record<string, string>,
   command: string,
   args: string[],
   build: 'dist' | 'src' = 'src',
 ): T {
-  const entry =
-    build === 'dist'
-      ? [path.join(ROOT, 'bin/run.js')]
-      : ['--import', 'tsx', '--no-warnings', path.join(ROOT, 'bin/dev.js')];
-  const r = spawnSync(process.execPath, [...entry, command, ...args, '--json'], {
+  const r = spawnSync(process.execPath, cliArgs(command, args, build), {
     cwd: ROOT,
     env: { ...process.env, ...env, NODE_OPTIONS: '' },
     encoding: 'utf8',
@@ -78,6 +83,26 @@ function cliInChild<T>(
   });
   if (r.status !== 0) throw new Error(`smt ${command} exited ${r.status}: ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout) as T;
+}
+
+/** The same, without blocking this process's event loop (a daemon runs in it meanwhile). */
+function cliInChildAsync<T>(env: Record<string, string>, command: string, args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, cliArgs(command, args, 'dist'), {
+      cwd: ROOT,
+      env: { ...process.env, ...env, NODE_OPTIONS: '' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as T)
+        : reject(new Error(`smt ${command} exited ${code}: ${err.slice(-2000)}`)),
+    );
+  });
 }
 
 function cpuDelta(a: Record<string, ProcStats>, b: Record<string, ProcStats>): Record<string, number> {
@@ -188,18 +213,12 @@ async function main() {
     });
     await new Promise((r) => setTimeout(r, 5_000)); // let the consumer join before the clock starts
     log(`latency: ${lMeters} meters × ${lDays} days at ${RATE} readings/s (~${LATENCY_SECONDS} s)…`);
-    const lsim = await runSimulation(lconfig, {
-      seed: 9,
-      meters: lMeters,
-      days: lDays,
-      start: defaultStart(tz, lDays),
-      timezone: tz,
-      format: 'json',
-      idPrefix: 'L-',
-      registry: { kind: 'none' },
-      rate: RATE,
-      batchSize: 8,
-    });
+    // the producer in its own process, as producers are: it does not share the daemon's event loop
+    const lsim = await cliInChildAsync<SimulateSummary>(envFor(stores.env, latencyLabel), 'simulate', [
+      ...['--seed', '9', '--meters', String(lMeters), '--days', String(lDays)],
+      ...['--start', defaultStart(tz, lDays), '--format', 'json', '--id-prefix', 'L-'],
+      ...['--faults', 'none', '--no-register', '--rate', String(RATE)],
+    ]);
     const deadline = Date.now() + 30_000;
     while (latencies.length < lsim.messages && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));

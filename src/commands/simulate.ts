@@ -39,6 +39,9 @@ Faults are injected at the rates of a preset (--faults) with per-fault overrides
   static override flags = {
     meters: Flags.integer({ description: 'number of meters', default: 1000, min: 1 }),
     days: Flags.integer({ description: 'number of local days', default: 3, min: 1, max: 3660 }),
+    'id-prefix': Flags.string({
+      description: 'prefix of the meter ids (default SIM-): several simulated fleets in one registry',
+    }),
     start: Flags.string({ description: 'first local day, YYYY-MM-DD (default: --days days before today)' }),
     seed: Flags.integer({
       description: 'random seed: the same seed gives the same meters and bytes',
@@ -137,6 +140,7 @@ Faults are injected at the rates of a preset (--faults) with per-fault overrides
         start,
         timezone,
         format: flags.format as SimFormat,
+        ...(flags['id-prefix'] !== undefined ? { idPrefix: flags['id-prefix'] } : {}),
         intervalMinutes: flags.interval,
         faults,
         registry,
