@@ -256,7 +256,7 @@ async function main(): Promise<void> {
       cpus: os.cpus().length,
       model: os.cpus()[0]?.model,
       node: process.version,
-      loaded: 'shared with ~8 concurrent sessions',
+      loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
     },
     meters: METERS,
     gapDetection: {
