@@ -1,26 +1,13 @@
+import { GrowableBuffer } from '../growable-buffer.js';
+
 /**
  * A growable little-endian buffer for ClickHouse RowBinary inserts: numbers are written as their
  * bytes (exact, no text round trip; 18.16 parses some TabSeparated doubles one ULP off) and no
  * string is built per reading.
  */
-export class RowBinaryWriter {
-  private buf: Buffer;
-  private view: DataView;
-  private pos = 0;
-
+export class RowBinaryWriter extends GrowableBuffer {
   constructor(initialBytes = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    super(initialBytes);
   }
 
   u8(v: number): void {
@@ -76,10 +63,6 @@ export class RowBinaryWriter {
     this.ensure(n);
     this.buf.write(s, this.pos, 'utf8');
     this.pos += n;
-  }
-
-  get length(): number {
-    return this.pos;
   }
 
   /** The bytes written so far (a view, valid until the next write). */

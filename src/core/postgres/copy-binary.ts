@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { GrowableBuffer } from '../growable-buffer.js';
 
 /** PostgreSQL's epoch (2000-01-01) in Unix days and milliseconds. */
 const PG_EPOCH_DAY = 10_957;
@@ -16,29 +17,14 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
  * text parser cost it more than the rest of a daily row). The caller writes the fields in the
  * table's column order and types; a wrong type is refused by PostgreSQL, not converted.
  */
-export class BinaryCopyWriter {
-  private buf: Buffer;
-  private view: DataView;
-  private pos = 0;
-
+export class BinaryCopyWriter extends GrowableBuffer {
   constructor(initialBytes = 1 << 17) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    super(initialBytes);
     this.ensure(19);
     this.buf.set(SIGNATURE, 0);
     this.view.setInt32(11, 0); // flags: no OIDs
     this.view.setInt32(15, 0); // no header extension
     this.pos = 19;
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
   private i16(v: number): void {
@@ -170,10 +156,6 @@ export class BinaryCopyWriter {
         this.i16(x);
       }
     }
-  }
-
-  get length(): number {
-    return this.pos;
   }
 
   /** The bytes so far, handed over (a copy); the writer starts again empty (no header). */
