@@ -47,11 +47,17 @@ describe('pid files', () => {
 describe('stopGroup', () => {
   it('waits for a server that stops its children on SIGTERM', async () => {
     const log = path.join(dir, 'ok.log');
-    const pid = spawnDetached(
-      'sh',
-      ['-c', "trap 'trap - TERM; kill 0; exit 0' TERM; sleep 300 & sleep 300 & wait"],
-      { logFile: log },
-    );
+    // A Node server, not `sh -c 'trap … TERM; sleep & sleep & wait'`: dash loses a TERM that lands
+    // between starting the last background job and blocking in `wait` (3 of 150 tries here), and then
+    // sleeps out the whole timeout. Node installs its handler before it spawns anything.
+    const server = [
+      "const { spawn } = require('node:child_process');",
+      'const kids = [];',
+      "process.on('SIGTERM', () => { for (const k of kids) k.kill('SIGTERM'); process.exit(0); });",
+      "kids.push(spawn('sleep', ['300']), spawn('sleep', ['300']));",
+      'setInterval(() => {}, 60_000);',
+    ].join(' ');
+    const pid = spawnDetached(process.execPath, ['-e', server], { logFile: log });
     await waitFor(() => processTree(pid).length >= 3);
     const tree = processTree(pid);
     expect(tree.length).toBeGreaterThanOrEqual(3);
