@@ -32,6 +32,7 @@ import { DEFAULT_RULE_SET_PATH, loadDefaultRuleSet } from '../src/core/vee/rule-
 import { ingestDays } from '../test/helpers/ingest-days.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
 import { fixtureMeter } from '../test/helpers/series-fixtures.js';
+import { ingestTopicsEnv } from '../test/helpers/topic-env.js';
 import { serviceStats } from './process-stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,12 +48,9 @@ const STORES = ['cassandra', 'clickhouse', 'postgres', 'kafka'] as const;
 
 async function main() {
   const stores = await isolatedStores('bench_bf');
-  const suffix = Math.random().toString(36).slice(2, 8);
   const env = {
     ...stores.env,
-    SMT_TOPIC_VALIDATED: `bench.bf.validated.${suffix}`,
-    SMT_TOPIC_REJECTED: `bench.bf.rejected.${suffix}`,
-    SMT_TOPIC_EVENTS: `bench.bf.events.${suffix}`,
+    ...ingestTopicsEnv(Math.random().toString(36).slice(2, 8), 'bench.bf'),
     // 3 chunks in flight (closed days, aggregates' COPY, checkpoints) and the poller: with the
     // default 4 connections a loaded host's waits pass the pool's 5 s timeout and chunks fail
     SMT_POSTGRES_POOL_SIZE: String(Math.max(8, arg('concurrency', 3) + 4)),

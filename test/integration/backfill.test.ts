@@ -30,6 +30,7 @@ import { ingestDays } from '../helpers/ingest-days.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
 import { seriesDays } from '../helpers/series.js';
 import { fixtureMeter } from '../helpers/series-fixtures.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const METERS = ['BF1', 'BF2', 'BF3'].map((id) => fixtureMeter(id, 'SE3', 'residential', 'T1'));
@@ -47,16 +48,7 @@ const NO_FLAT = path.join(os.tmpdir(), `smt-rules-noflat-${process.pid}.yaml`);
 
 beforeAll(async () => {
   stores = await isolatedStores('backfill');
-  const suffix = Math.random().toString(36).slice(2, 8);
-  env = {
-    ...stores.env,
-    SMT_TOPIC_VALIDATED: `bf.validated.${suffix}`,
-    SMT_TOPIC_REJECTED: `bf.rejected.${suffix}`,
-    SMT_TOPIC_EVENTS: `bf.events.${suffix}`,
-    SMT_TOPIC_RAW: `bf.raw.${suffix}`,
-    SMT_INGEST_GROUP: `bf-${suffix}`,
-    SMT_INGEST_METRICS_PORT: '0',
-  };
+  env = { ...stores.env, ...ingestTopicsEnv(Math.random().toString(36).slice(2, 8), 'bf') };
   const { loadConfig } = await import('../../src/core/config/config.js');
   config = loadConfig({ env: { ...process.env, ...env } });
   await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);

@@ -38,6 +38,7 @@ import { meterDay } from '../helpers/blocks.js';
 import { json, runCli } from '../helpers/cli.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
 import { seriesDays } from '../helpers/series.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 const ZONE = 'Europe/Stockholm';
 const CH = 'active_import_kwh';
@@ -181,14 +182,7 @@ async function chDaily(meterId: string, date: string): Promise<{ s: number; n: n
 
 beforeAll(async () => {
   stores = await isolatedStores('corrections');
-  env = {
-    ...stores.env,
-    SMT_TOPIC_RAW: `${TOPIC}-raw`,
-    SMT_TOPIC_VALIDATED: `${TOPIC}-validated`,
-    SMT_TOPIC_REJECTED: `${TOPIC}-rejected`,
-    SMT_TOPIC_EVENTS: `${TOPIC}-events`,
-    SMT_KAFKA_PARTITIONS: '1',
-  };
+  env = { ...stores.env, ...ingestTopicsEnv(TOPIC), SMT_KAFKA_PARTITIONS: '1' };
   const { loadConfig } = await import('../../src/core/config/config.js');
   config = loadConfig({ env: { ...process.env, ...env } });
   await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);

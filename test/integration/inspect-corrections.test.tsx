@@ -19,6 +19,7 @@ import { InspectApp } from '../../src/ui/inspect/InspectApp.js';
 import { json, runCli } from '../helpers/cli.js';
 import { seedInspectMonth } from '../helpers/inspect-seed.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 const METER = 'INSPECT-CORR';
 const FROM = '2026-03-01';
@@ -28,13 +29,7 @@ let env: Record<string, string>;
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  const t = `smt.t.inspect-corr.${randomBytes(3).toString('hex')}`;
-  const topics = {
-    SMT_TOPIC_RAW: `${t}.raw`,
-    SMT_TOPIC_VALIDATED: `${t}.validated`,
-    SMT_TOPIC_REJECTED: `${t}.rejected`,
-    SMT_TOPIC_EVENTS: `${t}.events`,
-  };
+  const topics = ingestTopicsEnv(randomBytes(3).toString('hex'), 'smt.t.inspect-corr');
   Object.assign(process.env, topics);
   stores = await isolatedStores('inspect_corr');
   env = { ...stores.env, ...topics };

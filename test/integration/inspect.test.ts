@@ -6,6 +6,7 @@ import { migrateStores } from '../../src/core/migrations/service.js';
 import { json, runCli } from '../helpers/cli.js';
 import { seedInspectMonth } from '../helpers/inspect-seed.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 const METER = 'INSPECT-1';
 const RANGE = ['--from', '2026-03-01', '--to', '2026-03-31'];
@@ -13,13 +14,7 @@ let stores: IsolatedStores;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  const t = `smt.t.inspect.${randomBytes(3).toString('hex')}`;
-  const topics = {
-    SMT_TOPIC_RAW: `${t}.raw`,
-    SMT_TOPIC_VALIDATED: `${t}.validated`,
-    SMT_TOPIC_REJECTED: `${t}.rejected`,
-    SMT_TOPIC_EVENTS: `${t}.events`,
-  };
+  const topics = ingestTopicsEnv(randomBytes(3).toString('hex'), 'smt.t.inspect');
   Object.assign(process.env, topics);
   stores = await isolatedStores('inspect');
   env = { ...stores.env, ...topics };

@@ -20,6 +20,7 @@ import { formatLocalDate, parseLocalDate } from '../../src/core/time/local-date.
 import { meterDay } from '../helpers/blocks.js';
 import { json, runCli } from '../helpers/cli.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 const ZONE = 'Europe/Stockholm';
 let iso: IsolatedStores;
@@ -79,13 +80,9 @@ async function writeActual(blocks: ReadingBlock[], source: string): Promise<void
 
 beforeAll(async () => {
   iso = await isolatedStores('quality');
-  const t = `t_quality_${randomBytes(3).toString('hex')}`;
   env = {
     ...iso.env,
-    SMT_TOPIC_RAW: `${t}_raw`,
-    SMT_TOPIC_VALIDATED: `${t}_validated`,
-    SMT_TOPIC_REJECTED: `${t}_rejected`,
-    SMT_TOPIC_EVENTS: `${t}_events`,
+    ...ingestTopicsEnv(randomBytes(3).toString('hex'), 't.quality'),
     SMT_KAFKA_PARTITIONS: '1',
   };
   config = loadConfig({ env: { ...process.env, ...env } });
