@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aggregate, aggregateDays, openAggregatePorts } from '../../src/core/aggregate/service.js';
 import type { PeriodBill } from '../../src/core/billing/bill.js';
 import { type BillResult, bill, type CloseResult, closePeriod } from '../../src/core/billing/service.js';
-import type { Tariff } from '../../src/core/billing/tariff.js';
 import { tariffFromYaml } from '../../src/core/billing/tariff-yaml.js';
 import { createCassandraClient } from '../../src/core/cassandra/client.js';
 import { CassandraSeriesStore } from '../../src/core/cassandra/series-store.js';

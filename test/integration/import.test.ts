@@ -4,20 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../../src/core/codecs/index.js';
-import { loadConfig, type SmtConfig } from '../../src/core/config/config.js';
+import type { SmtConfig } from '../../src/core/config/config.js';
 import type { ImportSummary } from '../../src/core/import/service.js';
 import { runIngest } from '../../src/core/ingest/daemon.js';
-import { ensureTopics } from '../../src/core/kafka/topics.js';
 import { silentLogger } from '../../src/core/log.js';
-import { migrateStores } from '../../src/core/migrations/service.js';
-import { createPostgresPool } from '../../src/core/postgres/client.js';
-import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
 import { emptyBlock, type ReadingBlock } from '../../src/core/readings/block.js';
 import type { Meter } from '../../src/core/registry/meter.js';
 import { json, runCli } from '../helpers/cli.js';
-import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+import { ingestTestStores } from '../helpers/ingest-stores.js';
+import type { IsolatedStores } from '../helpers/isolated-stores.js';
 import { seriesDays, seriesReadingCount } from '../helpers/series.js';
-import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 // NEM12 market time is UTC+10 all year; Brisbane keeps it, so a NEM12 day is one local day
 const ZONE = 'Australia/Brisbane';
@@ -63,22 +59,15 @@ function blocks(): ReadingBlock[] {
 }
 
 beforeAll(async () => {
-  stores = await isolatedStores('import');
-  env = {
-    ...stores.env,
-    ...ingestTopicsEnv(id),
-    SMT_KAFKA_PARTITIONS: '2',
-    SMT_TIMEZONE: ZONE,
-  };
-  config = loadConfig({ env: { ...process.env, ...env } });
-  await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);
-  const pool = createPostgresPool(config, { max: 1 });
-  try {
-    await new MeterRepository(pool).upsert(NMIS.map((n) => meter(`${n}E1`)));
-  } finally {
-    await pool.end();
-  }
-  await ensureTopics(config);
+  const t = await ingestTestStores(
+    'import',
+    id,
+    NMIS.map((n) => meter(`${n}E1`)),
+    { SMT_KAFKA_PARTITIONS: '2', SMT_TIMEZONE: ZONE },
+  );
+  stores = t.stores;
+  config = t.config;
+  env = t.env;
 }, 180_000);
 
 afterAll(async () => {

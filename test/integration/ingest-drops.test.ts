@@ -3,21 +3,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type SmtConfig } from '../../src/core/config/config.js';
+import type { SmtConfig } from '../../src/core/config/config.js';
 import { runImport } from '../../src/core/import/service.js';
 import { runIngest } from '../../src/core/ingest/daemon.js';
 import { createProducer } from '../../src/core/kafka/producer.js';
-import { ensureTopics, topicNames } from '../../src/core/kafka/topics.js';
+import { topicNames } from '../../src/core/kafka/topics.js';
 import { silentLogger } from '../../src/core/log.js';
-import { migrateStores } from '../../src/core/migrations/service.js';
 import { createPostgresPool } from '../../src/core/postgres/client.js';
-import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
 import type { Meter } from '../../src/core/registry/meter.js';
 import { isRejectedLetter, type RejectedLetter } from '../../src/core/series/contracts.js';
 import { readTopic } from '../helpers/ingest-fleet.js';
-import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+import { ingestTestStores } from '../helpers/ingest-stores.js';
+import type { IsolatedStores } from '../helpers/isolated-stores.js';
 import { seriesReadingCount } from '../helpers/series.js';
-import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 // NEM12 market time is UTC+10 all year; Brisbane keeps it, so a NEM12 day is one local day
 const ZONE = 'Australia/Brisbane';
@@ -70,22 +68,9 @@ async function rejectRows(): Promise<RejectRow[]> {
 }
 
 beforeAll(async () => {
-  stores = await isolatedStores('drops');
-  const env = {
-    ...stores.env,
-    ...ingestTopicsEnv(id),
-    SMT_KAFKA_PARTITIONS: '1',
-    SMT_TIMEZONE: ZONE,
-  };
-  config = loadConfig({ env: { ...process.env, ...env } });
-  await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);
-  const pool = createPostgresPool(config, { max: 1 });
-  try {
-    await new MeterRepository(pool).upsert([meter]);
-  } finally {
-    await pool.end();
-  }
-  await ensureTopics(config);
+  const t = await ingestTestStores('drops', id, [meter], { SMT_KAFKA_PARTITIONS: '1', SMT_TIMEZONE: ZONE });
+  stores = t.stores;
+  config = t.config;
 }, 180_000);
 
 afterAll(async () => {

@@ -9,17 +9,15 @@ import { type IngestSummary, runIngest } from '../../src/core/ingest/daemon.js';
 import { createKafka } from '../../src/core/kafka/client.js';
 import type { RawMessage } from '../../src/core/kafka/messages.js';
 import { createProducer } from '../../src/core/kafka/producer.js';
-import { ensureTopics, topicNames } from '../../src/core/kafka/topics.js';
+import { topicNames } from '../../src/core/kafka/topics.js';
 import { silentLogger } from '../../src/core/log.js';
-import { migrateStores } from '../../src/core/migrations/service.js';
 import { createPostgresPool } from '../../src/core/postgres/client.js';
-import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
 import type { Meter } from '../../src/core/registry/meter.js';
 import { positionOf } from '../../src/core/series/day.js';
 import { meterDay } from '../helpers/blocks.js';
-import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
+import { ingestTestStores } from '../helpers/ingest-stores.js';
+import type { IsolatedStores } from '../helpers/isolated-stores.js';
 import { seriesDays, seriesReadingCount } from '../helpers/series.js';
-import { ingestTopicsEnv } from '../helpers/topic-env.js';
 
 const ZONE = 'Europe/Stockholm';
 let stores: IsolatedStores;
@@ -94,23 +92,13 @@ async function topicMessages(topic: string): Promise<number> {
 const ingest = () => runIngest(config, { untilIdle: true, logger: silentLogger });
 
 beforeAll(async () => {
-  stores = await isolatedStores('ingest');
-  const env = {
-    ...stores.env,
-    ...ingestTopicsEnv(id),
+  const t = await ingestTestStores('ingest', id, [meter(1), meter(2), meter(3)], {
     SMT_KAFKA_PARTITIONS: '2',
     SMT_TIMEZONE: ZONE,
-  };
-  configEnv = env;
-  config = loadConfig({ env: { ...process.env, ...env } });
-  await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);
-  const pool = createPostgresPool(config, { max: 1 });
-  try {
-    await new MeterRepository(pool).upsert([meter(1), meter(2), meter(3)]);
-  } finally {
-    await pool.end();
-  }
-  await ensureTopics(config);
+  });
+  stores = t.stores;
+  config = t.config;
+  configEnv = t.env;
 });
 
 afterAll(async () => {

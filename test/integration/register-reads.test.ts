@@ -4,19 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCassandraClient } from '../../src/core/cassandra/client.js';
 import { CassandraRegisterReadStore } from '../../src/core/cassandra/register-read-store.js';
-import { loadConfig, type SmtConfig } from '../../src/core/config/config.js';
+import type { SmtConfig } from '../../src/core/config/config.js';
 import { withCorrectionStores } from '../../src/core/corrections/stores.js';
 import { runImport } from '../../src/core/import/service.js';
 import { runIngest } from '../../src/core/ingest/daemon.js';
-import { ensureTopics } from '../../src/core/kafka/topics.js';
 import { explainInterval } from '../../src/core/lineage/explain.js';
 import { silentLogger } from '../../src/core/log.js';
-import { migrateStores } from '../../src/core/migrations/service.js';
-import { createPostgresPool } from '../../src/core/postgres/client.js';
-import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
 import type { Meter } from '../../src/core/registry/meter.js';
-import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
-import { ingestTopicsEnv } from '../helpers/topic-env.js';
+import { ingestTestStores } from '../helpers/ingest-stores.js';
+import type { IsolatedStores } from '../helpers/isolated-stores.js';
 
 const ZONE = 'Australia/Brisbane';
 const SAMPLE = path.resolve(
@@ -42,22 +38,12 @@ const meter = (meterId: string): Meter => ({
 });
 
 beforeAll(async () => {
-  stores = await isolatedStores('registers');
-  const env = {
-    ...stores.env,
-    ...ingestTopicsEnv(id),
+  const t = await ingestTestStores('registers', id, [meter('NCDE00444411'), meter('NCDE00444441')], {
     SMT_KAFKA_PARTITIONS: '1',
     SMT_TIMEZONE: ZONE,
-  };
-  config = loadConfig({ env: { ...process.env, ...env } });
-  await migrateStores(config, ['postgres', 'cassandra', 'clickhouse']);
-  const pool = createPostgresPool(config, { max: 1 });
-  try {
-    await new MeterRepository(pool).upsert([meter('NCDE00444411'), meter('NCDE00444441')]);
-  } finally {
-    await pool.end();
-  }
-  await ensureTopics(config);
+  });
+  stores = t.stores;
+  config = t.config;
 }, 180_000);
 
 afterAll(async () => {
