@@ -126,4 +126,19 @@ export const CASSANDRA_MIGRATIONS: CassandraMigration[] = [
         AND compaction = {'class': 'SizeTieredCompactionStrategy'}`,
     ],
   },
+  {
+    version: 4,
+    name: 'series-days-frozen-lists',
+    // An INSERT into a non-frozen list writes a tombstone for the list's earlier cells too: three
+    // per series row, paid in the memtable, the flush and every compaction, for rows that are
+    // never updated in place. Writers write the frozen columns (one cell each) from now on; rows
+    // written before keep the old lists, and readers fall back to them (series-store.ts).
+    statements: (ctx) => [
+      `ALTER TABLE ${ctx.keyspace}.series_days ADD IF NOT EXISTS (
+        write_versions_frozen  frozen<list<bigint>>,
+        write_sources_frozen   frozen<list<text>>,
+        rule_keys_frozen       frozen<list<text>>
+      )`,
+    ],
+  },
 ];
