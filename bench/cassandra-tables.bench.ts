@@ -285,7 +285,8 @@ async function main() {
           [ks, `v${vi}_r${round}`],
         );
         const diskMiB = Number(disk.rows[0]?.mebibytes ?? 0);
-        const e = (results[v.name] ??= { cassandraUs: [], writeUs: [], diskMiB: [] });
+        results[v.name] ??= { cassandraUs: [], writeUs: [], diskMiB: [] };
+        const e = results[v.name]!;
         e.cassandraUs.push(Math.round(((all * 1e6) / readings) * 100) / 100);
         e.writeUs.push(Math.round(((cWrite * 1e6) / readings) * 100) / 100);
         e.diskMiB.push(diskMiB);
