@@ -111,7 +111,6 @@ interface Variant {
   ddl: (t: string) => string;
   insert: (t: string) => string;
   params: (r: SeriesDayRow, i: number) => unknown[];
-  kind: 'series' | 'raw';
 }
 
 const lists =
@@ -193,38 +192,38 @@ async function main() {
   const all: Variant[] = [
     {
       name: 'series: lists (v2 layout)',
-      kind: 'series',
+
       ddl: lists(''),
       insert: listInsert,
       params: listParams,
     },
-    { name: 'series: frozen lists', kind: 'series', ddl: frozen(''), insert: listInsert, params: listParams },
-    { name: 'series: blobs', kind: 'series', ddl: blobs(''), insert: blobInsert, params: blobParams },
+    { name: 'series: frozen lists', ddl: frozen(''), insert: listInsert, params: listParams },
+    { name: 'series: blobs', ddl: blobs(''), insert: blobInsert, params: blobParams },
     {
       name: 'series: blobs, no compression',
-      kind: 'series',
+
       ddl: blobs(NO_COMPRESSION),
       insert: blobInsert,
       params: blobParams,
     },
     {
       name: 'series: frozen lists, no compression',
-      kind: 'series',
+
       ddl: frozen(NO_COMPRESSION),
       insert: listInsert,
       params: listParams,
     },
     {
       name: 'series: blobs, LZ4 64 KiB chunks',
-      kind: 'series',
+
       ddl: blobs(CHUNK_64K),
       insert: blobInsert,
       params: blobParams,
     },
-    { name: 'raw: LZ4 (v1)', kind: 'raw', ddl: RAW_DDL(''), insert: RAW_INSERT, params: rawParams },
+    { name: 'raw: LZ4 (v1)', ddl: RAW_DDL(''), insert: RAW_INSERT, params: rawParams },
     {
       name: 'raw: no compression',
-      kind: 'raw',
+
       ddl: RAW_DDL(NO_COMPRESSION),
       insert: RAW_INSERT,
       params: rawParams,
