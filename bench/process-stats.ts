@@ -4,6 +4,8 @@ import path from 'node:path';
 /** CPU seconds and RSS of the processes behind each local service, read from /proc. */
 export interface ProcStats {
   cpuSeconds: number;
+  /** of which the JVM's JIT compiler threads (C1/C2): a fresh JVM's one-off cost, not per request */
+  jitCpuSeconds: number;
   rssBytes: number;
   processes: number;
 }
@@ -68,7 +70,7 @@ function servicePids(service: string): string[] {
 }
 
 export function serviceStats(service: string): ProcStats {
-  const out: ProcStats = { cpuSeconds: 0, rssBytes: 0, processes: 0 };
+  const out: ProcStats = { cpuSeconds: 0, jitCpuSeconds: 0, rssBytes: 0, processes: 0 };
   for (const pid of servicePids(service)) {
     try {
       const fields = statFields(pid);
@@ -78,12 +80,29 @@ export function serviceStats(service: string): ProcStats {
         (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS;
       const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       out.rssBytes += rss ? Number(rss[1]) * 1024 : 0;
+      out.jitCpuSeconds += jitCpuSeconds(pid);
       out.processes++;
     } catch {
       // the process ended while we looked
     }
   }
   return out;
+}
+
+/** CPU seconds of a JVM's compiler threads ("C1 CompilerThre", "C2 CompilerThre"; /proc cuts names at 15). */
+function jitCpuSeconds(pid: string): number {
+  let sum = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      if (!/^\d+ \(C[12] CompilerThre/.test(stat)) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      sum += (Number(f[11]) + Number(f[12])) / TICKS;
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return sum;
 }
 
 /** Whether a JVM service of this stack runs with the C1-only JIT (`stack.jit = quick`) or the full one. */

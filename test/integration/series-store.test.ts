@@ -107,6 +107,58 @@ describe('Cassandra series store (series_days)', () => {
     expect(first!.rules.get(3)).toEqual(['status.clock_adjusted', 'rule.without_a_bit']);
     expect(writeAt(first!, 3)).toEqual({ version: 10, source: 'src/10' });
   });
+
+  it('writes the frozen lists only (no list tombstones) and still reads rows with the lists of migration 2', async () => {
+    const ks = stores.config.string('cassandra.keyspace');
+    const fresh = day('S3', '2026-10-25', 30, 3, Date.UTC(2026, 9, 26));
+    fresh.rules.set(7, ['status.clock_adjusted']);
+    await store.write([fresh]);
+    const cells = await client.execute(
+      `SELECT write_versions, write_sources, rule_keys, write_versions_frozen, write_sources_frozen, rule_keys_frozen FROM ${ks}.series_days WHERE meter_id = 'S3' AND month = 202610`,
+    );
+    expect(cells.rows.map((r) => [r.write_versions, r.write_sources, r.rule_keys])).toEqual([
+      [null, null, null],
+    ]);
+    expect(cells.rows[0]!.write_versions_frozen.map(Number)).toEqual([30]);
+    expect(cells.rows[0]!.write_sources_frozen).toEqual(['src/30']);
+    expect(cells.rows[0]!.rule_keys_frozen).toEqual(['status.clock_adjusted']);
+
+    // A row as migration 2's layout wrote it (non-frozen lists), on the 100-position DST day, then
+    // a newer version in today's layout: both read back through the series read API.
+    const old = day('S3', '2026-10-25', 20, 2, Date.UTC(2026, 9, 25));
+    old.writes.push({ version: 19, source: 'src/19' });
+    old.writeIdx[99] = 1;
+    old.rules.set(99, ['rule.without_a_bit', 'status.clock_adjusted']);
+    const legacy = new CassandraSeriesStore(client, ks, 128, 2);
+    await legacy.write([old]);
+    const oldCells = await client.execute(
+      `SELECT write_versions, rule_keys, write_versions_frozen FROM ${ks}.series_days WHERE meter_id = 'S3' AND month = 202610 AND channel = 'active_import_kwh' AND day = '2026-10-25' AND version = 20`,
+    );
+    expect(oldCells.rows[0]!.write_versions.map(Number)).toEqual([20, 19]);
+    expect(oldCells.rows[0]!.write_versions_frozen).toBeNull();
+
+    const key = { meterId: 'S3', channel: 'active_import_kwh', day: '2026-10-25' };
+    const [asOld] = await store.days({ ...key, from: key.day, to: key.day, asOf: Date.UTC(2026, 9, 25, 12) });
+    expect(asOld!.values.length).toBe(100);
+    expect(asOld!.version).toBe(20);
+    expect(writeAt(asOld!, 0)).toEqual({ version: 20, source: 'src/20' });
+    expect(writeAt(asOld!, 99)).toEqual({ version: 19, source: 'src/19' });
+    expect(asOld!.rules.get(99)).toEqual(['rule.without_a_bit', 'status.clock_adjusted']);
+    expect(asOld!.rules.size).toBe(1);
+    const history = await store.versions(key);
+    expect(history.map((d) => [d.version, d.writes, [...d.rules]])).toEqual([
+      [30, [{ version: 30, source: 'src/30' }], [[7, ['status.clock_adjusted']]]],
+      [
+        20,
+        [
+          { version: 20, source: 'src/20' },
+          { version: 19, source: 'src/19' },
+        ],
+        [[99, ['rule.without_a_bit', 'status.clock_adjusted']]],
+      ],
+    ]);
+    expect((await store.current([key])).get('S3|active_import_kwh|2026-10-25')!.version).toBe(30);
+  });
 });
 
 describe('smt db migrate: interval_series (layout v1) → series_days', () => {

@@ -16,7 +16,8 @@ import { CassandraSeriesStore } from './series-store.js';
 const WRITE_BATCH = 500;
 
 export async function copyIntervalSeries(client: cassandra.Client, ctx: SchemaContext): Promise<void> {
-  const store = new CassandraSeriesStore(client, ctx.keyspace);
+  // series_days as migration 2 made it: the frozen list columns come with migration 4
+  const store = new CassandraSeriesStore(client, ctx.keyspace, 128, 2);
   const rs = await client.execute(
     `SELECT meter_id, day, channel, interval_start, interval_minutes, value, quality, failed_rules, device_status, version, source FROM ${ctx.keyspace}.interval_series`,
     [],

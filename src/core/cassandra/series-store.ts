@@ -11,8 +11,22 @@ const { LocalDate } = cassandra.types;
 const CURRENT_IN = 50;
 const unset = cassandra.types.unset;
 
-const COLUMNS =
-  'meter_id, month, channel, day, version, interval_minutes, day_start, readings, vals, quality, status, write_idx, write_versions, write_sources, rule_keys, rules, supersedes, written_at, writer, reason';
+const KEY_AND_DAY =
+  'meter_id, month, channel, day, version, interval_minutes, day_start, readings, vals, quality, status, write_idx';
+const ABOUT = 'rules, supersedes, written_at, writer, reason';
+/**
+ * Which writes set the day and the keys of the rules that fired: non-frozen lists up to migration
+ * 4, frozen lists since. An INSERT into a non-frozen list also writes a tombstone for the list's
+ * earlier cells (every insert, three lists) for rows that are never updated in place; measured,
+ * that cost is within noise (docs/benchmarks.md), but frozen lists carry none and read the same.
+ */
+const LIST_COLUMNS = {
+  2: 'write_versions, write_sources, rule_keys',
+  4: 'write_versions_frozen, write_sources_frozen, rule_keys_frozen',
+} as const;
+/** the row layout a writer writes: the newest, except in the data step of migration 2 */
+export type SeriesRowLayout = keyof typeof LIST_COLUMNS;
+const READ_COLUMNS = `${KEY_AND_DAY}, ${LIST_COLUMNS[2]}, ${LIST_COLUMNS[4]}, ${ABOUT}`;
 
 /**
  * The interval series in Cassandra: `series_days`, one row per (meter, channel, local day,
@@ -32,16 +46,19 @@ export class CassandraSeriesStore implements SeriesStore, SeriesReader {
     private readonly client: cassandra.Client,
     keyspace: string,
     private readonly maxInFlight = 128,
+    layout: SeriesRowLayout = 4,
   ) {
     const t = `${keyspace}.series_days`;
-    this.insert = `INSERT INTO ${t} (${COLUMNS}) VALUES (${COLUMNS.split(',')
+    const columns = `${KEY_AND_DAY}, ${LIST_COLUMNS[layout]}, ${ABOUT}`;
+    this.insert = `INSERT INTO ${t} (${columns}) VALUES (${columns
+      .split(',')
       .map(() => '?')
       .join(', ')})`;
-    this.selectCurrent = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id IN ? AND month = ? AND channel = ? AND day = ? PER PARTITION LIMIT 1`;
+    this.selectCurrent = `SELECT ${READ_COLUMNS} FROM ${t} WHERE meter_id IN ? AND month = ? AND channel = ? AND day = ? PER PARTITION LIMIT 1`;
     this.selectHeads = `SELECT meter_id, channel, day, version FROM ${t} WHERE meter_id IN ? AND month = ? AND channel = ? AND day = ? PER PARTITION LIMIT 1`;
-    this.selectRange = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ? AND channel = ? AND day >= ? AND day <= ?`;
-    this.selectMonths = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ?`;
-    this.selectVersions = `SELECT ${COLUMNS} FROM ${t} WHERE meter_id = ? AND month = ? AND channel = ? AND day = ?`;
+    this.selectRange = `SELECT ${READ_COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ? AND channel = ? AND day >= ? AND day <= ?`;
+    this.selectMonths = `SELECT ${READ_COLUMNS} FROM ${t} WHERE meter_id = ? AND month IN ?`;
+    this.selectVersions = `SELECT ${READ_COLUMNS} FROM ${t} WHERE meter_id = ? AND month = ? AND channel = ? AND day = ?`;
     this.selectDayVersions = `SELECT day, version FROM ${t} WHERE meter_id = ? AND month IN ? AND channel = ? AND day >= ? AND day <= ?`;
   }
 
@@ -224,9 +241,15 @@ function rowOf(row: cassandra.types.Row): SeriesDayRow {
     quality: row.quality as Buffer,
     status: (row.status as Buffer | null) ?? null,
     write_idx: row.write_idx as Buffer,
-    write_versions: ((row.write_versions as cassandra.types.Long[] | null) ?? []).map(Number),
-    write_sources: (row.write_sources as string[] | null) ?? [],
-    rule_keys: (row.rule_keys as string[] | null) ?? null,
+    // rows written before migration 4 have the non-frozen lists only
+    write_versions: (
+      (row.write_versions_frozen as cassandra.types.Long[] | null) ??
+      (row.write_versions as cassandra.types.Long[] | null) ??
+      []
+    ).map(Number),
+    write_sources:
+      (row.write_sources_frozen as string[] | null) ?? (row.write_sources as string[] | null) ?? [],
+    rule_keys: (row.rule_keys_frozen as string[] | null) ?? (row.rule_keys as string[] | null) ?? null,
     rules: (row.rules as Buffer | null) ?? null,
     supersedes: row.supersedes === null ? null : Number(row.supersedes),
     written_at: (row.written_at as Date).getTime(),
