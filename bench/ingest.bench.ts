@@ -2,8 +2,10 @@
  * npm run bench:ingest [-- --meters 10000 --days 7 --latency-seconds 60 --rate 2778]
  *
  * Against the local stack (started if needed), in throwaway databases and topics:
- *  0. warm-up: 2,000 meters × 2 days ingested first (--warmup-meters 0 skips it), so the JVMs'
- *     JIT has compiled the hot paths and the figures are the steady state of a running platform;
+ *  0. warm-up: the same meters × 2 days (the days before the measured week) ingested first
+ *     (--warmup-meters N changes the count, 0 skips it), so the JVMs' JIT has compiled the hot paths
+ *     and the figures are the steady state of a running platform. 2,000 meters were too few: half of
+ *     Cassandra's CPU in the measured week was still its C2 compiler (docs/benchmarks.md);
  *  1. throughput: simulate meters × days with the default faults, then `smt ingest --until-idle` (the
  *     built CLI, in its own process); readings/s sustained, CPU µs per reading for the daemon and each
  *     service, the daemon's peak RSS;
@@ -41,7 +43,7 @@ const METERS = arg('meters', 10_000);
 const DAYS = arg('days', 7);
 const LATENCY_SECONDS = arg('latency-seconds', 60);
 const RATE = arg('rate', 2_778);
-const WARMUP_METERS = arg('warmup-meters', 2_000);
+const WARMUP_METERS = arg('warmup-meters', METERS);
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const logger = jsonLogger('ingest', 'warn');
 
