@@ -515,14 +515,22 @@ function interpBlend(ctx: EstimationContext): Float64Array | null {
   return out;
 }
 
-/** The context of positions [from, to) of a clean day as if they were missing (its own like-day cache). */
+/**
+ * The context of positions [from, to) of a clean day as if they were missing. The day's own
+ * like-day averages never include the day, so they carry over; those of other days may include
+ * it, so they are computed again without it.
+ */
 function hiddenContext(ctx: EstimationContext, day: SeriesDay, from: number, to: number): EstimationContext {
   const hidden = copyDay(day);
   hidden.values.fill(Number.NaN, from, to);
   hidden.quality.fill(HIDDEN, from, to);
   const days = new Map(ctx.days);
   days.set(day.day, hidden);
-  return { ...ctx, days, localDate: day.day, from, to, cache: new Map() };
+  const cache = new Map<string, Float64Array | null>();
+  const like = likeDayAverage(ctx, day.day, true);
+  cache.set(`${day.day}|t`, like);
+  if (like === null) cache.set(`${day.day}|a`, likeDayAverage(ctx, day.day, false));
+  return { ...ctx, days, localDate: day.day, from, to, cache };
 }
 
 const HIDDEN = packFields(Origin.Missing, ValidationState.NotValidated, Method.None, Reason.NoDataReceived);
