@@ -4,6 +4,9 @@
  * [from, to) of one local day, or null when it cannot estimate them.
  *
  *   linear       straight line between the readings before and after the gap
+ *   interp_blend for gaps shorter than a day: linear, the like-day shape shifted to meet the
+ *                readings beside the gap, and profile, blended at the weights that best estimated
+ *                the same window on the meter's nearest clean days
  *   like_day     average of the N nearest like days (same day type; clean days only)
  *   profile      the like-day shape scaled to a known quantity: a register read over the gap when
  *                there is one, else the level of the meter's actual readings around the gap
@@ -113,17 +116,17 @@ function shiftDate(date: string, days: number): string {
 }
 
 /** The reading before position p of a day (crossing into the previous day), or NaN. */
-function readingBefore(ctx: EstimationContext, p: number, date = ctx.localDate): number {
-  const day = ctx.days.get(date)!;
+function readingBefore(ctx: EstimationContext, p: number): number {
+  const day = ctx.days.get(ctx.localDate)!;
   if (p > 0) return day.values[p - 1]!;
-  const prev = ctx.days.get(shiftDate(date, -1));
+  const prev = ctx.days.get(shiftDate(ctx.localDate, -1));
   return prev ? prev.values[prev.values.length - 1]! : Number.NaN;
 }
 
-function readingAfter(ctx: EstimationContext, p: number, date = ctx.localDate): number {
-  const day = ctx.days.get(date)!;
+function readingAfter(ctx: EstimationContext, p: number): number {
+  const day = ctx.days.get(ctx.localDate)!;
   if (p < day.values.length) return day.values[p]!;
-  const next = ctx.days.get(shiftDate(date, 1));
+  const next = ctx.days.get(shiftDate(ctx.localDate, 1));
   return next ? next.values[0]! : Number.NaN;
 }
 
@@ -445,8 +448,8 @@ const INTERP_BLENDS: readonly (readonly [number, number, number])[] = (() => {
  */
 function interpCandidates(ctx: EstimationContext): Float64Array[] | null {
   const { localDate: date, from, to } = ctx;
-  const a = readingBefore(ctx, from, date);
-  const b = readingAfter(ctx, to, date);
+  const a = readingBefore(ctx, from);
+  const b = readingAfter(ctx, to);
   const line = linearBetween(a, b, to - from);
   if (line === null) return null;
   const full = likeDayAverage(ctx, date, true) ?? likeDayAverage(ctx, date, false);
@@ -523,7 +526,7 @@ function interpBlend(ctx: EstimationContext): Float64Array | null {
 function hiddenContext(ctx: EstimationContext, day: SeriesDay, from: number, to: number): EstimationContext {
   const hidden = copyDay(day);
   hidden.values.fill(Number.NaN, from, to);
-  hidden.quality.fill(HIDDEN, from, to);
+  hidden.quality.fill(MISSING, from, to);
   const days = new Map(ctx.days);
   days.set(day.day, hidden);
   const cache = new Map<string, Float64Array | null>();
@@ -533,7 +536,13 @@ function hiddenContext(ctx: EstimationContext, day: SeriesDay, from: number, to:
   return { ...ctx, days, localDate: day.day, from, to, cache };
 }
 
-const HIDDEN = packFields(Origin.Missing, ValidationState.NotValidated, Method.None, Reason.NoDataReceived);
+/** The quality of an interval hidden to be estimated. */
+export const MISSING = packFields(
+  Origin.Missing,
+  ValidationState.NotValidated,
+  Method.None,
+  Reason.NoDataReceived,
+);
 
 /** Scales values to a known total (a register read over the gap); evenly when they sum to nothing. */
 function scaleTo(values: Float64Array, total: number): void {
