@@ -338,6 +338,16 @@ function ratioOver(
   return { actual, expected, n };
 }
 
+/** The meter's clean days within the look-back, nearest the gap first (at equal distance the earlier). */
+function* nearestCleanDays(ctx: EstimationContext): Generator<SeriesDay> {
+  const base = parseLocalDate(ctx.localDate);
+  for (let k = 1; k <= ctx.settings.likeDay.lookbackDays; k++)
+    for (const dir of [-1, 1]) {
+      const day = ctx.days.get(formatLocalDate(base + dir * k));
+      if (day && isCleanDay(day)) yield day;
+    }
+}
+
 /** How many of the meter's clean days nearest the gap the blend is tuned on. */
 const BLEND_VALIDATION_DAYS = 6;
 
@@ -381,23 +391,17 @@ function dayBlend(ctx: EstimationContext): Float64Array | null {
   };
   const err = new Float64Array(BLENDS.length);
   let validated = 0;
-  const base = parseLocalDate(ctx.localDate);
-  for (let k = 1; k <= ctx.settings.likeDay.lookbackDays && validated < BLEND_VALIDATION_DAYS; k++) {
-    for (const dir of [-1, 1]) {
-      if (validated >= BLEND_VALIDATION_DAYS) break;
-      const date = formatLocalDate(base + dir * k);
-      const day = ctx.days.get(date);
-      if (!day || !isCleanDay(day)) continue;
-      const avg = dayAverages(ctx, wide, date);
-      if (avg.some((a) => a === null)) continue;
-      validated++;
-      BLENDS.forEach((w, b) => {
-        for (let p = 0; p < day.values.length; p++) {
-          const e = w[0] * avg[0]![p]! + w[1] * avg[1]![p]! + w[2] * avg[2]![p]!;
-          if (!Number.isNaN(e)) err[b]! += Math.abs(e - day.values[p]!);
-        }
-      });
-    }
+  for (const day of nearestCleanDays(ctx)) {
+    if (validated >= BLEND_VALIDATION_DAYS) break;
+    const avg = dayAverages(ctx, wide, day.day);
+    if (avg.some((a) => a === null)) continue;
+    validated++;
+    BLENDS.forEach((w, b) => {
+      for (let p = 0; p < day.values.length; p++) {
+        const e = w[0] * avg[0]![p]! + w[1] * avg[1]![p]! + w[2] * avg[2]![p]!;
+        if (!Number.isNaN(e)) err[b]! += Math.abs(e - day.values[p]!);
+      }
+    });
   }
   const own = dayAverages(ctx, wide, ctx.localDate);
   let pick = 0;
@@ -490,23 +494,18 @@ function interpBlend(ctx: EstimationContext): Float64Array | null {
   const wall = wallMinuteOf(gapDay, ctx.from, ctx.meter.timezone);
   const err = new Float64Array(INTERP_BLENDS.length);
   let validated = 0;
-  const base = parseLocalDate(ctx.localDate);
-  for (let k = 1; k <= ctx.settings.likeDay.lookbackDays && validated < INTERP_VALIDATION_DAYS; k++) {
-    for (const dir of [-1, 1]) {
-      if (validated >= INTERP_VALIDATION_DAYS) break;
-      const date = formatLocalDate(base + dir * k);
-      const day = ctx.days.get(date);
-      if (!day || day.intervalMinutes !== gapDay.intervalMinutes || !isCleanDay(day)) continue;
-      // the same wall-clock time and length (a DST day's positions differ from a normal day's)
-      const at = positionAtWall(day, wall, ctx.meter.timezone);
-      if (at < 0 || at + n > day.values.length) continue;
-      const c = interpCandidates(hiddenContext(ctx, day, at, at + n));
-      if (c === null) continue;
-      validated++;
-      INTERP_BLENDS.forEach((w, j) => {
-        for (let i = 0; i < n; i++) err[j]! += Math.abs(blendOf(c, w, i) - day.values[at + i]!);
-      });
-    }
+  for (const day of nearestCleanDays(ctx)) {
+    if (validated >= INTERP_VALIDATION_DAYS) break;
+    if (day.intervalMinutes !== gapDay.intervalMinutes) continue;
+    // the same wall-clock time and length (a DST day's positions differ from a normal day's)
+    const at = positionAtWall(day, wall, ctx.meter.timezone);
+    if (at < 0 || at + n > day.values.length) continue;
+    const c = interpCandidates(hiddenContext(ctx, day, at, at + n));
+    if (c === null) continue;
+    validated++;
+    INTERP_BLENDS.forEach((w, j) => {
+      for (let i = 0; i < n; i++) err[j]! += Math.abs(blendOf(c, w, i) - day.values[at + i]!);
+    });
   }
   if (validated === 0) return null;
   let pick = 0;
