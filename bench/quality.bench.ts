@@ -204,6 +204,7 @@ async function main(): Promise<void> {
   const cases: [EstimationMethodName | 'chain', number, number, string][] = [
     ['linear', 40, 56, '4 h'],
     ['profile', 40, 56, '4 h'],
+    ['interp_blend', 40, 56, '4 h'],
     ['like_day', 40, 56, '4 h'],
     ['average_day', 40, 56, '4 h'],
     ['chain', 40, 56, '4 h'],

@@ -257,7 +257,15 @@ describe('smt estimate', () => {
       filled: 105,
       unfilled: 0,
       // the whole missing day has no level of its own to shape to: the day blend
-      byMethod: { linear: 1, profile: 8, day_blend: 96, like_day: 0, average_day: 0, zero: 0 },
+      byMethod: {
+        linear: 1,
+        interp_blend: 8,
+        profile: 0,
+        day_blend: 96,
+        like_day: 0,
+        average_day: 0,
+        zero: 0,
+      },
     });
     const [d29, d30] = await stores.reader.days({
       meterId: 'Q1',
@@ -270,8 +278,8 @@ describe('smt estimate', () => {
     expect(d29!.values[10]).toBe(v29[9]! + (v29[11]! - v29[9]!) / 2);
     expect(originOf(d29!.quality[10]!)).toBe(Origin.Estimated);
     expect(methodOf(d29!.quality[10]!)).toBe(Method.LinearInterpolation);
-    expect(methodOf(d29!.quality[40]!)).toBe(Method.DataScaling);
-    // the 2-hour gap is exactly the profile method on the stored days
+    expect(methodOf(d29!.quality[40]!)).toBe(Method.LinearInterpolation);
+    // the 2-hour gap is exactly interp_blend on the stored days
     const ctx = {
       meter: {
         meterId: 'Q1',
@@ -292,7 +300,7 @@ describe('smt estimate', () => {
       settings: DEFAULT_CHAIN,
       dayType: dayTypes({ country: 'SE' }),
     };
-    expect([...d29!.values.slice(40, 48)]).toEqual([...estimateRange('profile', ctx)!.values]);
+    expect([...d29!.values.slice(40, 48)]).toEqual([...estimateRange('interp_blend', ctx)!.values]);
     expect(d30!.values.length).toBe(96);
     const withEmpty = new Map(days).set(
       '2026-03-30',
@@ -367,12 +375,12 @@ describe('smt estimate', () => {
       channel: 'active_import_kwh',
       day: '2026-03-29',
     });
-    // newest first: the late actual, the two estimate versions (one per method: profile, then linear), the seed
+    // newest first: the late actual, the two estimate versions (one per method: interp_blend, then linear), the seed
     const run = history[1]!.writer;
     expect(run).toMatch(/^estimate:\d{14}-[0-9a-f]{6}$/);
     expect(history.map((h) => [h.writer, h.reason])).toEqual([
       ['ingest:test', 'readings received'],
-      [run, 'estimated (profile) by smt estimate'],
+      [run, 'estimated (interp_blend) by smt estimate'],
       [run, 'estimated (linear) by smt estimate'],
       ['ingest:test', 'readings received'],
     ]);
@@ -388,7 +396,7 @@ describe('smt estimate', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(json<{ filled: number; byMethod: Record<string, number> }>(r)).toMatchObject({
       filled: 8,
-      byMethod: { profile: 8 },
+      byMethod: { interp_blend: 8 },
     });
     const [d] = await stores.reader.days({
       meterId: 'Q3',
@@ -431,7 +439,7 @@ describe('smt estimate', () => {
       settings: DEFAULT_CHAIN,
       dayType: dayTypes({ country: 'SE' }),
     };
-    expect([...d!.values.slice(8, 16)]).toEqual([...estimateRange('profile', ctx)!.values]);
+    expect([...d!.values.slice(8, 16)]).toEqual([...estimateRange('interp_blend', ctx)!.values]);
     // both 02:00–03:00 hours take the like Sundays' 02:00–03:00 (positions 8..11 of 96-interval days)
     const like = estimateRange('like_day', ctx)!.values;
     expect([...like.slice(0, 4)]).toEqual([...like.slice(4, 8)]);

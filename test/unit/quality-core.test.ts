@@ -130,7 +130,7 @@ describe('estimation methods and the chain', () => {
   it('linear between the neighbours; the chain takes linear only up to maxMinutes', () => {
     expect([...estimateRange('linear', ctx(10, 11))!.values]).toEqual([0.2 + 9 / 1000 + 2 / 1000 / 2]);
     expect(estimateRange('chain', ctx(10, 11))!.method).toBe('linear');
-    expect(estimateRange('chain', ctx(40, 48))!.method).toBe('profile');
+    expect(estimateRange('chain', ctx(40, 48))!.method).toBe('interp_blend');
   });
 
   it('like_day averages the nearest clean days of the same type, skipping estimated days', () => {

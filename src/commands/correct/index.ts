@@ -44,7 +44,7 @@ Exit codes: 0 corrected (or dry run done); 2 usage (no --reason, bad range, clos
     }),
     estimate: Flags.string({
       description:
-        'estimate the range with a method of smt estimate: linear, like-day, profile, average-day, or the chain of the rule set (docs/estimation.md)',
+        'estimate the range with a method of smt estimate: linear, interp-blend, like-day, profile, average-day, or the chain of the rule set (docs/estimation.md)',
       options: [...ESTIMATE_METHODS.keys()],
     }),
     channel: channelFlag,

@@ -26,6 +26,7 @@ export type GapClassName = (typeof GAP_CLASSES)[number]['name'];
 export const BACKTEST_METHODS = [
   'linear',
   'like_day',
+  'interp_blend',
   'profile',
   'day_blend',
   'average_day',

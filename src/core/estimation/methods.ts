@@ -4,6 +4,9 @@
  * [from, to) of one local day, or null when it cannot estimate them.
  *
  *   linear       straight line between the readings before and after the gap
+ *   interp_blend for gaps shorter than a day: linear, the like-day shape shifted to meet the
+ *                readings beside the gap, and profile, blended at the weights that best estimated
+ *                the same window on the meter's nearest clean days
  *   like_day     average of the N nearest like days (same day type; clean days only)
  *   profile      the like-day shape scaled to a known quantity: a register read over the gap when
  *                there is one, else the level of the meter's actual readings around the gap
@@ -17,8 +20,16 @@
  */
 
 import { inSpans, type MeterFacts } from '../gaps/expected.js';
-import { Method, Origin, originOf, Reason, reasonOf } from '../readings/quality.js';
-import type { SeriesDay } from '../series/day.js';
+import {
+  Method,
+  Origin,
+  originOf,
+  packFields,
+  Reason,
+  reasonOf,
+  ValidationState,
+} from '../readings/quality.js';
+import { copyDay, type SeriesDay } from '../series/day.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import type { DayTypeOf } from './day-types.js';
 import type { ChainSettings, EstimationMethodName } from './settings.js';
@@ -53,6 +64,7 @@ export const METHOD_CODES: Record<EstimationMethodName, Method> = {
   linear: Method.LinearInterpolation,
   like_day: Method.AverageLikeDay,
   profile: Method.DataScaling,
+  interp_blend: Method.LinearInterpolation,
   day_blend: Method.AverageLikeDay,
   average_day: Method.AverageDailyLoad,
   zero: Method.Zero,
@@ -88,6 +100,7 @@ const METHODS: Record<EstimationMethodName, (ctx: EstimationContext) => Float64A
   like_day: (ctx) => slice(likeDayAverage(ctx, ctx.localDate, true), ctx.from, ctx.to),
   average_day: (ctx) => slice(likeDayAverage(ctx, ctx.localDate, false), ctx.from, ctx.to),
   profile,
+  interp_blend: interpBlend,
   day_blend: dayBlend,
   zero,
 };
@@ -118,10 +131,11 @@ function readingAfter(ctx: EstimationContext, p: number): number {
 }
 
 function linear(ctx: EstimationContext): Float64Array | null {
-  const a = readingBefore(ctx, ctx.from);
-  const b = readingAfter(ctx, ctx.to);
+  return linearBetween(readingBefore(ctx, ctx.from), readingAfter(ctx, ctx.to), ctx.to - ctx.from);
+}
+
+function linearBetween(a: number, b: number, n: number): Float64Array | null {
   if (Number.isNaN(a) || Number.isNaN(b)) return null;
-  const n = ctx.to - ctx.from;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = a + ((b - a) * (i + 1)) / (n + 1);
   return out;
@@ -209,9 +223,7 @@ function profile(ctx: EstimationContext): Float64Array | null {
   const shape = slice(full, ctx.from, ctx.to);
   if (shape === null) return null;
   if (ctx.knownTotal !== undefined) {
-    const s = shape.reduce((a, b) => a + b, 0);
-    if (s <= 0) return shape.fill(ctx.knownTotal / shape.length);
-    for (let i = 0; i < shape.length; i++) shape[i]! *= ctx.knownTotal / s;
+    scaleTo(shape, ctx.knownTotal);
     return shape;
   }
   const { minRatio, maxRatio, minReferenceHours } = ctx.settings.profile;
@@ -326,6 +338,16 @@ function ratioOver(
   return { actual, expected, n };
 }
 
+/** The meter's clean days within the look-back, nearest the gap first (at equal distance the earlier). */
+function* nearestCleanDays(ctx: EstimationContext): Generator<SeriesDay> {
+  const base = parseLocalDate(ctx.localDate);
+  for (let k = 1; k <= ctx.settings.likeDay.lookbackDays; k++)
+    for (const dir of [-1, 1]) {
+      const day = ctx.days.get(formatLocalDate(base + dir * k));
+      if (day && isCleanDay(day)) yield day;
+    }
+}
+
 /** How many of the meter's clean days nearest the gap the blend is tuned on. */
 const BLEND_VALIDATION_DAYS = 6;
 
@@ -369,23 +391,17 @@ function dayBlend(ctx: EstimationContext): Float64Array | null {
   };
   const err = new Float64Array(BLENDS.length);
   let validated = 0;
-  const base = parseLocalDate(ctx.localDate);
-  for (let k = 1; k <= ctx.settings.likeDay.lookbackDays && validated < BLEND_VALIDATION_DAYS; k++) {
-    for (const dir of [-1, 1]) {
-      if (validated >= BLEND_VALIDATION_DAYS) break;
-      const date = formatLocalDate(base + dir * k);
-      const day = ctx.days.get(date);
-      if (!day || !isCleanDay(day)) continue;
-      const avg = dayAverages(ctx, wide, date);
-      if (avg.some((a) => a === null)) continue;
-      validated++;
-      BLENDS.forEach((w, b) => {
-        for (let p = 0; p < day.values.length; p++) {
-          const e = w[0] * avg[0]![p]! + w[1] * avg[1]![p]! + w[2] * avg[2]![p]!;
-          if (!Number.isNaN(e)) err[b]! += Math.abs(e - day.values[p]!);
-        }
-      });
-    }
+  for (const day of nearestCleanDays(ctx)) {
+    if (validated >= BLEND_VALIDATION_DAYS) break;
+    const avg = dayAverages(ctx, wide, day.day);
+    if (avg.some((a) => a === null)) continue;
+    validated++;
+    BLENDS.forEach((w, b) => {
+      for (let p = 0; p < day.values.length; p++) {
+        const e = w[0] * avg[0]![p]! + w[1] * avg[1]![p]! + w[2] * avg[2]![p]!;
+        if (!Number.isNaN(e)) err[b]! += Math.abs(e - day.values[p]!);
+      }
+    });
   }
   const own = dayAverages(ctx, wide, ctx.localDate);
   let pick = 0;
@@ -416,4 +432,120 @@ function wideCaches(ctx: EstimationContext): Map<string, Float64Array | null> | 
     wide.set(ctx.cache, c);
   }
   return c;
+}
+
+/** How many of the meter's clean days nearest the gap interp_blend is tuned on (8 chose more noisily). */
+const INTERP_VALIDATION_DAYS = 16;
+
+/** The blends interp_blend chooses between: weights of linear, the anchored shape and profile, in quarters. */
+const INTERP_BLENDS: readonly (readonly [number, number, number])[] = (() => {
+  const out: [number, number, number][] = [];
+  for (let l = 4; l >= 0; l--) for (let a = 4 - l; a >= 0; a--) out.push([l / 4, a / 4, (4 - l - a) / 4]);
+  return out;
+})();
+
+/**
+ * The candidates over positions [from, to) of `date`: linear interpolation, the like-day shape
+ * shifted to meet the readings on both sides of the gap, and profile (the shape at the level of
+ * the rest of the day, its ends anchored; the anchored shape where profile has no level). null
+ * without the readings beside the gap or a like-day shape.
+ */
+function interpCandidates(ctx: EstimationContext): Float64Array[] | null {
+  const { localDate: date, from, to } = ctx;
+  const a = readingBefore(ctx, from);
+  const b = readingAfter(ctx, to);
+  const line = linearBetween(a, b, to - from);
+  if (line === null) return null;
+  const full = likeDayAverage(ctx, date, true) ?? likeDayAverage(ctx, date, false);
+  if (full === null) return null;
+  // the shape beside the gap: at midnight the gap's own first / last interval stands for it
+  const sa = full[from - 1] ?? full[from]!;
+  const sb = full[to] ?? full[to - 1]!;
+  if (Number.isNaN(sa) || Number.isNaN(sb)) return null;
+  const n = to - from;
+  const shape = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = full[from + i]!;
+    if (Number.isNaN(s)) return null;
+    const t = (i + 1) / (n + 1);
+    shape[i] = Math.max(0, s + (a - sa) * (1 - t) + (b - sb) * t);
+  }
+  return [line, shape, profile({ ...ctx, knownTotal: undefined }) ?? shape];
+}
+
+function blendOf(c: readonly Float64Array[], w: readonly number[], i: number): number {
+  return w[0]! * c[0]![i]! + w[1]! * c[1]![i]! + w[2]! * c[2]![i]!;
+}
+
+/**
+ * A blend of linear interpolation and the like-day shape for gaps shorter than a day: the blend of
+ * linear, the anchored shape and profile that best estimated the same wall-clock window on the
+ * meter's nearest clean days, each hidden in a copy of its day (a per-meter backtest like
+ * day_blend's; the gap's day is not clean, so its hidden truth is never seen). A home that keeps
+ * doing what it did gets the line, one that follows its days the shape.
+ */
+function interpBlend(ctx: EstimationContext): Float64Array | null {
+  const gapDay = ctx.days.get(ctx.localDate)!;
+  const n = ctx.to - ctx.from;
+  // a whole local day has none of its own readings to bend the shape to: day_blend's case
+  if (n === gapDay.values.length) return null;
+  const own = interpCandidates(ctx);
+  if (own === null) return null;
+  const wall = wallMinuteOf(gapDay, ctx.from, ctx.meter.timezone);
+  const err = new Float64Array(INTERP_BLENDS.length);
+  let validated = 0;
+  for (const day of nearestCleanDays(ctx)) {
+    if (validated >= INTERP_VALIDATION_DAYS) break;
+    if (day.intervalMinutes !== gapDay.intervalMinutes) continue;
+    // the same wall-clock time and length (a DST day's positions differ from a normal day's)
+    const at = positionAtWall(day, wall, ctx.meter.timezone);
+    if (at < 0 || at + n > day.values.length) continue;
+    const c = interpCandidates(hiddenContext(ctx, day, at, at + n));
+    if (c === null) continue;
+    validated++;
+    INTERP_BLENDS.forEach((w, j) => {
+      for (let i = 0; i < n; i++) err[j]! += Math.abs(blendOf(c, w, i) - day.values[at + i]!);
+    });
+  }
+  if (validated === 0) return null;
+  let pick = 0;
+  for (let j = 1; j < INTERP_BLENDS.length; j++) if (err[j]! < err[pick]!) pick = j;
+  const w = INTERP_BLENDS[pick]!;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = blendOf(own, w, i);
+  if (ctx.knownTotal !== undefined) scaleTo(out, ctx.knownTotal);
+  return out;
+}
+
+/**
+ * The context of positions [from, to) of a clean day as if they were missing. The day's own
+ * like-day averages never include the day, so they carry over; those of other days may include
+ * it, so they are computed again without it.
+ */
+function hiddenContext(ctx: EstimationContext, day: SeriesDay, from: number, to: number): EstimationContext {
+  const hidden = copyDay(day);
+  hidden.values.fill(Number.NaN, from, to);
+  hidden.quality.fill(MISSING, from, to);
+  const days = new Map(ctx.days);
+  days.set(day.day, hidden);
+  const cache = new Map<string, Float64Array | null>();
+  const like = likeDayAverage(ctx, day.day, true);
+  cache.set(`${day.day}|t`, like);
+  if (like === null) cache.set(`${day.day}|a`, likeDayAverage(ctx, day.day, false));
+  return { ...ctx, days, localDate: day.day, from, to, cache };
+}
+
+/** The quality of an interval hidden to be estimated. */
+export const MISSING = packFields(
+  Origin.Missing,
+  ValidationState.NotValidated,
+  Method.None,
+  Reason.NoDataReceived,
+);
+
+/** Scales values to a known total (a register read over the gap); evenly when they sum to nothing. */
+function scaleTo(values: Float64Array, total: number): void {
+  const s = values.reduce((a, b) => a + b, 0);
+  if (s <= 0) values.fill(total / values.length);
+  else for (let i = 0; i < values.length; i++) values[i]! *= total / s;
 }

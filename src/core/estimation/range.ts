@@ -5,12 +5,12 @@
  * it (never as like days: those are actual-only). Pure.
  */
 import type { MeterFacts } from '../gaps/expected.js';
-import { Method, Origin, packFields, Reason, ValidationState } from '../readings/quality.js';
+import { Method, Origin, packFields, ValidationState } from '../readings/quality.js';
 import { copyDay, emptyDay, type SeriesDay } from '../series/day.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import { dayTypesForRegion } from './day-types.js';
-import { estimateRange } from './methods.js';
+import { estimateRange, MISSING } from './methods.js';
 import type { EstimationMethodName, EstimationSettings } from './settings.js';
 
 export type RangeMethod = EstimationMethodName | 'chain';
@@ -29,8 +29,6 @@ export interface RangeEstimate {
 
 /** How far plain linear interpolation looks for a reading on each side of the range. */
 export const LINEAR_REACH_DAYS = 7;
-
-const MISSING = packFields(Origin.Missing, ValidationState.NotValidated, Method.None, Reason.NoDataReceived);
 
 /** The runs of ascending, contiguous interval starts on the meter's grid. */
 export function runsOf(meter: MeterFacts, starts: readonly number[]): Run[] {

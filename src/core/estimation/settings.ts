@@ -5,7 +5,15 @@
  */
 import { SEGMENTS, type Segment } from '../registry/meter.js';
 
-export const METHOD_NAMES = ['linear', 'profile', 'day_blend', 'like_day', 'average_day', 'zero'] as const;
+export const METHOD_NAMES = [
+  'linear',
+  'interp_blend',
+  'profile',
+  'day_blend',
+  'like_day',
+  'average_day',
+  'zero',
+] as const;
 export type EstimationMethodName = (typeof METHOD_NAMES)[number];
 
 export interface ChainSettings {
@@ -31,7 +39,7 @@ export interface EstimationSettings {
 }
 
 export const DEFAULT_CHAIN: ChainSettings = {
-  chain: ['linear', 'profile', 'day_blend', 'like_day', 'average_day', 'zero'],
+  chain: ['linear', 'interp_blend', 'profile', 'day_blend', 'like_day', 'average_day', 'zero'],
   // Ontario IESO VEE: linear interpolation for gaps up to one hour
   linear: { maxMinutes: 60 },
   likeDay: { days: 3, lookbackDays: 56 },
