@@ -6,9 +6,12 @@
  * to shared chunks in dist/chunks/. A start then reads a handful of files instead of ~700 modules
  * (Ink alone pulls in 415 files of es-toolkit); docs/benchmarks.md has the figures.
  *
- * Run by `npm run build:bundle` and `prepack`, after `npm run build` (tsc). Every other command and
- * the workers stay tsc's one-file-per-module output. @oclif/core stays external: bin/run.js and
- * the command must share one instance (its Command class and errors).
+ * @oclif/core is bundled too, as dist/oclif-core.js: bin/run.js loads it instead of the package
+ * for a bundled command, and the command's own `import '@oclif/core'` resolves to the same chunk,
+ * so the process has one oclif (its Command class, its errors) and reads ~2 files instead of ~150.
+ * Every other command and the workers stay tsc's one-file-per-module output on the package's oclif.
+ *
+ * Run by `npm run build:bundle` and `prepack`, after `npm run build` (tsc).
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,7 @@ import { build } from 'esbuild';
 
 /** the commands bundled; every one must be checked by the tests that run the packed CLI */
 const COMMANDS = ['inspect'];
+/** first line of every bundled command: bin/run.js takes the bundled oclif only for a command that starts with it */
 const MARK = '/* bundled by scripts/bundle.mjs */';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,10 +52,24 @@ const ownUrl = {
   },
 };
 
+/** dist/oclif-core.js: what bin/run.js needs of the bundled @oclif/core */
+const oclifEntry = {
+  name: 'oclif-core-entry',
+  setup(b) {
+    b.onResolve({ filter: /^smt:oclif-core$/ }, () => ({ path: 'oclif-core', namespace: 'smt' }));
+    b.onLoad({ filter: /.*/, namespace: 'smt' }, () => ({
+      contents: "export { execute } from '@oclif/core';",
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
-  entryPoints: Object.fromEntries(
-    COMMANDS.map((c) => [`commands/${c}`, path.join(dist, 'commands', `${c}.js`)]),
-  ),
+  entryPoints: {
+    'oclif-core': 'smt:oclif-core',
+    ...Object.fromEntries(COMMANDS.map((c) => [`commands/${c}`, path.join(dist, 'commands', `${c}.js`)])),
+  },
   outdir: dist,
   allowOverwrite: true,
   bundle: true,
@@ -65,10 +83,16 @@ const result = await build({
   minifySyntax: true,
   legalComments: 'linked',
   metafile: true,
+  define: {
+    // React and its reconciler pick their production builds (the development ones, checks and
+    // warnings included, were the larger part of the first render); the dead branch is dropped
+    'process.env.NODE_ENV': '"production"',
+  },
   logLevel: 'warning',
-  plugins: [ownUrl],
+  plugins: [ownUrl, oclifEntry],
   external: [
-    '@oclif/core',
+    // oclif loads a TypeScript compiler only in development (bin/dev.js)
+    'typescript',
     // optional peers the drivers load only when installed; never part of smt
     'react-devtools-core',
     'pg-native',
