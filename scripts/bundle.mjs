@@ -52,6 +52,40 @@ const ownUrl = {
   },
 };
 
+/**
+ * Globals hidden from one module of a dependency, each for a check that would load Node's fetch
+ * implementation (undici, ~40 ms of every start) to learn nothing on Node: pg asks `new Response`
+ * whether it runs in a Cloudflare Worker; yoga fetches its own embedded wasm from a data: URL,
+ * and decodes it directly when there is no fetch. The build fails when a listed module is no
+ * longer in the bundle (a dependency upgrade moved it): look again then.
+ */
+const HIDDEN_GLOBALS = {
+  'pg/lib/stream.js': ['Response'],
+  'yoga-layout/dist/binaries/yoga-wasm-base64-esm.js': ['fetch'],
+};
+const hideGlobals = {
+  name: 'hide-globals',
+  setup(b) {
+    const seen = new Set();
+    const filter = new RegExp(
+      `node_modules/(${Object.keys(HIDDEN_GLOBALS)
+        .map((k) => k.replace(/[.]/g, '\\.'))
+        .join('|')})$`,
+    );
+    b.onLoad({ filter }, (args) => {
+      const key = Object.keys(HIDDEN_GLOBALS).find((k) => args.path.endsWith(`node_modules/${k}`));
+      seen.add(key);
+      const shadow = HIDDEN_GLOBALS[key].map((g) => `const ${g} = undefined;`).join(' ');
+      return { contents: `${shadow}\n${readFileSync(args.path, 'utf8')}`, loader: 'js' };
+    });
+    b.onEnd(() => {
+      const missing = Object.keys(HIDDEN_GLOBALS).filter((k) => !seen.has(k));
+      if (missing.length > 0)
+        throw new Error(`hide-globals: not in the bundle any more: ${missing.join(', ')}`);
+    });
+  },
+};
+
 /** dist/oclif-core.js: what bin/run.js needs of the bundled @oclif/core */
 const oclifEntry = {
   name: 'oclif-core-entry',
@@ -87,9 +121,11 @@ const result = await build({
     // React and its reconciler pick their production builds (the development ones, checks and
     // warnings included, were the larger part of the first render); the dead branch is dropped
     'process.env.NODE_ENV': '"production"',
+    // src/ui/inspect/devtools.ts: DEV=true (Ink's React DevTools) is refused in the bundle
+    __SMT_BUNDLE__: 'true',
   },
   logLevel: 'warning',
-  plugins: [ownUrl, oclifEntry],
+  plugins: [ownUrl, oclifEntry, hideGlobals],
   external: [
     // oclif loads a TypeScript compiler only in development (bin/dev.js)
     'typescript',
