@@ -192,6 +192,7 @@ describe('the packed CLI on a terminal', () => {
     expect(r.out).toContain(`meter ${METER}`);
     expect(r.out).toContain('complete 96.5% (2867/2972)');
     // the main screen back, the cursor shown, and nothing drawn after
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
     expect(r.out.slice(r.out.lastIndexOf('\x1b[?1049l'))).toMatch(/^\x1b\[\?1049l(\x1b\[\?25h)*\s*$/);
   }, 180_000);
 
