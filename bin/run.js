@@ -25,6 +25,7 @@ function bundled(id) {
     closeSync(fd);
   }
 }
+/** the first line of a bundled command: MARK in scripts/bundle.mjs */
 const MARK = '/* bundled by scripts/bundle.mjs */';
 
 const { execute } = bundled(process.argv[2])
