@@ -1,5 +1,5 @@
 /**
- * npm run bench:inspect [-- --runs 20]
+ * npm run bench:inspect [-- --runs 20] [--node24 <path to a Node 24 binary>]
  *
  * `smt inspect` on a meter-month (March 2026, 2,972 intervals with its DST day) on the local stack,
  * in a throwaway PostgreSQL database / Cassandra keyspace:
@@ -9,13 +9,16 @@
  *      oclif.manifest.json — what `prepack` does; the bench builds it) in a real terminal (tmux):
  *      time from typing Enter to the header on screen (cold process start to first frame), polled
  *      every 5 ms; the static rendering (no TTY) from spawn to exit, and its CPU (user + system:
- *      the figure a loaded machine changes least). Once more with tsc's output unbundled, for the
- *      comparison. The manifest is removed afterwards; dist/ is left bundled, as packed.
+ *      the figure a loaded machine changes least). In tmux too, from inside the CLI
+ *      (bench/first-frame-probe.mjs, preloaded): its CPU and the time since its start when it
+ *      writes the first frame. Once more with tsc's output unbundled, for the comparison, and with
+ *      --node24 the packed CLI once more on that Node. The manifest is removed afterwards; dist/ is
+ *      left bundled, as packed.
  * Target (issue 11): first frame < 500 ms. Prints a table and writes bench/results/inspect.json.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +34,8 @@ import { percentile } from './process-stats.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const i = process.argv.indexOf('--runs');
 const RUNS = i >= 0 ? Number(process.argv[i + 1]) : 20;
+const n24 = process.argv.indexOf('--node24');
+const NODE24 = n24 >= 0 ? process.argv[n24 + 1] : undefined;
 const METER = 'BENCH-INSPECT';
 const FROM = '2026-03-01';
 const TO = '2026-03-31';
@@ -95,12 +100,18 @@ async function inProcess(config: Parameters<typeof InspectSession.open>[0]) {
   };
 }
 
-function terminal(env: Record<string, string>) {
+function terminal(env: Record<string, string>, node = process.execPath) {
   if (spawnSync('tmux', ['-V']).status !== 0) return { skipped: 'tmux is not installed' };
   const socket = `smt-bench-${randomBytes(3).toString('hex')}`;
   const tmux = (...a: string[]) => spawnSync('tmux', ['-L', socket, ...a], { encoding: 'utf8' }).stdout;
-  const envs = Object.entries(env).map(([k, v]) => `${k}='${v}'`);
-  const cmd = `env ${envs.join(' ')} LANG=C.UTF-8 node ${path.join(ROOT, 'bin/run.js')} inspect ${METER} --from ${FROM} --to ${TO}`;
+  const probeOut = path.join(os.tmpdir(), `${socket}.frames`);
+  const probe = {
+    NODE_OPTIONS: `--import=${path.join(ROOT, 'bench/first-frame-probe.mjs')}`,
+    SMT_BENCH_FRAME_MARK: METER,
+    SMT_BENCH_FRAME_OUT: probeOut,
+  };
+  const envs = Object.entries({ ...env, ...probe }).map(([k, v]) => `${k}='${v}'`);
+  const cmd = `env ${envs.join(' ')} LANG=C.UTF-8 '${node}' ${path.join(ROOT, 'bin/run.js')} inspect ${METER} --from ${FROM} --to ${TO}`;
   const firstFrame: number[] = [];
   try {
     tmux('new-session', '-d', '-s', 'b', '-x', '80', '-y', '24', 'bash --norc --noprofile');
@@ -134,6 +145,13 @@ function terminal(env: Record<string, string>) {
   } finally {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
   }
+  // the warm-up run's line first
+  const probed = readFileSync(probeOut, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(' ').map(Number));
+  rmSync(probeOut, { force: true });
   const staticRun: number[] = [];
   const staticCpu: number[] = [];
   for (let r = 0; r < 5; r++) {
@@ -143,7 +161,7 @@ function terminal(env: Record<string, string>) {
       'bash',
       [
         '-c',
-        `'${process.execPath}' '${path.join(ROOT, 'bin/run.js')}' inspect ${METER} --from ${FROM} --to ${TO} >/dev/null && times`,
+        `'${node}' '${path.join(ROOT, 'bin/run.js')}' inspect ${METER} --from ${FROM} --to ${TO} >/dev/null && times`,
       ],
       { env: { ...process.env, ...env }, encoding: 'utf8' },
     );
@@ -156,7 +174,10 @@ function terminal(env: Record<string, string>) {
     staticCpu.push((user ?? Number.NaN) + (sys ?? Number.NaN));
   }
   return {
+    node: spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim(),
     firstFrameInTmux: stats(firstFrame),
+    firstFrameCpu: stats(probed.map(([cpu]) => cpu!)),
+    firstFrameSinceProcessStart: stats(probed.map(([, ms]) => ms!)),
     staticRenderingSpawnToExit: stats(staticRun),
     staticRenderingCpu: stats(staticCpu),
   };
@@ -184,6 +205,7 @@ async function main() {
     const hadManifest = existsSync(manifest);
     let unbundled: ReturnType<typeof terminal>;
     let packed: ReturnType<typeof terminal>;
+    let packedNode24: ReturnType<typeof terminal> | undefined;
     try {
       log('building (tsc) and writing the oclif manifest…');
       node(path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json');
@@ -193,6 +215,10 @@ async function main() {
       log('the CLI as packed (bundled), in tmux…');
       node(path.join(ROOT, 'scripts/bundle.mjs'));
       packed = terminal(cliEnv);
+      if (NODE24) {
+        log(`the CLI as packed on ${NODE24}, in tmux…`);
+        packedNode24 = terminal(cliEnv, NODE24);
+      }
     } finally {
       if (!hadManifest) rmSync(manifest, { force: true });
     }
@@ -209,7 +235,7 @@ async function main() {
       targetMs: 500,
       inProcessMs: inproc,
       // both with the oclif manifest; `packed` is what users run
-      cliMs: { packed, unbundled },
+      cliMs: { packed, unbundled, ...(packedNode24 ? { packedNode24 } : {}) },
     };
     console.table({
       'open session': inproc.open,
@@ -220,8 +246,18 @@ async function main() {
       ...('firstFrameInTmux' in packed
         ? {
             'CLI as packed, tmux: Enter → frame': packed.firstFrameInTmux,
+            'CLI as packed, tmux: CPU at frame': packed.firstFrameCpu,
+            'CLI as packed, tmux: process start → frame': packed.firstFrameSinceProcessStart,
             'CLI as packed, static: spawn → exit': packed.staticRenderingSpawnToExit,
             'CLI as packed, static: CPU': packed.staticRenderingCpu,
+          }
+        : {}),
+      ...(packedNode24 && 'firstFrameInTmux' in packedNode24
+        ? {
+            [`CLI as packed, ${packedNode24.node}, tmux: Enter → frame`]: packedNode24.firstFrameInTmux,
+            [`CLI as packed, ${packedNode24.node}, tmux: CPU at frame`]: packedNode24.firstFrameCpu,
+            [`CLI as packed, ${packedNode24.node}, static: spawn → exit`]:
+              packedNode24.staticRenderingSpawnToExit,
           }
         : {}),
       ...('firstFrameInTmux' in unbundled

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import module from 'node:module';
 
 // Node 22.1+ keeps the compiled code of the CLI and its dependencies on disk (the OS temp dir;
@@ -6,5 +7,28 @@ import module from 'node:module';
 // has no such cache and starts as before.
 module.enableCompileCache?.();
 
-const { execute } = await import('@oclif/core');
+/**
+ * A command that scripts/bundle.mjs bundled (`smt inspect`) runs on the bundled @oclif/core, the
+ * one its bundle imports: one file instead of ~150 modules of the package at start. Only in a
+ * packed build (the oclif manifest, and the command file is the bundle, not tsc's output).
+ */
+function bundled(id) {
+  if (!/^[a-z][a-z-]*$/.test(id ?? '')) return false;
+  const command = new URL(`../dist/commands/${id}.js`, import.meta.url);
+  if (!existsSync(new URL('../oclif.manifest.json', import.meta.url)) || !existsSync(command)) return false;
+  const fd = openSync(command, 'r');
+  try {
+    const head = Buffer.alloc(MARK.length);
+    readSync(fd, head, 0, head.length, 0);
+    return head.toString('latin1') === MARK;
+  } finally {
+    closeSync(fd);
+  }
+}
+/** the first line of a bundled command: MARK in scripts/bundle.mjs */
+const MARK = '/* bundled by scripts/bundle.mjs */';
+
+const { execute } = bundled(process.argv[2])
+  ? await import('../dist/oclif-core.js')
+  : await import('@oclif/core');
 await execute({ dir: import.meta.url });

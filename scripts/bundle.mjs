@@ -6,9 +6,12 @@
  * to shared chunks in dist/chunks/. A start then reads a handful of files instead of ~700 modules
  * (Ink alone pulls in 415 files of es-toolkit); docs/benchmarks.md has the figures.
  *
- * Run by `npm run build:bundle` and `prepack`, after `npm run build` (tsc). Every other command and
- * the workers stay tsc's one-file-per-module output. @oclif/core stays external: bin/run.js and
- * the command must share one instance (its Command class and errors).
+ * @oclif/core is bundled too, as dist/oclif-core.js: bin/run.js loads it instead of the package
+ * for a bundled command, and the command's own `import '@oclif/core'` resolves to the same chunk,
+ * so the process has one oclif (its Command class, its errors) and reads ~2 files instead of ~150.
+ * Every other command and the workers stay tsc's one-file-per-module output on the package's oclif.
+ *
+ * Run by `npm run build:bundle` and `prepack`, after `npm run build` (tsc).
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,7 @@ import { build } from 'esbuild';
 
 /** the commands bundled; every one must be checked by the tests that run the packed CLI */
 const COMMANDS = ['inspect'];
+/** first line of every bundled command: bin/run.js takes the bundled oclif only for a command that starts with it */
 const MARK = '/* bundled by scripts/bundle.mjs */';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,10 +52,58 @@ const ownUrl = {
   },
 };
 
+/**
+ * Globals hidden from one module of a dependency, each for a check that would load Node's fetch
+ * implementation (undici, ~40 ms of every start) to learn nothing on Node: pg asks `new Response`
+ * whether it runs in a Cloudflare Worker; yoga fetches its own embedded wasm from a data: URL,
+ * and decodes it directly when there is no fetch. The build fails when a listed module is no
+ * longer in the bundle (a dependency upgrade moved it): look again then.
+ */
+const HIDDEN_GLOBALS = {
+  'pg/lib/stream.js': ['Response'],
+  'yoga-layout/dist/binaries/yoga-wasm-base64-esm.js': ['fetch'],
+};
+const hideGlobals = {
+  name: 'hide-globals',
+  setup(b) {
+    const seen = new Set();
+    const filter = new RegExp(
+      `node_modules/(${Object.keys(HIDDEN_GLOBALS)
+        .map((k) => k.replace(/[.]/g, '\\.'))
+        .join('|')})$`,
+    );
+    b.onLoad({ filter }, (args) => {
+      const key = Object.keys(HIDDEN_GLOBALS).find((k) => args.path.endsWith(`node_modules/${k}`));
+      seen.add(key);
+      const shadow = HIDDEN_GLOBALS[key].map((g) => `const ${g} = undefined;`).join(' ');
+      return { contents: `${shadow}\n${readFileSync(args.path, 'utf8')}`, loader: 'js' };
+    });
+    b.onEnd(() => {
+      const missing = Object.keys(HIDDEN_GLOBALS).filter((k) => !seen.has(k));
+      if (missing.length > 0)
+        throw new Error(`hide-globals: not in the bundle any more: ${missing.join(', ')}`);
+    });
+  },
+};
+
+/** dist/oclif-core.js: what bin/run.js needs of the bundled @oclif/core */
+const oclifEntry = {
+  name: 'oclif-core-entry',
+  setup(b) {
+    b.onResolve({ filter: /^smt:oclif-core$/ }, () => ({ path: 'oclif-core', namespace: 'smt' }));
+    b.onLoad({ filter: /.*/, namespace: 'smt' }, () => ({
+      contents: "export { execute } from '@oclif/core';",
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
-  entryPoints: Object.fromEntries(
-    COMMANDS.map((c) => [`commands/${c}`, path.join(dist, 'commands', `${c}.js`)]),
-  ),
+  entryPoints: {
+    'oclif-core': 'smt:oclif-core',
+    ...Object.fromEntries(COMMANDS.map((c) => [`commands/${c}`, path.join(dist, 'commands', `${c}.js`)])),
+  },
   outdir: dist,
   allowOverwrite: true,
   bundle: true,
@@ -65,10 +117,18 @@ const result = await build({
   minifySyntax: true,
   legalComments: 'linked',
   metafile: true,
+  define: {
+    // React and its reconciler pick their production builds (the development ones, checks and
+    // warnings included, were the larger part of the first render); the dead branch is dropped
+    'process.env.NODE_ENV': '"production"',
+    // src/ui/inspect/devtools.ts: DEV=true (Ink's React DevTools) is refused in the bundle
+    __SMT_BUNDLE__: 'true',
+  },
   logLevel: 'warning',
-  plugins: [ownUrl],
+  plugins: [ownUrl, oclifEntry, hideGlobals],
   external: [
-    '@oclif/core',
+    // oclif loads a TypeScript compiler only in development (bin/dev.js)
+    'typescript',
     // optional peers the drivers load only when installed; never part of smt
     'react-devtools-core',
     'pg-native',

@@ -4,6 +4,7 @@ import type { Inspection } from '../core/inspect/model.js';
 import { DEFAULT_CHANNEL, InspectSession, resolveRange } from '../core/inspect/service.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { correctionFlags } from '../ui/correction-flags.js';
+import { refuseDevtools } from '../ui/inspect/devtools.js';
 import { staticLines } from '../ui/inspect/text.js';
 import { detectMode } from '../ui/inspect/theme.js';
 import { writeResult } from '../ui/output.js';
@@ -31,6 +32,7 @@ export default class Inspect extends BaseCommand {
   async run(): Promise<Inspection> {
     const { args, flags } = await this.parse(Inspect);
     const interactive = !this.jsonEnabled() && isInteractive();
+    if (interactive) refuseDevtools();
     // The app's modules (Ink) load while the stores connect and the range is read (docs/benchmarks.md)
     const app = interactive ? import('../ui/inspect/run-app.js') : undefined;
     app?.catch(() => {}); // an error opening the session is the one to report

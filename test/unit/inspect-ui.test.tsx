@@ -55,6 +55,22 @@ async function frameWith(a: { lastFrame: () => string | undefined }, text: strin
   await tick();
   return stripAnsi(a.lastFrame() ?? '');
 }
+/**
+ * The visible characters of a line with the SGR parameters in force at each (ascii mode: no colour
+ * codes, so a parameter is an attribute), however the escape sequences are grouped.
+ */
+function styledChars(line: string): { ch: string; sgr: string[] }[] {
+  const out: { ch: string; sgr: string[] }[] = [];
+  let sgr: string[] = [];
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
+  for (const part of line.split(/(\x1b\[[0-9;]*m)/)) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
+    const code = /^\x1b\[([0-9;]*)m$/.exec(part)?.[1];
+    if (code === undefined) for (const ch of part) out.push({ ch, sgr });
+    else sgr = code === '0' || code === '' ? [] : [...sgr, ...code.split(';')];
+  }
+  return out;
+}
 const ENTER = '\r';
 const ESC = '\u001B';
 
@@ -109,13 +125,31 @@ describe('carpet on DST days (local-time columns)', () => {
     expect(unicode[2]).toBe(` Su 03-29 ${'▌'.repeat(4)}  ${'▌'.repeat(42)}    18.4 `);
   });
 
+  it('writes an escape sequence only where the style changes: the cursor, the colours, the skipped hour', () => {
+    const ins = inspection('2026-03-28', '2026-03-30', [
+      flat('2026-03-28'),
+      flat('2026-03-29'),
+      flat('2026-03-30'),
+    ]);
+    const row = carpetLines(ins, {
+      width: 80,
+      mode: 'unicode',
+      firstDay: 0,
+      rows: 3,
+      cursor: { day: 1, column: 0 },
+    })[2];
+    const colour = '38;5;226;48;5;226';
+    expect(row).toBe(
+      `>Su 03-29 \x1b[7;${colour}m▌\x1b[0m\x1b[${colour}m▌▌▌\x1b[0m  \x1b[${colour}m${'▌'.repeat(42)}\x1b[0m    18.4 `,
+    );
+  });
+
   it('underlines a selection that runs from one day into the next over the skipped hour', () => {
     const ins = inspection('2026-03-28', '2026-03-30', [
       flat('2026-03-28'),
       flat('2026-03-29'),
       flat('2026-03-30'),
     ]);
-    const UL = '\x1b[4m';
     const rows = carpetLines(ins, {
       width: 140,
       mode: 'ascii',
@@ -124,7 +158,7 @@ describe('carpet on DST days (local-time columns)', () => {
       cursor: { day: 1, column: 13 },
       selection: { from: { day: 0, column: 92 }, to: { day: 1, column: 13 } },
     }).slice(1, 4);
-    const underlined = (l: string) => l.split(UL).length - 1;
+    const underlined = (l: string) => styledChars(l).filter((c) => c.sgr.includes('4')).length;
     // 23:00–23:45 on the 28th; 00:00–03:00 on the 29th (the skipped 02:00–02:45 are blanks, still in the span) and the cursor at 03:15
     expect(rows.map(underlined)).toEqual([4, 13, 0]);
     expect(stripAnsi(rows[1]!)).toBe(`>Su 03-29 ${'@'.repeat(8)}    ${'@'.repeat(84)}    18.4 `);

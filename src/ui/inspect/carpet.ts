@@ -13,8 +13,9 @@ import {
   MARK_SGR,
   MARK_WORD,
   RESET,
-  REVERSE,
+  REVERSE_SGR,
   sgr,
+  UNDERLINE_SGR,
 } from './theme.js';
 
 /** Characters left of the carpet ("Su 03-29 ") and right of it (" 1234.5 !"). */
@@ -93,27 +94,53 @@ function halfOf(day: InspectDay, at: Int32Array, from: number, to: number, s: En
   return { kind: 'energy', level: levelOf(sum / n, s) };
 }
 
-function glyph(halves: Half[], mode: CharMode): string {
+/** One character of the carpet and its SGR parameters ('' for none). */
+interface Cell {
+  ch: string;
+  sgr: string;
+}
+
+function glyph(halves: Half[], mode: CharMode): Cell {
   const mark = halves.find((h) => h.kind === 'mark') as { mark: Exclude<Mark, 'actual'> } | undefined;
   if (mark) {
     // the more important mark of the two halves
     const m = halves
       .filter((h): h is { kind: 'mark'; mark: Exclude<Mark, 'actual'> } => h.kind === 'mark')
       .sort((a, b) => MARK_PRECEDENCE.indexOf(a.mark) - MARK_PRECEDENCE.indexOf(b.mark))[0]!.mark;
-    return mode === 'unicode' ? `${sgr(MARK_SGR[m])}${MARK_GLYPH[m]}${RESET}` : MARK_GLYPH[m];
+    return { ch: MARK_GLYPH[m], sgr: mode === 'unicode' ? MARK_SGR[m] : '' };
   }
   if (mode === 'ascii') {
     const h = halves[0]!;
-    return h.kind === 'energy' ? ASCII_RAMP[h.level]! : ' ';
+    return { ch: h.kind === 'energy' ? ASCII_RAMP[h.level]! : ' ', sgr: '' };
   }
   const [a, b] = halves as [Half, Half | undefined];
   const fg = a.kind === 'energy' ? COLOR_RAMP[a.level]! : null;
-  if (b === undefined) return fg === null ? ' ' : `${sgr(`38;5;${fg}`)}█${RESET}`;
+  if (b === undefined) return fg === null ? BLANK : { ch: '█', sgr: `38;5;${fg}` };
   const bg = b.kind === 'energy' ? COLOR_RAMP[b.level]! : null;
-  if (fg === null && bg === null) return ' ';
-  if (fg === null) return `${sgr(`38;5;${bg}`)}▐${RESET}`;
-  if (bg === null) return `${sgr(`38;5;${fg}`)}▌${RESET}`;
-  return `${sgr(`38;5;${fg};48;5;${bg}`)}▌${RESET}`;
+  if (fg === null && bg === null) return BLANK;
+  if (fg === null) return { ch: '▐', sgr: `38;5;${bg}` };
+  if (bg === null) return { ch: '▌', sgr: `38;5;${fg}` };
+  return { ch: '▌', sgr: `38;5;${fg};48;5;${bg}` };
+}
+
+const BLANK: Cell = { ch: ' ', sgr: '' };
+
+/**
+ * The cells as one string, an SGR sequence only where the style changes: the terminal shows the
+ * same as with one per cell, but Ink tokenizes and measures every escape sequence of every frame,
+ * and a code per cell doubled the first frame's render time (docs/benchmarks.md).
+ */
+function runs(cells: Cell[]): string {
+  let out = '';
+  let current = '';
+  for (const c of cells) {
+    if (c.sgr !== current) {
+      out += `${current === '' ? '' : RESET}${c.sgr === '' ? '' : sgr(c.sgr)}`;
+      current = c.sgr;
+    }
+    out += c.ch;
+  }
+  return current === '' ? out : `${out}${RESET}`;
 }
 
 const WEEKDAY = ['Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa', 'Su'];
@@ -189,7 +216,7 @@ export function dayRow(
   const at = cellAtColumn(ins, day);
   const cursorChar = view.cursor?.day === di ? charOfColumn(layout, view.cursor.column) : -1;
   const sel = selectedChars(view, di, ins.slots.length, layout);
-  let out = '';
+  const cells: Cell[] = [];
   const span = layout.group;
   for (let c = 0; c < layout.chars; c++) {
     const halves: Half[] = [];
@@ -197,12 +224,13 @@ export function dayRow(
       const from = (c * layout.halves + h) * span;
       if (from < layout.columns) halves.push(halfOf(day, at, from, from + span, scale));
     }
-    let g = glyph(halves, view.mode);
+    const g = glyph(halves, view.mode);
     const selected = sel !== null && c >= sel[0] && c <= sel[1];
-    if (c === cursorChar) g = `${REVERSE}${g.replaceAll(RESET, `${RESET}${REVERSE}`)}${RESET}`;
-    else if (selected) g = `\x1b[4m${g.replaceAll(RESET, `${RESET}\x1b[4m`)}${RESET}`;
-    out += g;
+    // the cursor in reverse video, a selection underlined, each over the cell's own colours
+    const over = c === cursorChar ? REVERSE_SGR : selected ? UNDERLINE_SGR : '';
+    cells.push(over === '' ? g : { ch: g.ch, sgr: g.sgr === '' ? over : `${over};${g.sgr}` });
   }
+  const out = runs(cells);
   const pointer = view.cursor?.day === di ? '>' : ' ';
   const flag = day.lateAlerts.length > 0 ? '!' : day.validated ? 'v' : ' ';
   return `${pointer}${weekday(day.date)} ${day.date.slice(5)} ${out} ${fmtTotal(day.total)}${flag}`;

@@ -48,4 +48,6 @@ export const COLOR_RAMP = [236, 238, 24, 31, 37, 72, 142, 178, 214, 226];
 
 export const RESET = '\x1b[0m';
 export const sgr = (codes: string) => `\x1b[${codes}m`;
-export const REVERSE = '\x1b[7m';
+/** SGR parameters of the cursor (reverse video) and of a selection (underline) */
+export const REVERSE_SGR = '7';
+export const UNDERLINE_SGR = '4';
