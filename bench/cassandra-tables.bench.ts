@@ -22,12 +22,11 @@ import { type SeriesDayRow, toRow } from '../src/core/cassandra/series-row.js';
 import { encode } from '../src/core/codecs/index.js';
 import { forEachBounded } from '../src/core/concurrency.js';
 import { loadConfig } from '../src/core/config/config.js';
-import { emptyDay, type SeriesDay } from '../src/core/series/day.js';
 import { stackUp } from '../src/core/stack/orchestrator.js';
 import { LocalCalendar } from '../src/core/time/calendar.js';
-import { formatLocalDate, parseLocalDate } from '../src/core/time/local-date.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
 import { serviceStats } from './process-stats.js';
+import { SYNTHETIC_ZONE, syntheticDay } from './synthetic-day.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -41,29 +40,12 @@ const ONLY = arg('only', '')
   .filter((s) => s !== '');
 const DAYS = METERS * 31;
 const WARMUP_DAYS = Math.min(DAYS, 20_000);
-const ZONE = 'Europe/Stockholm';
-const FIRST_DAY = parseLocalDate('2026-01-01');
 const { LocalDate } = cassandra.types;
 const unset = cassandra.types.unset;
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function day(i: number, version: number): SeriesDay {
-  const meterId = `S-${String(i % METERS).padStart(6, '0')}`;
-  const date = formatLocalDate(FIRST_DAY + Math.floor(i / METERS));
-  const d = emptyDay({ meterId, channel: 'active_import_kwh', day: date }, ZONE, 15);
-  for (let p = 0; p < d.values.length; p++) {
-    d.values[p] = ((i * 7 + p * 13) % 1000) / 1000;
-    d.quality[p] = 0x10;
-  }
-  d.writes.push({ version, source: `smt.readings.raw/${i % 6}/${i}` });
-  d.writeIdx.fill(0);
-  d.version = version;
-  d.writtenAt = Math.floor(version / 1000);
-  d.writer = 'ingest:bench';
-  d.reason = 'readings received';
-  return d;
-}
+const day = (i: number, version: number) => syntheticDay(i, version, METERS);
 
 const SERIES_KEY = `supersedes bigint, written_at timestamp, writer text, reason text,
   PRIMARY KEY ((meter_id, month), channel, day, version)) WITH CLUSTERING ORDER BY (channel ASC, day ASC, version DESC)
@@ -158,7 +140,7 @@ async function main() {
     `CREATE KEYSPACE ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
   );
   const client = createCassandraClient(stores.config, { useKeyspace: true });
-  const cal = LocalCalendar.for(ZONE);
+  const cal = LocalCalendar.for(SYNTHETIC_ZONE);
   const days = Array.from({ length: DAYS }, (_, i) => day(i, 1_790_000_000_000_000 + i));
   const rows = days.map(toRow);
   const indices = rows.map((_, i) => i);

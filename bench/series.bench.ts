@@ -19,12 +19,11 @@ import { encode } from '../src/core/codecs/index.js';
 import { forEachBounded } from '../src/core/concurrency.js';
 import { loadConfig } from '../src/core/config/config.js';
 import { migrateStores } from '../src/core/migrations/service.js';
-import { emptyDay, type SeriesDay } from '../src/core/series/day.js';
 import { stackUp } from '../src/core/stack/orchestrator.js';
 import { LocalCalendar } from '../src/core/time/calendar.js';
-import { formatLocalDate, parseLocalDate } from '../src/core/time/local-date.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
 import { percentile, serviceStats } from './process-stats.js';
+import { SYNTHETIC_ZONE, syntheticDay } from './synthetic-day.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: number) => {
@@ -35,27 +34,9 @@ const METERS = arg('meters', 2_000);
 const DAYS = METERS * 31;
 /** the CQL-list variant is slow: measured on the first meter-days only */
 const LIST_DAYS = Math.min(DAYS, 20_000);
-const ZONE = 'Europe/Stockholm';
-const FIRST_DAY = parseLocalDate('2026-01-01');
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
-/** Meter-day i: meter i % METERS, day i / METERS, 96 values and a source, like ingest writes them. */
-function day(i: number, version: number): SeriesDay {
-  const meterId = `S-${String(i % METERS).padStart(6, '0')}`;
-  const date = formatLocalDate(FIRST_DAY + Math.floor(i / METERS));
-  const d = emptyDay({ meterId, channel: 'active_import_kwh', day: date }, ZONE, 15);
-  for (let p = 0; p < d.values.length; p++) {
-    d.values[p] = ((i * 7 + p * 13) % 1000) / 1000;
-    d.quality[p] = 0x10;
-  }
-  d.writes.push({ version, source: `smt.readings.raw/${i % 6}/${i}` });
-  d.writeIdx.fill(0);
-  d.version = version;
-  d.writtenAt = Math.floor(version / 1000);
-  d.writer = 'ingest:bench';
-  d.reason = 'readings received';
-  return d;
-}
+const day = (i: number, version: number) => syntheticDay(i, version, METERS);
 
 async function main() {
   await stackUp(loadConfig(), { onProgress: () => {} });
@@ -131,7 +112,7 @@ async function main() {
       const got = await store.current(keys);
       if (got.size !== DAYS) throw new Error(`read ${got.size} of ${DAYS} days`);
     });
-    const cal = LocalCalendar.for(ZONE);
+    const cal = LocalCalendar.for(SYNTHETIC_ZONE);
     const payloads = days.map((d) => {
       const starts = cal.intervalStarts(d.day, 15);
       return Buffer.from(
