@@ -33,7 +33,7 @@ const AMOUNTS = [
   1.2e11,
   2.5e-7,
   1234567.0000005,
-  -86.49999950000001,
+  -86.49999950000002,
   null,
 ];
 const ROWS = AMOUNTS.map((amount, k) => ({

@@ -133,10 +133,16 @@ export class BinaryCopyWriter extends GrowableBuffer {
    * decimal text goes as `numeric` does and PostgreSQL rounds it.
    */
   numeric6(v: number | null): void {
-    if (v === null) return this.null();
+    if (v === null) {
+      this.null();
+      return;
+    }
     const x = Math.abs(v) * 1e6;
     const floor = Math.floor(x);
-    if (!(x < 2 ** 52) || Math.abs(x - floor - 0.5) <= x * 1e-15 + 1e-9) return this.numeric(v);
+    if (!(x < 2 ** 52) || Math.abs(x - floor - 0.5) <= x * 1e-15 + 1e-9) {
+      this.numeric(v);
+      return;
+    }
     const micro = x - floor > 0.5 ? floor + 1 : floor;
     if (micro === 0) {
       this.ensure(12);
