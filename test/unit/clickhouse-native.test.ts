@@ -31,12 +31,19 @@ describe('nativeBlocks: ClickHouse Native blocks read in place', () => {
       'version UInt64',
       'value Float64',
     ]);
-    expect([0, 1].map((i) => buf.toString('utf8', meter!.start[i], meter!.end[i]))).toEqual(['AG-1', 'ÅG-22']);
+    expect([0, 1].map((i) => buf.toString('utf8', meter!.start[i], meter!.end[i]))).toEqual([
+      'AG-1',
+      'ÅG-22',
+    ]);
     expect(buf.readUInt16LE(date!.offset + 2)).toBe(0x5021);
     expect(buf.readBigUInt64LE(version!.offset + 8)).toBe(1_780_000_000_000_002n);
     expect(buf.readDoubleLE(value!.offset + 8)).toBe(0.2);
     const second = blocks[1]!.columns[0]!;
-    expect([0, 1, 2].map((i) => buf.toString('utf8', second.start[i], second.end[i]))).toEqual(['', 'AG-3', '']);
+    expect([0, 1, 2].map((i) => buf.toString('utf8', second.start[i], second.end[i]))).toEqual([
+      '',
+      'AG-3',
+      '',
+    ]);
   });
 
   it('refuses a type it does not decode, and a truncated block', () => {
