@@ -86,6 +86,18 @@ function day(m: number, d: number, version: number): SeriesDay {
   return s;
 }
 
+async function withRetries<T>(write: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (i >= attempts || !(err as { retriable?: boolean }).retriable) throw err;
+      log(`setup write failed (${(err as Error).message}), attempt ${i + 1} of ${attempts}`);
+      await new Promise((r) => setTimeout(r, 2000 * i));
+    }
+  }
+}
+
 interface Run {
   source: AggregateSource;
   run: 'first' | 'rerun';
@@ -119,8 +131,9 @@ async function main() {
     for (let d = 0; d < DAYS; d++) {
       for (let m = 0; m < METERS; m += BATCH) {
         const days = Array.from({ length: Math.min(BATCH, METERS - m) }, (_, k) => day(m + k, d, ++version));
-        await Promise.all([
-          series.write(days),
+        // setup only: a write timed out on a busy node is written again (same versions, idempotent)
+        await withRetries(() => series.write(days));
+        await withRetries(() =>
           readings.insert(
             days.map((s) => ({
               day: s,
@@ -129,7 +142,7 @@ async function main() {
             })),
             Date.now(),
           ),
-        ]);
+        );
       }
       log(`  day ${d + 1}/${DAYS} (${Math.round((performance.now() - t0) / 1000)} s)`);
     }

@@ -31,6 +31,9 @@ const AMOUNTS = [
   99999999.1234565,
   1e-12,
   1.2e11,
+  2.5e-7,
+  1234567.0000005,
+  -86.49999950000002,
   null,
 ];
 const ROWS = AMOUNTS.map((amount, k) => ({
@@ -57,7 +60,9 @@ beforeAll(async () => {
   stores = await isolatedStores('copy_binary', { postgres: true });
   client = new pg.Client({ connectionString: stores.config.string('postgres.url') });
   await client.connect();
-  await client.query(`CREATE TABLE by_text ${TABLE}; CREATE TABLE by_binary ${TABLE}`);
+  await client.query(
+    `CREATE TABLE by_text ${TABLE}; CREATE TABLE by_binary ${TABLE}; CREATE TABLE by_binary6 ${TABLE}`,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -74,26 +79,34 @@ describe('binary COPY', () => {
       },
       client.query(copyFrom(`COPY by_text (${COLUMNS.join(', ')}) FROM STDIN`)),
     );
-    const w = new BinaryCopyWriter(64); // small: the buffer grows mid-row
-    for (const r of ROWS) {
-      w.row(COLUMNS.length);
-      w.int2(r.k);
-      w.text(r.label);
-      w.date(parseLocalDate(r.d));
-      w.int2(r.small);
-      w.numeric(r.amount);
-      w.float8(r.x);
-      w.timestamptz(r.at);
-      w.int8(r.big);
-      w.int8Array(r.bigs);
-      w.int2Array(r.smalls);
+    for (const [table, numeric6] of [
+      ['by_binary', false],
+      ['by_binary6', true],
+    ] as const) {
+      const w = new BinaryCopyWriter(64); // small: the buffer grows mid-row
+      for (const r of ROWS) {
+        w.row(COLUMNS.length);
+        w.int2(r.k);
+        w.text(r.label);
+        w.date(parseLocalDate(r.d));
+        w.int2(r.small);
+        if (numeric6) w.numeric6(r.amount);
+        else w.numeric(r.amount);
+        w.float8(r.x);
+        w.timestamptz(r.at);
+        w.int8(r.big);
+        w.int8Array(r.bigs);
+        w.int2Array(r.smalls);
+      }
+      w.end();
+      await copyBinary(client, table, COLUMNS, [w.take()]);
     }
-    w.end();
-    await copyBinary(client, 'by_binary', COLUMNS, [w.take()]);
     const read = async (t: string) =>
       (await client.query(`SELECT t::text AS row FROM ${t} t ORDER BY k`)).rows.map((x) => x.row as string);
     const byText = await read('by_text');
     expect(await read('by_binary')).toEqual(byText);
+    // the scale-6 numeric rounded in node: the same rows
+    expect(await read('by_binary6')).toEqual(byText);
     expect(byText).toHaveLength(ROWS.length);
     // the rounding PostgreSQL applies to the text (half away from zero at the 6th decimal)
     expect(
@@ -114,6 +127,9 @@ describe('binary COPY', () => {
       '99999999.123457',
       '0.000000',
       '120000000000.000000',
+      '0.000000',
+      '1234567.000001',
+      '-86.500000',
       null,
     ]);
   });

@@ -100,7 +100,37 @@ export type DayValues = Pick<
   'meterId' | 'channel' | 'day' | 'intervalMinutes' | 'dayStart' | 'values' | 'quality' | 'version'
 >;
 
+interface HourScratch {
+  energy: Float64Array;
+  peak: Float64Array;
+  /** position of the hour's peak; -1: no value in the hour yet */
+  peakAt: Int32Array;
+}
+
+const hourScratch = (n: number): HourScratch => ({
+  energy: new Float64Array(n),
+  peak: new Float64Array(n),
+  peakAt: new Int32Array(n),
+});
+
+/** reused by every fold (a fold runs to its end without yielding) */
+const HOUR_SCRATCH = hourScratch(32);
+
 export function factsOfDay(d: DayValues): DayFacts {
+  return foldDay(d, d.values, d.quality, 0, d.values.length);
+}
+
+/**
+ * `factsOfDay` of the day whose values and qualities are `values[offset, offset + length)`: a
+ * reader that places many days in one pair of arrays folds them without a view per day.
+ */
+export function foldDay(
+  d: Omit<DayValues, 'values' | 'quality'>,
+  values: Float64Array,
+  quality: Uint32Array,
+  offset: number,
+  length: number,
+): DayFacts {
   let energy = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -110,30 +140,30 @@ export function factsOfDay(d: DayValues): DayFacts {
   let failed = 0;
   let notValidated = 0;
   let estimatedMicro = 0;
-  const hours = hoursOf(d.values.length, d.intervalMinutes);
+  const hours = hoursOf(length, d.intervalMinutes);
   const perHour = 60 / d.intervalMinutes;
-  const hourly: HourlyFacts | null =
-    hours === null
-      ? null
-      : {
-          energyMicro: new Array<number>(hours).fill(0),
-          peakMicro: new Array<number | null>(hours).fill(null),
-          peakMinute: new Array<number | null>(hours).fill(null),
-        };
-  for (let i = 0; i < d.values.length; i++) {
-    const v = d.values[i]!;
+  // the hours in typed scratch arrays (a day has at most 25 of them in every zone but a few
+  // historical ones); number arrays are built once at the end
+  const hourSlots = hours ?? 0;
+  const scratch = hourSlots <= HOUR_SCRATCH.energy.length ? HOUR_SCRATCH : hourScratch(hourSlots);
+  const { energy: hourEnergy, peak: hourPeak, peakAt: hourPeakAt } = scratch;
+  if (hours !== null) {
+    hourEnergy.fill(0, 0, hours);
+    hourPeakAt.fill(-1, 0, hours);
+  }
+  for (let i = 0; i < length; i++) {
+    const v = values[offset + i]!;
     if (Number.isNaN(v)) continue;
-    const q = d.quality[i]!;
+    const q = quality[offset + i]!;
     const micro = toMicro(v);
     const isActual = originOf(q) === Origin.Actual;
-    if (hourly) {
+    if (hours !== null) {
       const h = (i / perHour) | 0;
-      hourly.energyMicro[h]! += micro;
-      const peak = hourly.peakMicro[h];
+      hourEnergy[h]! += micro;
       // the earliest interval of the largest value, as the bill's demand peaks
-      if (peak === null || micro > peak!) {
-        hourly.peakMicro[h] = micro;
-        hourly.peakMinute[h] = i * d.intervalMinutes;
+      if (hourPeakAt[h]! < 0 || micro > hourPeak[h]!) {
+        hourPeak[h] = micro;
+        hourPeakAt[h] = i;
       }
     }
     if (!isActual) estimatedMicro += micro;
@@ -148,6 +178,19 @@ export function factsOfDay(d: DayValues): DayFacts {
     const s = stateOf(q);
     if (s === ValidationState.Accepted || s === ValidationState.Failed) failed++;
     else if (s === ValidationState.NotValidated) notValidated++;
+  }
+  let hourly: HourlyFacts | null = null;
+  if (hours !== null) {
+    const energyMicro = new Array<number>(hours);
+    const peakMicro = new Array<number | null>(hours);
+    const peakMinute = new Array<number | null>(hours);
+    for (let h = 0; h < hours; h++) {
+      energyMicro[h] = hourEnergy[h]!;
+      const at = hourPeakAt[h]!;
+      peakMicro[h] = at < 0 ? null : hourPeak[h]!;
+      peakMinute[h] = at < 0 ? null : at * d.intervalMinutes;
+    }
+    hourly = { energyMicro, peakMicro, peakMinute };
   }
   const any = actual + estimated > 0;
   return {

@@ -145,7 +145,7 @@ function* copyChunks(rows: readonly DailyAggregate[]): Generator<Buffer> {
     w.text(a.channel);
     w.date(day);
     w.int2(a.intervalMinutes);
-    w.numeric(a.energy);
+    w.numeric6(a.energy);
     w.float8(a.min);
     w.float8(a.max);
     w.float8(a.peakDemand);
