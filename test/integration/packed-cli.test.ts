@@ -159,9 +159,11 @@ function inPty(
 ): Promise<{ out: string; status: number | null }> {
   const cmd = [process.execPath, path.join(dir, 'bin/run.js'), ...args].map((a) => `'${a}'`).join(' ');
   // a pty starts at 0 × 0: the size a person's terminal would have
+  // a person's terminal: no CI variables (the suite runs with CI=true; Ink would hold every frame)
+  const { CI: _ci, CONTINUOUS_INTEGRATION: _ci2, ...outer } = process.env;
   const p = spawn('script', ['-q', '-e', '-c', `stty cols 80 rows 24; exec ${cmd}`, '/dev/null'], {
     cwd: dir,
-    env: { ...process.env, ...env, NODE_OPTIONS: '', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...extraEnv },
+    env: { ...outer, ...env, NODE_OPTIONS: '', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...extraEnv },
   });
   let out = '';
   let sent = false;
@@ -194,6 +196,13 @@ describe('the packed CLI on a terminal', () => {
     // the main screen back, the cursor shown, and nothing drawn after
     // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
     expect(r.out.slice(r.out.lastIndexOf('\x1b[?1049l'))).toMatch(/^\x1b\[\?1049l(\x1b\[\?25h)*\s*$/);
+  }, 180_000);
+
+  it('with CI set prints the static rendering and exits 0 instead of a full screen Ink would not draw', async () => {
+    const r = await inPty(['inspect', METER, ...RANGE], { CI: 'true' }, () => false, '');
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).not.toContain('\x1b[?1049h');
+    expect(r.out).toContain('complete 96.5% (2867/2972)');
   }, 180_000);
 
   it('refuses DEV=true (React DevTools) with a usage error, exit 2, before Ink loads', async () => {
