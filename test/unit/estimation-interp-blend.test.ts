@@ -2,22 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { type EstimationContext, estimateRange } from '../../src/core/estimation/methods.js';
 import { DEFAULT_CHAIN } from '../../src/core/estimation/settings.js';
 import { wallMinuteOf } from '../../src/core/estimation/wall-clock.js';
-import type { MeterFacts } from '../../src/core/gaps/expected.js';
 import { emptyDay, type SeriesDay } from '../../src/core/series/day.js';
 import { formatLocalDate, parseLocalDate } from '../../src/core/time/local-date.js';
+import { meterFacts } from '../helpers/meter-facts.js';
 
 const ZONE = 'Europe/Stockholm';
-const meter: MeterFacts = {
-  meterId: 'M1',
-  timezone: ZONE,
-  intervalMinutes: 15,
-  regionId: 'SE3',
-  segment: 'residential',
-  status: 'active',
-  installedAt: 0,
-  removedAt: null,
-  deenergised: [],
-};
+const meter = meterFacts({ timezone: ZONE });
 
 /** A day of actuals whose value at each position is `value(wall-clock minute, position)`; NaN in [gapFrom, gapTo). */
 function day(date: string, value: (wall: number, p: number) => number, gapFrom = 0, gapTo = 0): SeriesDay {

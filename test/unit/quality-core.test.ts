@@ -20,20 +20,10 @@ import { ingestWriter, planWrite } from '../../src/core/series/planner.js';
 import type { RegisteredMeter } from '../../src/core/series/ports.js';
 import { parseRuleSet, RuleSetError } from '../../src/core/vee/rule-set.js';
 import { meterDay } from '../helpers/blocks.js';
+import { meterFacts } from '../helpers/meter-facts.js';
 
 const ZONE = 'Europe/Stockholm';
-const meter = (over: Partial<MeterFacts> = {}): MeterFacts => ({
-  meterId: 'M1',
-  timezone: ZONE,
-  intervalMinutes: 15,
-  regionId: 'SE3',
-  segment: 'residential',
-  status: 'active',
-  installedAt: 0,
-  removedAt: null,
-  deenergised: [],
-  ...over,
-});
+const meter = (over: Partial<MeterFacts> = {}): MeterFacts => meterFacts({ timezone: ZONE, ...over });
 const registered: RegisteredMeter = {
   meterId: 'M1',
   timezone: ZONE,
