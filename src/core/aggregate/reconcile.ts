@@ -73,6 +73,18 @@ export interface ReconcileOptions {
   repair?: boolean;
   chunkMeterDays?: number;
   onProgress?: ProgressSink;
+  /** test hooks of the repair's order (the race tests pause it between its steps) */
+  hooks?: RepairHooks;
+}
+
+/**
+ * `deleted`: the ClickHouse rows of the meter-days and days to repair are deleted, nothing is
+ * derived again yet; `fenced`: ingest's ClickHouse writes are held off, nothing is derived yet.
+ */
+export type RepairStep = 'deleted' | 'fenced';
+
+export interface RepairHooks {
+  afterStep?: (step: RepairStep) => Promise<void>;
 }
 
 /** Energies agree when PostgreSQL's 6 decimals and float sums in another order cannot tell them apart. */
@@ -169,7 +181,7 @@ export async function reconcile(
   let repaired: ReconcileResult['repaired'] = null;
   if (o.repair && (differences.length > 0 || rollupDifferences.length > 0)) {
     progress({ kind: 'stage', label: 'repair', total: differences.length, unit: 'meter-days' });
-    repaired = await repair(ports, byId, toRepair);
+    repaired = await repair(ports, byId, toRepair, o.hooks);
     // the rollups over every meter of the days whose readings were re-inserted or whose groups differ
     const days = new Set([
       ...toRepair.filter((x) => x.diff.differs.includes('clickhouse')).map((x) => x.diff.day),
@@ -180,7 +192,7 @@ export async function reconcile(
         rollupDifferences.filter((d) => d.period === 'hour').map((d) => d.at),
       )),
     ]);
-    await rebuildDimsRollups(client, database, { days: [...days].sort(), channels });
+    await rebuildDimsRollups(client, database, { days: [...days].sort(), channels }, o.hooks);
     repaired.rollupDays = days.size;
     // a second look at exactly the repaired meter-days, and at the rollups
     let remaining = (await dimsRollupDifferences(client, database, rollupScope)).length;
@@ -225,6 +237,7 @@ async function repair(
   ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
   meters: ReadonlyMap<string, AggregateMeter>,
   items: readonly { diff: MeterDayDifference; day: SeriesDay | undefined }[],
+  hooks?: RepairHooks,
 ): Promise<NonNullable<ReconcileResult['repaired']>> {
   const ch = items.filter((x) => x.diff.differs.includes('clickhouse'));
   if (ch.length > 0) {
@@ -239,6 +252,7 @@ async function repair(
         ...LocalCalendar.for(meters.get(diff.meterId)!.timezone).dayBounds(diff.day),
       })),
     );
+    await hooks?.afterStep?.('deleted');
     const changes = ch
       .filter((x) => x.day !== undefined)
       .map(({ day }) => {

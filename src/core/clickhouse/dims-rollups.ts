@@ -126,6 +126,7 @@ export async function rebuildDimsRollups(
   client: ClickHouseClient,
   database: string,
   s: Scope,
+  hooks?: { afterStep?: (step: 'deleted') => Promise<void> },
 ): Promise<void> {
   if (s.days.length === 0) return;
   const dims = 'channel, region, segment, tariff';
@@ -153,6 +154,7 @@ export async function rebuildDimsRollups(
       client.command({ query }),
     );
   await waitForMutations(client, database);
+  await hooks?.afterStep?.('deleted');
   for (const query of [
     `INSERT INTO ${database}.rollup_dims_daily SELECT local_date, ${dims},
        sumState(value) AS value_sum, sumState(toInt64(1)) AS readings, uniqState(meter_id) AS meters
