@@ -36,7 +36,7 @@ let db: string;
 let meters = 4;
 
 /** Quarter-hour values in eighths: every sum is exact whatever the order ClickHouse adds them in. */
-const valueOf = (round: number, meter: number, i: number) => ((i + meter + round) % 8) / 8;
+const valueAt = (round: number, meter: number, i: number) => (((i + meter) % 8) + round) / 8;
 
 async function register(n: number): Promise<void> {
   await new MeterRepository(ports.pool).upsert(
@@ -63,7 +63,7 @@ async function produce(round: number, days: readonly string[]): Promise<void> {
     const messages = [];
     for (let n = 0; n < meters; n++)
       for (const d of days) {
-        const b = meterDay(`P-${n}`, d, ZONE, (i) => valueOf(round, n, i));
+        const b = meterDay(`P-${n}`, d, ZONE, (i) => valueAt(round, n, i));
         messages.push({
           key: b.meterId,
           value: Buffer.from(encode('json', [b]) as string),
@@ -153,7 +153,7 @@ async function dayTotals(): Promise<{ n: number; kwh: number; meters: number }> 
 
 const energyOf = (round: number, n: number) => {
   let kwh = 0;
-  for (let m = 0; m < n; m++) for (let i = 0; i < PER_DAY; i++) kwh += valueOf(round, m, i);
+  for (let m = 0; m < n; m++) for (let i = 0; i < PER_DAY; i++) kwh += valueAt(round, m, i);
   return kwh;
 };
 

@@ -7,17 +7,20 @@
  * are checked per group against the readings, and re-summed for the days a repair touched.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import type pg from 'pg';
 import { clickhouseDayFacts } from '../clickhouse/day-facts.js';
 import {
+  correctDimsRollups,
   type DimsRollupDifference,
   daysOfHours,
+  deleteDimsRollups,
   dimsRollupDifferences,
-  rebuildDimsRollups,
 } from '../clickhouse/dims-rollups.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
-import { deleteMeterDays } from '../clickhouse/repair.js';
+import { correctMeterRollups, deleteMeterDays, waitForMutations } from '../clickhouse/repair.js';
 import { forEachBounded } from '../concurrency.js';
 import type { AggregateMeter, MeterScope } from '../postgres/aggregate-store.js';
+import { fenceIngest } from '../postgres/ingest-fence.js';
 import { noProgress, type ProgressSink } from '../progress.js';
 import { dayKey, type SeriesDay, type SeriesDayKey } from '../series/day.js';
 import { LocalCalendar } from '../time/calendar.js';
@@ -25,6 +28,12 @@ import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import { meterDayChunks } from './chunks.js';
 import { factsOfDay } from './daily.js';
 import { type AggregatePorts, aggregateDays, DEFAULT_CHANNELS } from './service.js';
+
+export type ReconcilePorts = AggregatePorts & {
+  clickhouse: { client: ClickHouseClient; database: string };
+  /** the PostgreSQL of ingest's watermarks: a repair holds ingest off there (ingest-fence.ts) */
+  pool: pg.Pool;
+};
 
 export type StoreName = 'clickhouse' | 'postgres';
 
@@ -105,7 +114,7 @@ interface ChunkCheck {
 }
 
 async function checkChunk(
-  ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
+  ports: ReconcilePorts,
   chunk: { meterIds: string[]; keys: SeriesDayKey[] },
   channels: readonly string[],
   range: { from: string; to: string },
@@ -142,10 +151,7 @@ async function checkChunk(
   return { differences, days };
 }
 
-export async function reconcile(
-  ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
-  o: ReconcileOptions,
-): Promise<ReconcileResult> {
+export async function reconcile(ports: ReconcilePorts, o: ReconcileOptions): Promise<ReconcileResult> {
   const progress = o.onProgress ?? noProgress;
   const channels = [...(o.channels ?? DEFAULT_CHANNELS)];
   const range = { from: o.from, to: o.to };
@@ -181,8 +187,7 @@ export async function reconcile(
   let repaired: ReconcileResult['repaired'] = null;
   if (o.repair && (differences.length > 0 || rollupDifferences.length > 0)) {
     progress({ kind: 'stage', label: 'repair', total: differences.length, unit: 'meter-days' });
-    repaired = await repair(ports, byId, toRepair, o.hooks);
-    // the rollups over every meter of the days whose readings were re-inserted or whose groups differ
+    // the rollups over every meter of the days whose readings are re-inserted or whose groups differ
     const days = new Set([
       ...toRepair.filter((x) => x.diff.differs.includes('clickhouse')).map((x) => x.diff.day),
       ...rollupDifferences.filter((d) => d.period === 'day').map((d) => d.at),
@@ -192,8 +197,7 @@ export async function reconcile(
         rollupDifferences.filter((d) => d.period === 'hour').map((d) => d.at),
       )),
     ]);
-    await rebuildDimsRollups(client, database, { days: [...days].sort(), channels }, o.hooks);
-    repaired.rollupDays = days.size;
+    repaired = await repair(ports, byId, toRepair, { days: [...days].sort(), channels }, o.hooks);
     // a second look at exactly the repaired meter-days, and at the rollups
     let remaining = (await dimsRollupDifferences(client, database, rollupScope)).length;
     for (const c of chunksOf(differences))
@@ -233,41 +237,61 @@ function chunksOf(diffs: readonly MeterDayDifference[]): { meterIds: string[]; k
   return out;
 }
 
+/**
+ * ClickHouse first, in two steps. (1) The rows of the differing meter-days (readings, cancels,
+ * per-meter rollups) and the region × segment × tariff rollup rows of the days are deleted, and
+ * the mutations waited for: seconds, while ingest goes on. (2) With ingest held off (no insert into
+ * `readings` in flight, none starting; postgres/ingest-fence.ts), the series of those meter-days
+ * is read again, the readings ClickHouse lacks inserted, and every rollup row of the scope made
+ * equal to the sums of `readings` by one INSERT … SELECT per rollup of the difference: whatever
+ * ingest inserted between the two steps, or while a mutation's snapshot was taken, is in both
+ * sides of that difference, so it is counted once. Ingest waits only for step 2. Then the
+ * PostgreSQL daily rows.
+ */
 async function repair(
-  ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
+  ports: ReconcilePorts,
   meters: ReadonlyMap<string, AggregateMeter>,
   items: readonly { diff: MeterDayDifference; day: SeriesDay | undefined }[],
+  rollups: { days: string[]; channels: string[] },
   hooks?: RepairHooks,
 ): Promise<NonNullable<ReconcileResult['repaired']>> {
-  const ch = items.filter((x) => x.diff.differs.includes('clickhouse'));
-  if (ch.length > 0) {
+  const ch = items
+    .filter((x) => x.diff.differs.includes('clickhouse'))
+    .map(({ diff }) => ({
+      meterId: diff.meterId,
+      channel: diff.channel,
+      day: diff.day,
+      ...LocalCalendar.for(meters.get(diff.meterId)!.timezone).dayBounds(diff.day),
+    }));
+  if (ch.length > 0 || rollups.days.length > 0) {
     const { client, database } = ports.clickhouse;
-    await deleteMeterDays(
-      client,
-      database,
-      ch.map(({ diff }) => ({
-        meterId: diff.meterId,
-        channel: diff.channel,
-        day: diff.day,
-        ...LocalCalendar.for(meters.get(diff.meterId)!.timezone).dayBounds(diff.day),
-      })),
-    );
+    await deleteMeterDays(client, database, ch);
+    await deleteDimsRollups(client, database, rollups);
+    await waitForMutations(client, database);
     await hooks?.afterStep?.('deleted');
-    const changes = ch
-      .filter((x) => x.day !== undefined)
-      .map(({ day }) => {
-        const m = meters.get(day!.meterId)!;
-        return {
-          day: day!,
-          positions: [...day!.values.keys()].filter((p) => !Number.isNaN(day!.values[p]!)),
-          meter: { ...m, intervalMinutes: day!.intervalMinutes },
-        };
-      });
-    await new ClickHouseReadingStore(client, database).insert(changes, Date.now());
+    const fence = await fenceIngest(ports.pool);
+    try {
+      await hooks?.afterStep?.('fenced');
+      if (ch.length > 0) {
+        // read again: what the check read is older than what ingest may have written since
+        const days = await ports.series.current(ch);
+        const changes = [...days.values()].map((day) => ({
+          day,
+          positions: [...day.values.keys()].filter((p) => !Number.isNaN(day.values[p]!)),
+          meter: { ...meters.get(day.meterId)!, intervalMinutes: day.intervalMinutes },
+        }));
+        const store = new ClickHouseReadingStore(client, database);
+        await store.insert(await store.missing(changes), Date.now());
+        await correctMeterRollups(client, database, ch);
+      }
+      await correctDimsRollups(client, database, rollups);
+    } finally {
+      await fence.release();
+    }
   }
   const pgKeys = items
     .filter((x) => x.diff.differs.includes('postgres'))
     .map(({ diff }) => ({ meterId: diff.meterId, channel: diff.channel, day: diff.day }));
   if (pgKeys.length > 0) await aggregateDays(ports, pgKeys);
-  return { clickhouse: ch.length, postgres: pgKeys.length, rollupDays: 0, remaining: 0 };
+  return { clickhouse: ch.length, postgres: pgKeys.length, rollupDays: rollups.days.length, remaining: 0 };
 }
