@@ -2,9 +2,10 @@
  * `smt reconcile`: per meter-day, the readings and energy of the Cassandra series (the source of
  * truth), of its ClickHouse copy (`readings`, latest version) and of the PostgreSQL daily
  * aggregate; lists the meter-days where a copy differs, and with `repair` re-derives exactly
- * those copies from the series: ClickHouse rows deleted and inserted again, daily aggregates
+ * those copies from the series: ClickHouse rows deleted, then — with ingest held off — the series'
+ * readings inserted again and the rollups corrected to the sums of `readings`; daily aggregates
  * recomputed (aggregateDays). The ClickHouse region × segment × tariff rollups hold no meter: they
- * are checked per group against the readings, and re-summed for the days a repair touched.
+ * are checked per group against the readings, and derived again for the days a repair touched.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pg from 'pg';
@@ -22,7 +23,7 @@ import { forEachBounded } from '../concurrency.js';
 import type { AggregateMeter, MeterScope } from '../postgres/aggregate-store.js';
 import { fenceIngest } from '../postgres/ingest-fence.js';
 import { noProgress, type ProgressSink } from '../progress.js';
-import { dayKey, type SeriesDay, type SeriesDayKey } from '../series/day.js';
+import { dayKey, type SeriesDayKey } from '../series/day.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import { meterDayChunks } from './chunks.js';
@@ -69,7 +70,7 @@ export interface ReconcileResult {
   rollupDifferences: DimsRollupDifference[];
   /**
    * with repair: the meter-days re-derived per store, the local days whose region × segment ×
-   * tariff rollups were summed again, and what a second pass still finds (meter-days + rollup groups)
+   * tariff rollups were derived again, and what a second pass still finds (meter-days + rollup groups)
    */
   repaired: { clickhouse: number; postgres: number; rollupDays: number; remaining: number } | null;
 }
@@ -108,18 +109,13 @@ function same(truth: Figures | null, copy: Figures | null): boolean {
   return t.readings === c.readings && sameEnergy(t.energy, c.energy);
 }
 
-interface ChunkCheck {
-  differences: MeterDayDifference[];
-  days: Map<string, SeriesDay>;
-}
-
 async function checkChunk(
   ports: ReconcilePorts,
   chunk: { meterIds: string[]; keys: SeriesDayKey[] },
   channels: readonly string[],
   range: { from: string; to: string },
   timezoneOf: (meterId: string) => string | undefined,
-): Promise<ChunkCheck> {
+): Promise<MeterDayDifference[]> {
   const q = { meterIds: chunk.meterIds, channels, ...range };
   const [days, ch, pg] = await Promise.all([
     ports.series.current(chunk.keys),
@@ -148,7 +144,7 @@ async function checkChunk(
     if (postgres === null ? (series?.readings ?? 0) > 0 : !same(series, postgres)) differs.push('postgres');
     if (differs.length > 0) differences.push({ ...k, series, clickhouse, postgres, differs });
   }
-  return { differences, days };
+  return differences;
 }
 
 export async function reconcile(ports: ReconcilePorts, o: ReconcileOptions): Promise<ReconcileResult> {
@@ -162,13 +158,9 @@ export async function reconcile(ports: ReconcilePorts, o: ReconcileOptions): Pro
   const total = chunks.reduce((n, c) => n + c.keys.length, 0);
   progress({ kind: 'stage', label: 'reconcile', total, unit: 'meter-days' });
   const differences: MeterDayDifference[] = [];
-  const toRepair: { diff: MeterDayDifference; day: SeriesDay | undefined }[] = [];
   let done = 0;
   await forEachBounded(chunks, 2, async (c) => {
-    const r = await checkChunk(ports, c, channels, range, timezoneOf);
-    differences.push(...r.differences);
-    for (const diff of r.differences)
-      toRepair.push({ diff, day: r.days.get(dayKey(diff.meterId, diff.channel, diff.day)) });
+    differences.push(...(await checkChunk(ports, c, channels, range, timezoneOf)));
     done += c.keys.length;
     progress({ kind: 'advance', done, counts: { differences: differences.length } });
   });
@@ -189,7 +181,7 @@ export async function reconcile(ports: ReconcilePorts, o: ReconcileOptions): Pro
     progress({ kind: 'stage', label: 'repair', total: differences.length, unit: 'meter-days' });
     // the rollups over every meter of the days whose readings are re-inserted or whose groups differ
     const days = new Set([
-      ...toRepair.filter((x) => x.diff.differs.includes('clickhouse')).map((x) => x.diff.day),
+      ...differences.filter((d) => d.differs.includes('clickhouse')).map((d) => d.day),
       ...rollupDifferences.filter((d) => d.period === 'day').map((d) => d.at),
       ...(await daysOfHours(
         client,
@@ -197,11 +189,11 @@ export async function reconcile(ports: ReconcilePorts, o: ReconcileOptions): Pro
         rollupDifferences.filter((d) => d.period === 'hour').map((d) => d.at),
       )),
     ]);
-    repaired = await repair(ports, byId, toRepair, { days: [...days].sort(), channels }, o.hooks);
+    repaired = await repair(ports, byId, differences, { days: [...days].sort(), channels }, o.hooks);
     // a second look at exactly the repaired meter-days, and at the rollups
     let remaining = (await dimsRollupDifferences(client, database, rollupScope)).length;
     for (const c of chunksOf(differences))
-      remaining += (await checkChunk(ports, c, channels, range, timezoneOf)).differences.length;
+      remaining += (await checkChunk(ports, c, channels, range, timezoneOf)).length;
     repaired.remaining = remaining;
     progress({ kind: 'advance', done: differences.length });
   }
@@ -251,13 +243,13 @@ function chunksOf(diffs: readonly MeterDayDifference[]): { meterIds: string[]; k
 async function repair(
   ports: ReconcilePorts,
   meters: ReadonlyMap<string, AggregateMeter>,
-  items: readonly { diff: MeterDayDifference; day: SeriesDay | undefined }[],
+  items: readonly MeterDayDifference[],
   rollups: { days: string[]; channels: string[] },
   hooks?: RepairHooks,
 ): Promise<NonNullable<ReconcileResult['repaired']>> {
   const ch = items
-    .filter((x) => x.diff.differs.includes('clickhouse'))
-    .map(({ diff }) => ({
+    .filter((diff) => diff.differs.includes('clickhouse'))
+    .map((diff) => ({
       meterId: diff.meterId,
       channel: diff.channel,
       day: diff.day,
@@ -265,8 +257,9 @@ async function repair(
     }));
   if (ch.length > 0 || rollups.days.length > 0) {
     const { client, database } = ports.clickhouse;
-    await deleteMeterDays(client, database, ch);
+    // the rollups' first: their hours are read from the readings the other deletes remove
     await deleteDimsRollups(client, database, rollups);
+    await deleteMeterDays(client, database, ch);
     await waitForMutations(client, database);
     await hooks?.afterStep?.('deleted');
     const fence = await fenceIngest(ports.pool);
@@ -290,8 +283,8 @@ async function repair(
     }
   }
   const pgKeys = items
-    .filter((x) => x.diff.differs.includes('postgres'))
-    .map(({ diff }) => ({ meterId: diff.meterId, channel: diff.channel, day: diff.day }));
+    .filter((diff) => diff.differs.includes('postgres'))
+    .map((diff) => ({ meterId: diff.meterId, channel: diff.channel, day: diff.day }));
   if (pgKeys.length > 0) await aggregateDays(ports, pgKeys);
   return { clickhouse: ch.length, postgres: pgKeys.length, rollupDays: rollups.days.length, remaining: 0 };
 }
