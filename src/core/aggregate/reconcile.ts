@@ -18,7 +18,12 @@ import {
   dimsRollupDifferences,
 } from '../clickhouse/dims-rollups.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
-import { correctMeterRollups, deleteMeterDays, waitForMutations } from '../clickhouse/repair.js';
+import {
+  correctMeterRollups,
+  deleteMeterDays,
+  waitForMutations,
+  waitForReadingInserts,
+} from '../clickhouse/repair.js';
 import { forEachBounded } from '../concurrency.js';
 import type { AggregateMeter, MeterScope } from '../postgres/aggregate-store.js';
 import { fenceIngest } from '../postgres/ingest-fence.js';
@@ -264,6 +269,7 @@ async function repair(
     await hooks?.afterStep?.('deleted');
     const fence = await fenceIngest(ports.pool);
     try {
+      await waitForReadingInserts(client, database);
       await hooks?.afterStep?.('fenced');
       if (ch.length > 0) {
         // read again: what the check read is older than what ingest may have written since

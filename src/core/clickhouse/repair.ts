@@ -121,3 +121,31 @@ export async function waitForMutations(
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
+
+/**
+ * Waits until ClickHouse runs no insert into `readings` or `readings_cancels` of the database.
+ * Under the ingest fence no slice writes, but an insert a client gave up on (a store timeout, a
+ * killed process) can still be running on the server, its views' blocks not written yet.
+ */
+export async function waitForReadingInserts(
+  client: ClickHouseClient,
+  database: string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const prefix = (table: string) =>
+    `positionCaseInsensitive(query, ${chString(`INSERT INTO ${database}.${table} `)}) = 1`;
+  for (;;) {
+    const running = await clickhouseCall('waiting for inserts into readings', async () => {
+      const rs = await client.query({
+        query: `SELECT count() AS n FROM system.processes WHERE ${prefix('readings')} OR ${prefix('readings_cancels')}`,
+        format: 'JSONEachRow',
+      });
+      return Number((await rs.json<{ n: number | string }>())[0]?.n ?? 0);
+    });
+    if (running === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`inserts into ${database}.readings still running after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
