@@ -16,7 +16,7 @@ import { loadConfig, type SmtConfig } from '../../src/core/config/config.js';
 import { runIngest } from '../../src/core/ingest/daemon.js';
 import { createProducer } from '../../src/core/kafka/producer.js';
 import { ensureTopics, topicNames } from '../../src/core/kafka/topics.js';
-import { silentLogger } from '../../src/core/log.js';
+import { type Logger, silentLogger } from '../../src/core/log.js';
 import { migrateStores } from '../../src/core/migrations/service.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
 import { meterDay } from '../helpers/blocks.js';
@@ -76,7 +76,7 @@ async function produce(round: number, days: readonly string[]): Promise<void> {
   }
 }
 
-const ingest = () => runIngest(config, { untilIdle: true, logger: silentLogger });
+const ingest = (logger: Logger = silentLogger) => runIngest(config, { untilIdle: true, logger });
 
 async function rows<T>(query: string): Promise<T[]> {
   return (await ports.clickhouse.client.query({ query, format: 'JSONEachRow' })).json<T>();
@@ -251,5 +251,44 @@ describe('smt reconcile --repair while ingest writes the same days', () => {
     const { rollups, readings } = await rollupsAndReadings();
     expect(rollups).toEqual(readings);
     expect(await dayTotals()).toEqual({ n: meters * PER_DAY, kwh: energyOf(7, meters), meters });
+  }, 240_000);
+
+  it('a slice in flight when the repair holds ingest off is waited for, and counted once', async () => {
+    await aggregate(ports, { period: 'day', from: DAYS[0]!, to: DAYS[1]! });
+    await damage('P-2', 7);
+    let running: ReturnType<typeof ingest> | undefined;
+    const repaired = await reconcile(ports, {
+      from: DAYS[0]!,
+      to: DAYS[1]!,
+      repair: true,
+      hooks: {
+        afterStep: async (step) => {
+          if (step !== 'deleted') return;
+          await produce(9, [DAY]);
+          // the daemon's first slice stops after writing the series, before ClickHouse, its lease
+          // held: the repair asks for the fence right then (read again now, the series is ahead of
+          // ClickHouse, and the slice inserts its readings afterwards)
+          let stalled: () => void = () => {};
+          const seen = new Promise<void>((r) => (stalled = r));
+          process.env.SMT_FAULT_STALL_AFTER = 'series:3000';
+          running = ingest({
+            log: (_level, msg) => {
+              if (msg === 'fault harness: stalling the slice') stalled();
+            },
+          });
+          await seen;
+          delete process.env.SMT_FAULT_STALL_AFTER;
+        },
+      },
+    });
+    expect(running).toBeDefined();
+    expect(repaired.repaired).toMatchObject({ clickhouse: 1, postgres: 0, rollupDays: 1 });
+    expect((await running!).stored).toBe(meters * PER_DAY);
+    const { rollups, readings } = await rollupsAndReadings();
+    expect(rollups).toEqual(readings);
+    expect(await dayTotals()).toEqual({ n: meters * PER_DAY, kwh: energyOf(9, meters), meters });
+    const again = await reconcile(ports, { from: DAYS[0]!, to: DAYS[1]! });
+    expect(again.byStore.clickhouse).toBe(0);
+    expect(again.rollupDifferences).toEqual([]);
   }, 240_000);
 });
