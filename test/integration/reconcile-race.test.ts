@@ -291,4 +291,56 @@ describe('smt reconcile --repair while ingest writes the same days', () => {
     expect(again.byStore.clickhouse).toBe(0);
     expect(again.rollupDifferences).toEqual([]);
   }, 240_000);
+
+  it('repairs a meter-day of a half-hour zone: the UTC hour it shares with the day before counts once', async () => {
+    const zone = 'Asia/Kolkata';
+    await new MeterRepository(ports.pool).upsert([
+      {
+        meterId: 'K-0',
+        accountId: 'AK',
+        tariffId: 'T',
+        regionId: 'IN',
+        segment: 'residential',
+        timezone: zone,
+        intervalMinutes: 15,
+        status: 'active',
+        ratedKw: 17,
+        installedAt: new Date('2025-01-01T00:00:00Z'),
+        removedAt: null,
+      },
+    ]);
+    const producer = await createProducer(config);
+    try {
+      await producer.sendRaw(
+        topicNames(config).raw,
+        DAYS.map((d) => {
+          const b = meterDay('K-0', d, zone, (i) => valueAt(2, 0, i));
+          return {
+            key: b.meterId,
+            value: Buffer.from(encode('json', [b]) as string),
+            format: 'json' as const,
+          };
+        }),
+      );
+    } finally {
+      await producer.close();
+    }
+    expect((await ingest()).stored).toBe(DAYS.length * PER_DAY);
+    // 18:00 UTC holds 23:30–23:45 of the 23rd and 00:00–00:15 of the 24th (IST, +05:30)
+    await damage('K-0', 18);
+    const repaired = await reconcile(ports, {
+      from: DAYS[0]!,
+      to: DAYS[1]!,
+      scope: { meterIds: ['K-0'] },
+      repair: true,
+    });
+    // PostgreSQL: K-0's days were never aggregated; rollup days: the damaged hours' days (both)
+    expect(repaired.repaired).toEqual({ clickhouse: 1, postgres: 2, rollupDays: 2, remaining: 0 });
+    const [shared] = await rows<{ n: string }>(
+      `SELECT toString(sumMerge(readings)) AS n FROM ${db}.rollup_meter_hourly WHERE meter_id = 'K-0' AND hour = toDateTime('2026-10-23 18:00:00', 'UTC')`,
+    );
+    expect(shared!.n).toBe('4');
+    const { rollups, readings } = await rollupsAndReadings();
+    expect(rollups).toEqual(readings);
+  }, 240_000);
 });

@@ -29,7 +29,6 @@ import type { AggregateMeter, MeterScope } from '../postgres/aggregate-store.js'
 import { fenceIngest } from '../postgres/ingest-fence.js';
 import { noProgress, type ProgressSink } from '../progress.js';
 import { dayKey, type SeriesDayKey } from '../series/day.js';
-import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import { meterDayChunks } from './chunks.js';
 import { factsOfDay } from './daily.js';
@@ -258,7 +257,7 @@ async function repair(
       meterId: diff.meterId,
       channel: diff.channel,
       day: diff.day,
-      ...LocalCalendar.for(meters.get(diff.meterId)!.timezone).dayBounds(diff.day),
+      timezone: meters.get(diff.meterId)!.timezone,
     }));
   if (ch.length > 0 || rollups.days.length > 0) {
     const { client, database } = ports.clickhouse;
