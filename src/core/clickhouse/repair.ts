@@ -44,18 +44,24 @@ export async function deleteMeterDays(
   database: string,
   keys: readonly RepairKey[],
 ): Promise<void> {
-  if (keys.length === 0) return;
-  const days = `(meter_id, channel, local_date) IN (${dayTuples(keys)})`;
-  const statements = [
-    `ALTER TABLE ${database}.readings DELETE WHERE ${days}`,
-    // the cancels of superseded versions go with the readings they took back (rollups are corrected)
-    `ALTER TABLE ${database}.readings_cancels DELETE WHERE ${days}`,
-    `ALTER TABLE ${database}.rollup_meter_daily DELETE WHERE ${days}`,
-    `ALTER TABLE ${database}.rollup_meter_hourly DELETE WHERE ${hourScope(keys, 'hour')}`,
-  ];
-  for (const query of statements)
-    await clickhouseCall('deleting meter-days to repair', () => client.command({ query }));
+  // each mutation rewrites parts: as few as max_query_size (256 KiB) allows
+  for (let i = 0; i < keys.length; i += KEYS_PER_MUTATION) {
+    const part = keys.slice(i, i + KEYS_PER_MUTATION);
+    const days = `(meter_id, channel, local_date) IN (${dayTuples(part)})`;
+    const statements = [
+      `ALTER TABLE ${database}.readings DELETE WHERE ${days}`,
+      // the cancels of superseded versions go with the readings they took back (rollups are corrected)
+      `ALTER TABLE ${database}.readings_cancels DELETE WHERE ${days}`,
+      `ALTER TABLE ${database}.rollup_meter_daily DELETE WHERE ${days}`,
+      `ALTER TABLE ${database}.rollup_meter_hourly DELETE WHERE ${hourScope(part, 'hour')}`,
+    ];
+    for (const query of statements)
+      await clickhouseCall('deleting meter-days to repair', () => client.command({ query }));
+  }
 }
+
+/** Meter-days per mutation: the hourly one lists each twice (~115 bytes), well below 256 KiB. */
+const KEYS_PER_MUTATION = 1_500;
 
 /** Meter-days per correcting INSERT … SELECT: keeps a query far below max_query_size (256 KiB). */
 const KEYS_PER_QUERY = 400;
