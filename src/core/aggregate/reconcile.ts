@@ -270,18 +270,19 @@ async function repair(
     try {
       await waitForReadingInserts(client, database);
       await hooks?.afterStep?.('fenced');
-      if (ch.length > 0) {
+      const store = new ClickHouseReadingStore(client, database);
+      // `missing` asks one query per call: chunks keep it below max_query_size
+      for (let i = 0; i < ch.length; i += 1_000) {
         // read again: what the check read is older than what ingest may have written since
-        const days = await ports.series.current(ch);
+        const days = await ports.series.current(ch.slice(i, i + 1_000));
         const changes = [...days.values()].map((day) => ({
           day,
           positions: [...day.values.keys()].filter((p) => !Number.isNaN(day.values[p]!)),
           meter: { ...meters.get(day.meterId)!, intervalMinutes: day.intervalMinutes },
         }));
-        const store = new ClickHouseReadingStore(client, database);
         await store.insert(await store.missing(changes), Date.now());
-        await correctMeterRollups(client, database, ch);
       }
+      await correctMeterRollups(client, database, ch);
       await correctDimsRollups(client, database, rollups);
     } finally {
       await fence.release();

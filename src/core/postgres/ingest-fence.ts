@@ -33,11 +33,13 @@ export async function fenceIngest(pool: pg.Pool, lockTimeoutMs = 120_000): Promi
     release: async () => {
       if (!open) return;
       open = false;
-      try {
-        await client.query('COMMIT');
-      } finally {
-        client.release();
-      }
+      // a failed COMMIT means a lost connection, which released the lock with it: drop the client
+      // and keep the caller's own error, if any
+      const err = await client.query('COMMIT').then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      client.release(err);
     },
   };
 }
