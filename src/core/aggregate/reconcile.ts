@@ -2,29 +2,43 @@
  * `smt reconcile`: per meter-day, the readings and energy of the Cassandra series (the source of
  * truth), of its ClickHouse copy (`readings`, latest version) and of the PostgreSQL daily
  * aggregate; lists the meter-days where a copy differs, and with `repair` re-derives exactly
- * those copies from the series: ClickHouse rows deleted and inserted again, daily aggregates
+ * those copies from the series: ClickHouse rows deleted, then — with ingest held off — the series'
+ * readings inserted again and the rollups corrected to the sums of `readings`; daily aggregates
  * recomputed (aggregateDays). The ClickHouse region × segment × tariff rollups hold no meter: they
- * are checked per group against the readings, and re-summed for the days a repair touched.
+ * are checked per group against the readings, and derived again for the days a repair touched.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import type pg from 'pg';
 import { clickhouseDayFacts } from '../clickhouse/day-facts.js';
 import {
+  correctDimsRollups,
   type DimsRollupDifference,
   daysOfHours,
+  deleteDimsRollups,
   dimsRollupDifferences,
-  rebuildDimsRollups,
 } from '../clickhouse/dims-rollups.js';
 import { ClickHouseReadingStore } from '../clickhouse/reading-store.js';
-import { deleteMeterDays } from '../clickhouse/repair.js';
+import {
+  correctMeterRollups,
+  deleteMeterDays,
+  waitForMutations,
+  waitForReadingInserts,
+} from '../clickhouse/repair.js';
 import { forEachBounded } from '../concurrency.js';
 import type { AggregateMeter, MeterScope } from '../postgres/aggregate-store.js';
+import { fenceIngest } from '../postgres/ingest-fence.js';
 import { noProgress, type ProgressSink } from '../progress.js';
-import { dayKey, type SeriesDay, type SeriesDayKey } from '../series/day.js';
-import { LocalCalendar } from '../time/calendar.js';
+import { dayKey, type SeriesDayKey } from '../series/day.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import { meterDayChunks } from './chunks.js';
 import { factsOfDay } from './daily.js';
 import { type AggregatePorts, aggregateDays, DEFAULT_CHANNELS } from './service.js';
+
+export type ReconcilePorts = AggregatePorts & {
+  clickhouse: { client: ClickHouseClient; database: string };
+  /** the PostgreSQL of ingest's watermarks: a repair holds ingest off there (ingest-fence.ts) */
+  pool: pg.Pool;
+};
 
 export type StoreName = 'clickhouse' | 'postgres';
 
@@ -60,7 +74,7 @@ export interface ReconcileResult {
   rollupDifferences: DimsRollupDifference[];
   /**
    * with repair: the meter-days re-derived per store, the local days whose region × segment ×
-   * tariff rollups were summed again, and what a second pass still finds (meter-days + rollup groups)
+   * tariff rollups were derived again, and what a second pass still finds (meter-days + rollup groups)
    */
   repaired: { clickhouse: number; postgres: number; rollupDays: number; remaining: number } | null;
 }
@@ -73,6 +87,18 @@ export interface ReconcileOptions {
   repair?: boolean;
   chunkMeterDays?: number;
   onProgress?: ProgressSink;
+  /** test hooks of the repair's order (the race tests pause it between its steps) */
+  hooks?: RepairHooks;
+}
+
+/**
+ * `deleted`: the ClickHouse rows of the meter-days and days to repair are deleted, nothing is
+ * derived again yet; `fenced`: ingest's ClickHouse writes are held off, nothing is derived yet.
+ */
+export type RepairStep = 'deleted' | 'fenced';
+
+export interface RepairHooks {
+  afterStep?: (step: RepairStep) => Promise<void>;
 }
 
 /** Energies agree when PostgreSQL's 6 decimals and float sums in another order cannot tell them apart. */
@@ -87,18 +113,13 @@ function same(truth: Figures | null, copy: Figures | null): boolean {
   return t.readings === c.readings && sameEnergy(t.energy, c.energy);
 }
 
-interface ChunkCheck {
-  differences: MeterDayDifference[];
-  days: Map<string, SeriesDay>;
-}
-
 async function checkChunk(
-  ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
+  ports: ReconcilePorts,
   chunk: { meterIds: string[]; keys: SeriesDayKey[] },
   channels: readonly string[],
   range: { from: string; to: string },
   timezoneOf: (meterId: string) => string | undefined,
-): Promise<ChunkCheck> {
+): Promise<MeterDayDifference[]> {
   const q = { meterIds: chunk.meterIds, channels, ...range };
   const [days, ch, pg] = await Promise.all([
     ports.series.current(chunk.keys),
@@ -127,13 +148,10 @@ async function checkChunk(
     if (postgres === null ? (series?.readings ?? 0) > 0 : !same(series, postgres)) differs.push('postgres');
     if (differs.length > 0) differences.push({ ...k, series, clickhouse, postgres, differs });
   }
-  return { differences, days };
+  return differences;
 }
 
-export async function reconcile(
-  ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
-  o: ReconcileOptions,
-): Promise<ReconcileResult> {
+export async function reconcile(ports: ReconcilePorts, o: ReconcileOptions): Promise<ReconcileResult> {
   const progress = o.onProgress ?? noProgress;
   const channels = [...(o.channels ?? DEFAULT_CHANNELS)];
   const range = { from: o.from, to: o.to };
@@ -144,13 +162,9 @@ export async function reconcile(
   const total = chunks.reduce((n, c) => n + c.keys.length, 0);
   progress({ kind: 'stage', label: 'reconcile', total, unit: 'meter-days' });
   const differences: MeterDayDifference[] = [];
-  const toRepair: { diff: MeterDayDifference; day: SeriesDay | undefined }[] = [];
   let done = 0;
   await forEachBounded(chunks, 2, async (c) => {
-    const r = await checkChunk(ports, c, channels, range, timezoneOf);
-    differences.push(...r.differences);
-    for (const diff of r.differences)
-      toRepair.push({ diff, day: r.days.get(dayKey(diff.meterId, diff.channel, diff.day)) });
+    differences.push(...(await checkChunk(ports, c, channels, range, timezoneOf)));
     done += c.keys.length;
     progress({ kind: 'advance', done, counts: { differences: differences.length } });
   });
@@ -169,10 +183,9 @@ export async function reconcile(
   let repaired: ReconcileResult['repaired'] = null;
   if (o.repair && (differences.length > 0 || rollupDifferences.length > 0)) {
     progress({ kind: 'stage', label: 'repair', total: differences.length, unit: 'meter-days' });
-    repaired = await repair(ports, byId, toRepair);
-    // the rollups over every meter of the days whose readings were re-inserted or whose groups differ
+    // the rollups over every meter of the days whose readings are re-inserted or whose groups differ
     const days = new Set([
-      ...toRepair.filter((x) => x.diff.differs.includes('clickhouse')).map((x) => x.diff.day),
+      ...differences.filter((d) => d.differs.includes('clickhouse')).map((d) => d.day),
       ...rollupDifferences.filter((d) => d.period === 'day').map((d) => d.at),
       ...(await daysOfHours(
         client,
@@ -180,12 +193,11 @@ export async function reconcile(
         rollupDifferences.filter((d) => d.period === 'hour').map((d) => d.at),
       )),
     ]);
-    await rebuildDimsRollups(client, database, { days: [...days].sort(), channels });
-    repaired.rollupDays = days.size;
+    repaired = await repair(ports, byId, differences, { days: [...days].sort(), channels }, o.hooks);
     // a second look at exactly the repaired meter-days, and at the rollups
     let remaining = (await dimsRollupDifferences(client, database, rollupScope)).length;
     for (const c of chunksOf(differences))
-      remaining += (await checkChunk(ports, c, channels, range, timezoneOf)).differences.length;
+      remaining += (await checkChunk(ports, c, channels, range, timezoneOf)).length;
     repaired.remaining = remaining;
     progress({ kind: 'advance', done: differences.length });
   }
@@ -221,39 +233,64 @@ function chunksOf(diffs: readonly MeterDayDifference[]): { meterIds: string[]; k
   return out;
 }
 
+/**
+ * ClickHouse first, in two steps. (1) The rows of the differing meter-days (readings, cancels,
+ * per-meter rollups) and the region × segment × tariff rollup rows of the days are deleted, and
+ * the mutations waited for: seconds, while ingest goes on. (2) With ingest held off (no insert into
+ * `readings` in flight, none starting; postgres/ingest-fence.ts), the series of those meter-days
+ * is read again, the readings ClickHouse lacks inserted, and every rollup row of the scope made
+ * equal to the sums of `readings` by one INSERT … SELECT per rollup of the difference: whatever
+ * ingest inserted between the two steps, or while a mutation's snapshot was taken, is in both
+ * sides of that difference, so it is counted once. Ingest waits only for step 2. Then the
+ * PostgreSQL daily rows.
+ */
 async function repair(
-  ports: AggregatePorts & { clickhouse: { client: ClickHouseClient; database: string } },
+  ports: ReconcilePorts,
   meters: ReadonlyMap<string, AggregateMeter>,
-  items: readonly { diff: MeterDayDifference; day: SeriesDay | undefined }[],
+  items: readonly MeterDayDifference[],
+  rollups: { days: string[]; channels: string[] },
+  hooks?: RepairHooks,
 ): Promise<NonNullable<ReconcileResult['repaired']>> {
-  const ch = items.filter((x) => x.diff.differs.includes('clickhouse'));
-  if (ch.length > 0) {
+  const ch = items
+    .filter((diff) => diff.differs.includes('clickhouse'))
+    .map((diff) => ({
+      meterId: diff.meterId,
+      channel: diff.channel,
+      day: diff.day,
+      timezone: meters.get(diff.meterId)!.timezone,
+    }));
+  if (ch.length > 0 || rollups.days.length > 0) {
     const { client, database } = ports.clickhouse;
-    await deleteMeterDays(
-      client,
-      database,
-      ch.map(({ diff }) => ({
-        meterId: diff.meterId,
-        channel: diff.channel,
-        day: diff.day,
-        ...LocalCalendar.for(meters.get(diff.meterId)!.timezone).dayBounds(diff.day),
-      })),
-    );
-    const changes = ch
-      .filter((x) => x.day !== undefined)
-      .map(({ day }) => {
-        const m = meters.get(day!.meterId)!;
-        return {
-          day: day!,
-          positions: [...day!.values.keys()].filter((p) => !Number.isNaN(day!.values[p]!)),
-          meter: { ...m, intervalMinutes: day!.intervalMinutes },
-        };
-      });
-    await new ClickHouseReadingStore(client, database).insert(changes, Date.now());
+    // the rollups' first: their hours are read from the readings the other deletes remove
+    await deleteDimsRollups(client, database, rollups);
+    await deleteMeterDays(client, database, ch);
+    await waitForMutations(client, database);
+    await hooks?.afterStep?.('deleted');
+    const fence = await fenceIngest(ports.pool);
+    try {
+      await waitForReadingInserts(client, database);
+      await hooks?.afterStep?.('fenced');
+      const store = new ClickHouseReadingStore(client, database);
+      // `missing` asks one query per call: chunks keep it below max_query_size
+      for (let i = 0; i < ch.length; i += 1_000) {
+        // read again: what the check read is older than what ingest may have written since
+        const days = await ports.series.current(ch.slice(i, i + 1_000));
+        const changes = [...days.values()].map((day) => ({
+          day,
+          positions: [...day.values.keys()].filter((p) => !Number.isNaN(day.values[p]!)),
+          meter: { ...meters.get(day.meterId)!, intervalMinutes: day.intervalMinutes },
+        }));
+        await store.insert(await store.missing(changes), Date.now());
+      }
+      await correctMeterRollups(client, database, ch);
+      await correctDimsRollups(client, database, rollups);
+    } finally {
+      await fence.release();
+    }
   }
   const pgKeys = items
-    .filter((x) => x.diff.differs.includes('postgres'))
-    .map(({ diff }) => ({ meterId: diff.meterId, channel: diff.channel, day: diff.day }));
+    .filter((diff) => diff.differs.includes('postgres'))
+    .map((diff) => ({ meterId: diff.meterId, channel: diff.channel, day: diff.day }));
   if (pgKeys.length > 0) await aggregateDays(ports, pgKeys);
-  return { clickhouse: ch.length, postgres: pgKeys.length, rollupDays: 0, remaining: 0 };
+  return { clickhouse: ch.length, postgres: pgKeys.length, rollupDays: rollups.days.length, remaining: 0 };
 }

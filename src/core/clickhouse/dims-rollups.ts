@@ -1,6 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseCall } from './errors.js';
-import { waitForMutations } from './repair.js';
 import { chString } from './sql.js';
 
 /** One region × segment × tariff group of a provisional rollup, as held and as its readings say. */
@@ -116,21 +115,9 @@ export async function dimsRollupDifferences(
   );
 }
 
-/**
- * Re-derives the region × segment × tariff rollups of these local days from `readings` (latest
- * versions, as migration 3 built them): their daily rows and the hourly rows of the hours their
- * readings fall in are deleted and summed again over every meter. Readings ingested while this
- * runs may be counted twice in those rows until the next repair (the rollups are provisional).
- */
-export async function rebuildDimsRollups(
-  client: ClickHouseClient,
-  database: string,
-  s: Scope,
-): Promise<void> {
-  if (s.days.length === 0) return;
-  const dims = 'channel, region, segment, tariff';
-  // the hours first: their set is read from `readings`, which the deletes below do not touch
-  const hours = await clickhouseCall('reading the hours of the days to repair', async () =>
+/** The UTC hours (epoch seconds) the readings of these local days fall in. */
+async function hoursOf(client: ClickHouseClient, database: string, s: Scope): Promise<number[]> {
+  return clickhouseCall('reading the hours of the days to repair', async () =>
     (
       await (
         await client.query({
@@ -140,28 +127,79 @@ export async function rebuildDimsRollups(
       ).json<{ h: number | string }>()
     ).map((r) => Number(r.h)),
   );
-  const inHours = (col: string) =>
-    hours.length === 0
-      ? '0'
-      : `toUInt32(${col}) IN (${hours.join(', ')}) AND channel IN (${s.channels.map(chString).join(', ')})`;
-  const dayScope = where('day', s, database, 'local_date');
+}
+
+const inHours = (s: Scope, hours: readonly number[], col: string) =>
+  hours.length === 0
+    ? '0'
+    : `toUInt32(${col}) IN (${hours.join(', ')}) AND channel IN (${s.channels.map(chString).join(', ')})`;
+
+/**
+ * First step of a repair of the region × segment × tariff rollups of these local days: their
+ * daily rows and the hourly rows of the hours their readings fall in are deleted (mutations; the
+ * caller waits for them). What the views add meanwhile stays, and `correctDimsRollups` makes the
+ * sums exact afterwards; the delete is what resets the meter counts (a uniq state cannot be
+ * taken back).
+ */
+export async function deleteDimsRollups(client: ClickHouseClient, database: string, s: Scope): Promise<void> {
+  if (s.days.length === 0) return;
+  const hours = await hoursOf(client, database, s);
   for (const query of [
-    `ALTER TABLE ${database}.rollup_dims_daily DELETE WHERE ${dayScope}`,
-    `ALTER TABLE ${database}.rollup_dims_hourly DELETE WHERE ${inHours('hour')}`,
+    `ALTER TABLE ${database}.rollup_dims_daily DELETE WHERE ${where('day', s, database, 'local_date')}`,
+    `ALTER TABLE ${database}.rollup_dims_hourly DELETE WHERE ${inHours(s, hours, 'hour')}`,
   ])
     await clickhouseCall('deleting region × segment × tariff rollups to repair', () =>
       client.command({ query }),
     );
-  await waitForMutations(client, database);
-  for (const query of [
-    `INSERT INTO ${database}.rollup_dims_daily SELECT local_date, ${dims},
-       sumState(value) AS value_sum, sumState(toInt64(1)) AS readings, uniqState(meter_id) AS meters
-       FROM ${database}.readings FINAL WHERE missing = 0 AND ${dayScope} GROUP BY local_date, ${dims}`,
-    `INSERT INTO ${database}.rollup_dims_hourly SELECT toStartOfHour(ts) AS hour, ${dims},
-       sumState(value) AS value_sum, sumState(toInt64(1)) AS readings, uniqState(meter_id) AS meters
-       FROM ${database}.readings FINAL WHERE missing = 0 AND ${inHours('toStartOfHour(ts)')} GROUP BY hour, ${dims}`,
-  ])
-    await clickhouseCall('summing region × segment × tariff rollups again', () => client.command({ query }));
+}
+
+/**
+ * Makes the region × segment × tariff rollups of these local days (daily rows, hourly rows of
+ * their readings' hours) equal to what `readings` (latest versions) sums to: one INSERT … SELECT
+ * per rollup adds, per group, the difference between the readings and what the rollup holds,
+ * and the state of every meter the readings count. Exact only while nothing is inserted into
+ * `readings` (a readings block is visible before its views' blocks): the caller holds ingest off
+ * (postgres/ingest-fence.ts).
+ */
+export async function correctDimsRollups(
+  client: ClickHouseClient,
+  database: string,
+  s: Scope,
+): Promise<void> {
+  if (s.days.length === 0) return;
+  const hours = await hoursOf(client, database, s);
+  const dims = 'channel, region, segment, tariff';
+  for (const r of [
+    {
+      table: 'rollup_dims_daily',
+      key: 'local_date',
+      of: 'local_date',
+      held: where('day', s, database, 'local_date'),
+      truth: where('day', s, database, 'local_date'),
+    },
+    {
+      table: 'rollup_dims_hourly',
+      key: 'hour',
+      of: 'toStartOfHour(ts)',
+      held: inHours(s, hours, 'hour'),
+      truth: inHours(s, hours, 'toStartOfHour(ts)'),
+    },
+  ]) {
+    const query = `INSERT INTO ${database}.${r.table} (${r.key}, ${dims}, value_sum, readings, meters)
+      SELECT ${r.key}, ${dims}, sumState(kwh) AS value_sum, sumState(n) AS readings,
+             uniqStateIf(meter_id, truth = 1) AS meters
+        FROM (
+          SELECT ${r.of} AS ${r.key}, ${dims}, meter_id, toUInt8(1) AS truth, sum(value) AS kwh, toInt64(count()) AS n
+            FROM ${database}.readings FINAL WHERE missing = 0 AND ${r.truth}
+           GROUP BY ${r.key}, ${dims}, meter_id
+          UNION ALL
+          SELECT ${r.key}, ${dims}, '' AS meter_id, toUInt8(0) AS truth, -sumMerge(value_sum) AS kwh, -sumMerge(readings) AS n
+            FROM ${database}.${r.table} WHERE ${r.held}
+           GROUP BY ${r.key}, ${dims}
+        )
+       GROUP BY ${r.key}, ${dims}`;
+    await clickhouseCall('correcting region × segment × tariff rollups', () => client.command({ query }));
+  }
 }
 
 /** The local dates of the readings in these UTC hours (ISO starts): the days an hourly row sums. */
