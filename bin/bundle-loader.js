@@ -14,7 +14,7 @@
  * `$XDG_CACHE_HOME/smt/v8` (default ~/.cache), a directory of this user's only. V8 rejects data
  * from another V8 or other flags (`script.cachedDataRejected`); the file is then written anew.
  * Any failure to read or write it only costs the compile. NODE_DISABLE_COMPILE_CACHE=1 (Node's own
- * switch) turns it off.
+ * switch) turns it off. Only a start that reached its output writes it (help or an error do not).
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -52,7 +52,18 @@ function evaluate(file, hash) {
     },
   );
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
-    process.once('exit', () => writeCache(cacheFile, script));
+    // written only by a start that got to its output (the command calls keep(), see
+    // src/ui/inspect/code-cache.ts): a first `--help` or a mistyped flag would leave a cache
+    // without the code of a real start, and an accepted cache is never written again
+    let keep = false;
+    globalThis[Symbol.for('smt.codeCache')] = {
+      keep() {
+        keep = true;
+      },
+    };
+    process.once('exit', () => {
+      if (keep) writeCache(cacheFile, script);
+    });
   }
   const module = { exports: {} };
   script.runInThisContext()(

@@ -4,6 +4,7 @@ import type { Inspection } from '../core/inspect/model.js';
 import { DEFAULT_CHANNEL, InspectSession, resolveRange } from '../core/inspect/service.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { correctionFlags } from '../ui/correction-flags.js';
+import { keepCodeCache } from '../ui/inspect/code-cache.js';
 import { refuseDevtools } from '../ui/inspect/devtools.js';
 import { prepaintFirstFrame } from '../ui/inspect/prepaint.js';
 import { staticLines } from '../ui/inspect/text.js';
@@ -46,12 +47,14 @@ export default class Inspect extends BaseCommand {
       if (!interactive) {
         if (!this.jsonEnabled())
           writeResult(staticLines(ins, process.stdout.columns || 80, 'ascii').join('\n'));
+        keepCodeCache();
         return ins;
       }
       const mode = detectMode();
       // The first frame before Ink loads (its modules and first render were ~140 ms of CPU): Ink
       // then draws the same frame over it (src/ui/inspect/prepaint.ts, docs/benchmarks.md)
       const painted = prepaintFirstFrame(ins, mode);
+      keepCodeCache();
       const { runInspectApp } = await import('../ui/inspect/run-app.js').catch((err: unknown) => {
         painted?.leave();
         throw err;

@@ -217,6 +217,18 @@ describe('the code cache of the packed CLI (bin/bundle-loader.js)', () => {
     }
   });
 
+  it('is written only by a start that got to its output, not by help or an error', () => {
+    const fresh = path.join(dir, 'cache-help');
+    const run = (name: string) =>
+      node([path.join(dir, 'bin/run.js'), ...CASES[name]!], { XDG_CACHE_HOME: fresh });
+    expect(run('smt inspect --help').status).toBe(0);
+    expect(run('smt inspect M --bogus').status).toBe(2);
+    expect(run('smt inspect NOPE').status).toBe(3);
+    expect(existsSync(path.join(fresh, 'smt'))).toBe(false);
+    expect(node([path.join(dir, 'bin/run.js'), ...STATIC], { XDG_CACHE_HOME: fresh }).status).toBe(0);
+    expect(readdirSync(path.join(fresh, 'smt', 'v8'))).toHaveLength(1);
+  });
+
   it('costs nothing but the compile when it cannot be written, and NODE_DISABLE_COMPILE_CACHE=1 turns it off', () => {
     const file = path.join(dir, 'not-a-directory');
     writeFileSync(file, '');
