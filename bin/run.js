@@ -8,9 +8,10 @@ import module from 'node:module';
 module.enableCompileCache?.();
 
 /**
- * A command that scripts/bundle.mjs bundled (`smt inspect`) runs on the bundled @oclif/core, the
- * one its bundle imports: one file instead of ~150 modules of the package at start. Only in a
- * packed build (the oclif manifest, and the command file is the bundle, not tsc's output).
+ * A command that scripts/bundle.mjs bundled (`smt inspect`) runs on the @oclif/core inside its
+ * bundle (its stub exports `execute`), loaded with a V8 code cache (bin/bundle-loader.js): one file
+ * instead of ~150 modules of the package at start. Only in a packed build (the oclif manifest, and
+ * the command file is the bundle's stub, not tsc's output).
  */
 function bundled(id) {
   if (!/^[a-z][a-z-]*$/.test(id ?? '')) return false;
@@ -29,6 +30,6 @@ function bundled(id) {
 const MARK = '/* bundled by scripts/bundle.mjs */';
 
 const { execute } = bundled(process.argv[2])
-  ? await import('../dist/oclif-core.js')
+  ? await import(`../dist/commands/${process.argv[2]}.js`)
   : await import('@oclif/core');
 await execute({ dir: import.meta.url });

@@ -4,7 +4,9 @@ import type { Inspection } from '../core/inspect/model.js';
 import { DEFAULT_CHANNEL, InspectSession, resolveRange } from '../core/inspect/service.js';
 import { BaseCommand } from '../ui/base-command.js';
 import { correctionFlags } from '../ui/correction-flags.js';
+import { keepCodeCache } from '../ui/inspect/code-cache.js';
 import { refuseDevtools } from '../ui/inspect/devtools.js';
+import { prepaintFirstFrame } from '../ui/inspect/prepaint.js';
 import { staticLines } from '../ui/inspect/text.js';
 import { detectMode } from '../ui/inspect/theme.js';
 import { writeResult } from '../ui/output.js';
@@ -33,9 +35,6 @@ export default class Inspect extends BaseCommand {
     const { args, flags } = await this.parse(Inspect);
     const interactive = !this.jsonEnabled() && isInteractive();
     if (interactive) refuseDevtools();
-    // The app's modules (Ink) load while the stores connect and the range is read (docs/benchmarks.md)
-    const app = interactive ? import('../ui/inspect/run-app.js') : undefined;
-    app?.catch(() => {}); // an error opening the session is the one to report
     const config = await this.smtConfig();
     const session = await InspectSession.open(config, args.meter, flags.channel);
     try {
@@ -45,25 +44,37 @@ export default class Inspect extends BaseCommand {
         Date.now(),
       );
       const ins = await session.load(range.from, range.to);
-      if (!app) {
+      if (!interactive) {
         if (!this.jsonEnabled())
           writeResult(staticLines(ins, process.stdout.columns || 80, 'ascii').join('\n'));
+        keepCodeCache();
         return ins;
       }
-      const { runInspectApp } = await app;
-      await runInspectApp({
-        initial: ins,
-        mode: detectMode(),
-        backend: {
-          versions: (d) => session.versions(d),
-          audit: () => session.audit(),
-          corrections: session.corrections({
-            operator: operatorName(flags.as),
-            allowClosed: flags['allow-closed'],
-          }),
-          reload: () => session.load(range.from, range.to),
-        },
+      const mode = detectMode();
+      // The first frame before Ink loads (its modules and first render were ~140 ms of CPU): Ink
+      // then draws the same frame over it (src/ui/inspect/prepaint.ts, docs/benchmarks.md)
+      const painted = prepaintFirstFrame(ins, mode);
+      keepCodeCache();
+      const { runInspectApp } = await import('../ui/inspect/run-app.js').catch((err: unknown) => {
+        painted?.leave();
+        throw err;
       });
+      await runInspectApp(
+        {
+          initial: ins,
+          mode,
+          backend: {
+            versions: (d) => session.versions(d),
+            audit: () => session.audit(),
+            corrections: session.corrections({
+              operator: operatorName(flags.as),
+              allowClosed: flags['allow-closed'],
+            }),
+            reload: () => session.load(range.from, range.to),
+          },
+        },
+        { entered: painted !== undefined },
+      );
       return ins;
     } finally {
       await session.close();

@@ -9,9 +9,14 @@ const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
  * Run a full-screen Ink app on stderr (results stay on stdout) until it exits, in the terminal's
  * alternate screen, so quitting leaves the shell exactly as it was.
  */
-export async function runFullScreen(element: ReactElement): Promise<void> {
+export async function runFullScreen(
+  element: ReactElement,
+  /** `entered`: the caller is on the alternate screen already (smt inspect's pre-painted first frame) */
+  o: { entered?: boolean } = {},
+): Promise<void> {
   const out = process.stderr;
-  out.write(ENTER_SCREEN);
+  // entering again would clear the alternate screen
+  if (!o.entered) out.write(ENTER_SCREEN);
   const leave = () => out.write(LEAVE_SCREEN);
   process.once('exit', leave);
   let app: Instance | undefined;

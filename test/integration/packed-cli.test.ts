@@ -1,5 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +28,9 @@ import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.
  * does), built in a scratch copy of the package so the checkout's dist/ is left alone. Every
  * answer of the bundled `smt inspect` (bundled @oclif/core, bin/run.js's path for it) must be
  * the one the same build gives unbundled: help, flag errors, exit codes, the static rendering
- * and --json. Then the interactive first frame on a terminal (a pty from script(1)) and q.
+ * and --json, on the first start (no V8 code cache yet: bin/bundle-loader.js writes it at exit)
+ * and on a start from that cache. Then the cache's own rules, and the interactive first frame on a
+ * terminal (a pty from script(1)) and q, from no cache and from the cache.
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const METER = 'PACKED-1';
@@ -32,7 +48,7 @@ interface Run {
 function node(args: string[], extraEnv: Record<string, string> = {}): Run {
   const r = spawnSync(process.execPath, args, {
     cwd: dir,
-    env: { ...process.env, ...env, NODE_OPTIONS: '', ...extraEnv },
+    env: { ...process.env, ...env, NODE_OPTIONS: '', XDG_CACHE_HOME: cacheHome, ...extraEnv },
     encoding: 'utf8',
     timeout: 120_000,
     maxBuffer: 64 * 1024 * 1024,
@@ -64,6 +80,15 @@ const CASES: Record<string, string[]> = {
 };
 const unbundled: Record<string, Run> = {};
 const packed: Record<string, Run> = {};
+const packedFromCache: Record<string, Run> = {};
+/** XDG_CACHE_HOME of every run: the code cache goes to dir/cache/smt/v8 */
+let cacheHome: string;
+const v8Dir = () => path.join(cacheHome, 'smt', 'v8');
+const cacheFiles = () => (existsSync(v8Dir()) ? readdirSync(v8Dir()).sort() : []);
+const CACHE_NAME = (kind: 'pipe' | 'tty') =>
+  new RegExp(
+    `^inspect-[0-9a-f]{16}-${kind}-${process.version.replaceAll('.', '\\.')}-${process.arch}\\.cache$`,
+  );
 
 beforeAll(async () => {
   stores = await isolatedStores('packed_cli', { postgres: true, cassandra: true, clickhouse: false });
@@ -72,6 +97,7 @@ beforeAll(async () => {
   await seedInspectMonth(stores.config, METER);
 
   dir = mkdtempSync(path.join(tmpdir(), 'smt-packed-'));
+  cacheHome = path.join(dir, 'cache');
   for (const f of ['package.json', 'bin', 'rules', 'data'])
     cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
   mkdirSync(path.join(dir, 'scripts'));
@@ -95,6 +121,7 @@ beforeAll(async () => {
   for (const [name, args] of Object.entries(CASES)) unbundled[name] = smt(...args);
   step('scripts/bundle.mjs', node([path.join(dir, 'scripts/bundle.mjs')]));
   for (const [name, args] of Object.entries(CASES)) packed[name] = smt(...args);
+  for (const [name, args] of Object.entries(CASES)) packedFromCache[name] = smt(...args);
 }, 900_000);
 
 afterAll(async () => {
@@ -106,6 +133,9 @@ describe('the packed CLI answers as the unbundled build does', () => {
   for (const name of Object.keys(CASES)) {
     it(name, () => {
       expect(withoutReadAt(packed[name]!)).toEqual(withoutReadAt(unbundled[name]!));
+    });
+    it(`${name}, from the code cache`, () => {
+      expect(withoutReadAt(packedFromCache[name]!)).toEqual(withoutReadAt(unbundled[name]!));
     });
   }
 
@@ -150,6 +180,71 @@ describe('the packed CLI answers as the unbundled build does', () => {
   });
 });
 
+describe('the code cache of the packed CLI (bin/bundle-loader.js)', () => {
+  const STATIC = CASES['smt inspect M (static)']!;
+  const cacheFile = () => path.join(v8Dir(), cacheFiles()[0]!);
+  /** an mtime no run sets: a file that still has it was not written */
+  const OLD = new Date('2026-01-01T00:00:00Z');
+
+  it('is one file for the starts through a pipe, in a directory of this user only, kept while V8 takes it', () => {
+    expect(cacheFiles()).toHaveLength(1);
+    expect(cacheFiles()[0]).toMatch(CACHE_NAME('pipe'));
+    expect(statSync(v8Dir()).mode & 0o777).toBe(0o700);
+    expect(statSync(cacheFile()).mode & 0o777).toBe(0o600);
+    utimesSync(cacheFile(), OLD, OLD);
+    expect(smt(...STATIC).status).toBe(0);
+    expect(statSync(cacheFile()).mtimeMs).toBe(OLD.getTime());
+  });
+
+  it('is written anew when V8 rejects it, and the answer is the same', () => {
+    writeFileSync(cacheFile(), 'not a code cache');
+    const r = smt(...STATIC);
+    expect(r).toEqual(unbundled['smt inspect M (static)']);
+    expect(cacheFiles()).toHaveLength(1);
+    expect(readFileSync(cacheFile()).length).toBeGreaterThan(100_000);
+  });
+
+  it('is not read from a directory others can write to', () => {
+    // a good cache, which a 0700 directory keeps (the test above); here it is written anew as if
+    // there were none
+    utimesSync(cacheFile(), OLD, OLD);
+    chmodSync(v8Dir(), 0o777);
+    try {
+      expect(smt(...STATIC)).toEqual(unbundled['smt inspect M (static)']);
+      expect(statSync(cacheFile()).mtimeMs).not.toBe(OLD.getTime());
+    } finally {
+      chmodSync(v8Dir(), 0o700);
+    }
+  });
+
+  it('is written only by a start that got to its output, not by help or an error', () => {
+    const fresh = path.join(dir, 'cache-help');
+    const run = (name: string) =>
+      node([path.join(dir, 'bin/run.js'), ...CASES[name]!], { XDG_CACHE_HOME: fresh });
+    expect(run('smt inspect --help').status).toBe(0);
+    expect(run('smt inspect M --bogus').status).toBe(2);
+    expect(run('smt inspect NOPE').status).toBe(3);
+    expect(existsSync(path.join(fresh, 'smt'))).toBe(false);
+    expect(node([path.join(dir, 'bin/run.js'), ...STATIC], { XDG_CACHE_HOME: fresh }).status).toBe(0);
+    expect(readdirSync(path.join(fresh, 'smt', 'v8'))).toHaveLength(1);
+  });
+
+  it('costs nothing but the compile when it cannot be written, and NODE_DISABLE_COMPILE_CACHE=1 turns it off', () => {
+    const file = path.join(dir, 'not-a-directory');
+    writeFileSync(file, '');
+    expect(smt(...STATIC).status).toBe(0);
+    const r = node([path.join(dir, 'bin/run.js'), ...STATIC], { XDG_CACHE_HOME: file });
+    expect(r).toEqual(unbundled['smt inspect M (static)']);
+    const empty = path.join(dir, 'cache-off');
+    const off = node([path.join(dir, 'bin/run.js'), ...STATIC], {
+      XDG_CACHE_HOME: empty,
+      NODE_DISABLE_COMPILE_CACHE: '1',
+    });
+    expect(off).toEqual(unbundled['smt inspect M (static)']);
+    expect(existsSync(empty)).toBe(false);
+  });
+});
+
 /** The command in a pseudo-terminal (script(1)): what it wrote until `until` held, then `keys`, then its exit. */
 function inPty(
   args: string[],
@@ -163,7 +258,15 @@ function inPty(
   const { CI: _ci, CONTINUOUS_INTEGRATION: _ci2, ...outer } = process.env;
   const p = spawn('script', ['-q', '-e', '-c', `stty cols 80 rows 24; exec ${cmd}`, '/dev/null'], {
     cwd: dir,
-    env: { ...outer, ...env, NODE_OPTIONS: '', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...extraEnv },
+    env: {
+      ...outer,
+      ...env,
+      NODE_OPTIONS: '',
+      TERM: 'xterm-256color',
+      LANG: 'C.UTF-8',
+      XDG_CACHE_HOME: cacheHome,
+      ...extraEnv,
+    },
   });
   let out = '';
   let sent = false;
@@ -187,16 +290,20 @@ function inPty(
 }
 
 describe('the packed CLI on a terminal', () => {
-  it('shows the first frame on the alternate screen and q leaves it, exit 0', async () => {
-    const r = await inPty(['inspect', METER, ...RANGE], {}, (o) => o.includes('arrows/hjkl move'), 'q');
-    expect(r.status, r.out).toBe(0);
-    expect(r.out).toContain('\x1b[?1049h');
-    expect(r.out).toContain(`meter ${METER}`);
-    expect(r.out).toContain('complete 96.5% (2867/2972)');
-    // the main screen back, the cursor shown, and nothing drawn after
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
-    expect(r.out.slice(r.out.lastIndexOf('\x1b[?1049l'))).toMatch(/^\x1b\[\?1049l(\x1b\[\?25h)*\s*$/);
-  }, 180_000);
+  for (const start of ['first start: no code cache', 'from the code cache of the first']) {
+    it(`shows the first frame on the alternate screen and q leaves it, exit 0 (${start})`, async () => {
+      const r = await inPty(['inspect', METER, ...RANGE], {}, (o) => o.includes('arrows/hjkl move'), 'q');
+      expect(r.status, r.out).toBe(0);
+      expect(r.out).toContain('\x1b[?1049h');
+      expect(r.out).toContain(`meter ${METER}`);
+      expect(r.out).toContain('complete 96.5% (2867/2972)');
+      // the main screen back, the cursor shown, and nothing drawn after
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences
+      expect(r.out.slice(r.out.lastIndexOf('\x1b[?1049l'))).toMatch(/^\x1b\[\?1049l(\x1b\[\?25h)*\s*$/);
+      // a start on a terminal has its own cache (it compiles Ink), beside the pipe one
+      expect(cacheFiles().filter((f) => CACHE_NAME('tty').test(f))).toHaveLength(1);
+    }, 180_000);
+  }
 
   it('with CI set prints the static rendering and exits 0 instead of a full screen Ink would not draw', async () => {
     const r = await inPty(['inspect', METER, ...RANGE], { CI: 'true' }, () => false, '');

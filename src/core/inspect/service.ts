@@ -97,7 +97,9 @@ export class InspectSession {
   /** Look the meter up and open the stores. */
   static async open(config: SmtConfig, meterId: string, channel = DEFAULT_CHANNEL): Promise<InspectSession> {
     const pool = createPostgresPool(config, { max: 4 });
-    const cassandra = createCassandraClient(config, { useKeyspace: true });
+    // no schema metadata (a query of system_schema and its parsing before the first read): the session's
+    // statements are prepared, and the server's PREPARE answer carries the types they need
+    const cassandra = createCassandraClient(config, { useKeyspace: true, metadataSync: false });
     try {
       // Cassandra's handshake runs while PostgreSQL looks the meter up and the rule set (YAML, for
       // its late-data threshold) loads and parses: the first frame waits for all three

@@ -7,11 +7,10 @@ import type { Inspection } from '../../core/inspect/model.js';
 import type { DayVersion } from '../../core/inspect/versions.js';
 import { AuditView } from './AuditView.js';
 import { CorrectionFlow } from './CorrectionFlow.js';
-import { carpetLines, energyScale, legendLines } from './carpet.js';
+import { carpetView, initialCursor } from './carpet-view.js';
 import { DayView } from './DayView.js';
 import { INSPECT_KEYS } from './keys.js';
 import { type Cursor, cellAt, cellsBetween, move, nextRun } from './nav.js';
-import { cursorLine, headerLines } from './text.js';
 import type { CharMode } from './theme.js';
 
 /** What the app needs from the stores; InspectSession provides it, tests pass their own. */
@@ -57,12 +56,6 @@ function useTerminalSize(fixed?: { columns: number; rows: number }) {
   return fixed ?? size;
 }
 
-/** The cursor starts on the newest day, at the first interval that is not a plain actual reading. */
-function initialCursor(ins: Inspection): Cursor {
-  const last = ins.days.length - 1;
-  return { day: Math.max(0, last), column: 0 };
-}
-
 export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppProps) {
   const { exit } = useApp();
   const size = useTerminalSize(fixed);
@@ -72,12 +65,9 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
   const { cursor, anchor, message } = nav;
   const setMessage = (m: string) => setNav((n) => ({ ...n, message: m }));
   const [view, setView] = useState<View>('carpet');
-  const width = Math.max(40, size.columns);
-  const header = headerLines(ins, width);
-  const legendCount = legendLines(ins, energyScale(ins, mode), mode, width).length;
-  // header, axis, legend, cursor line, key hint line, message line
-  const dayRows = Math.max(3, size.rows - header.length - 1 - legendCount - 3);
-  const firstDay = Math.max(0, Math.min(cursor.day - Math.floor(dayRows / 2), ins.days.length - dayRows));
+  // the carpet view's lines (the same function draws the pre-painted first frame: carpet-view.ts)
+  const shown = carpetView(ins, size, mode, { cursor, anchor });
+  const { width, header } = shown;
 
   const go = (f: (c: Cursor) => Cursor, what?: string) =>
     setNav((n) => {
@@ -171,15 +161,7 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
       </Box>
     );
   }
-  const selection = anchor === null ? undefined : { from: anchor, to: cursor };
-  const lines = carpetLines(ins, {
-    width,
-    mode,
-    firstDay,
-    rows: dayRows,
-    cursor,
-    ...(selection ? { selection } : {}),
-  });
+  const lines = shown.carpet;
   return (
     <Box flexDirection="column">
       {header.map((l) => (
@@ -213,20 +195,13 @@ export function InspectApp({ initial, backend, mode, size: fixed }: InspectAppPr
         />
       ) : (
         <>
-          <Text wrap="truncate-end">{cursorLine(ins, cursor)}</Text>
+          <Text wrap="truncate-end">{shown.cursor}</Text>
           <Text dimColor wrap="truncate-end">
-            {anchor !== null ? selectionHint(ins, anchor, cursor) : ''}arrows/hjkl move g/G gap e estimate
-            Enter day v select c correct a audit ? help q quit
+            {shown.hint}
           </Text>
           <Text color="yellow">{message}</Text>
         </>
       )}
     </Box>
   );
-}
-
-function selectionHint(ins: Inspection, anchor: Cursor, cursor: Cursor): string {
-  const cells = cellsBetween(ins, anchor, cursor);
-  const days = new Set(cells.map((c) => c.start.slice(0, 10))).size;
-  return `selected ${cells.length} interval(s) on ${days} day(s): c correct, v/Esc clear  `;
 }

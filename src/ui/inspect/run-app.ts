@@ -3,6 +3,7 @@ import { createElement } from 'react';
 import { runFullScreen } from '../alternate-screen.js';
 import { InspectApp, type InspectAppProps } from './InspectApp.js';
 
-export function runInspectApp(props: InspectAppProps): Promise<void> {
-  return runFullScreen(createElement(InspectApp, props));
+/** `entered`: the first frame is on the alternate screen already (prepaint.ts) */
+export function runInspectApp(props: InspectAppProps, o: { entered?: boolean } = {}): Promise<void> {
+  return runFullScreen(createElement(InspectApp, props), o);
 }
