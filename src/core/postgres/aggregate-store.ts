@@ -74,13 +74,16 @@ const DAILY_COLUMNS = [
 /** every column but the key: what decides whether a row changed */
 const DAILY_VALUES = DAILY_COLUMNS.slice(3);
 
+/** what is copied: the row and the hash of its values' COPY bytes (migration 30) */
+const COPY_COLUMNS = [...DAILY_COLUMNS, 'row_hash'] as const;
+
 const STAGE = `CREATE TEMP TABLE IF NOT EXISTS daily_aggregates_stage (
   meter_id text, channel text, local_date date, interval_minutes smallint, value_sum numeric(18, 6),
   value_min double precision, value_max double precision, peak_demand_kw double precision,
   peak_interval_start timestamptz, intervals_expected smallint, intervals_actual smallint,
   intervals_estimated smallint, intervals_missing smallint, intervals_failed smallint,
   estimated_share double precision, status text, series_version bigint, estimated_value_micro bigint,
-  hourly_value_micro bigint[], hourly_peak_micro bigint[], hourly_peak_minute smallint[]
+  hourly_value_micro bigint[], hourly_peak_micro bigint[], hourly_peak_minute smallint[], row_hash bigint
 ) ON COMMIT DELETE ROWS`;
 
 // A day inside a billed period is `billed`, whatever the series says now: the billing close owns it.
@@ -95,12 +98,19 @@ const DIFFERENT = (a: string, b: string) =>
   `(${DAILY_VALUES.map((c) => `${a}.${c}`).join(', ')}) IS DISTINCT FROM (${DAILY_VALUES.map((c) => `${b}.${c}`).join(', ')})`;
 
 /**
- * Nothing of the chunk is stored yet and no billed period touches it: the rows can be copied
+ * The chunk's stored rows by key (`meter|channel|epoch day`): the hash of the values each was
+ * written with (null: written or changed otherwise) and its status. A row whose hash and status
+ * are those of the row computed now is not sent at all.
+ */
+const STORED = `SELECT d.meter_id || '|' || d.channel || '|' || (d.local_date - DATE '1970-01-01') AS k,
+  d.row_hash::text AS h, d.status FROM smt.daily_aggregates d WHERE ${IN_CHUNK('d')}`;
+
+/**
+ * $1 meter ids, $2/$3 first and last local date. Nothing of the chunk is stored yet and no billed period touches it: the rows can be copied
  * straight into the table (half the work of staging them first).
  */
-const CHUNK_STATE = `SELECT EXISTS (SELECT 1 FROM smt.daily_aggregates d WHERE ${IN_CHUNK('d')}) AS stored,
-  EXISTS (SELECT 1 FROM smt.billing_periods b WHERE b.meter_id = ANY($1) AND b.status = 'billed'
-    AND b.period_start <= $4::date AND b.period_end > $3::date) AS billed`;
+const CHUNK_BILLED = `SELECT EXISTS (SELECT 1 FROM smt.billing_periods b WHERE b.meter_id = ANY($1) AND b.status = 'billed'
+    AND b.period_start <= $3::date AND b.period_end > $2::date) AS billed`;
 
 /**
  * Stored rows are compared with the staged ones by a join and only those that differ are
@@ -108,19 +118,24 @@ const CHUNK_STATE = `SELECT EXISTS (SELECT 1 FROM smt.daily_aggregates d WHERE $
  * to the table are inserted; ON CONFLICT only catches a concurrent run that inserted them first.
  */
 const UPSERT_DAILY = `WITH s AS MATERIALIZED (
-  SELECT ${DAILY_COLUMNS.map((c) => (c === 'status' ? `${STATUS} AS status` : `s.${c}`)).join(', ')}
+  SELECT ${COPY_COLUMNS.map((c) => (c === 'status' ? `${STATUS} AS status` : `s.${c}`)).join(', ')}
   FROM daily_aggregates_stage s
 ), upd AS (
   UPDATE smt.daily_aggregates d SET ${DAILY_VALUES.map((c) => `${c} = s.${c}`).join(', ')},
-    version = d.version + 1, computed_at = now()
+    row_hash = s.row_hash, version = d.version + 1, computed_at = now()
   FROM s WHERE ${IN_CHUNK('d')} AND ${SAME_KEY} AND ${DIFFERENT('d', 's')}
   RETURNING 1
+), rehash AS (
+  -- same values, but no hash (or another one) stored: store this one, the row is not changed
+  UPDATE smt.daily_aggregates d SET row_hash = s.row_hash
+  FROM s WHERE ${IN_CHUNK('d')} AND ${SAME_KEY} AND NOT ${DIFFERENT('d', 's')} AND d.row_hash IS DISTINCT FROM s.row_hash
 ), ins AS (
-  INSERT INTO smt.daily_aggregates AS d (${DAILY_COLUMNS.join(', ')})
-  SELECT ${DAILY_COLUMNS.join(', ')} FROM s
+  INSERT INTO smt.daily_aggregates AS d (${COPY_COLUMNS.join(', ')})
+  SELECT ${COPY_COLUMNS.join(', ')} FROM s
    WHERE NOT EXISTS (SELECT 1 FROM smt.daily_aggregates d WHERE ${IN_CHUNK('d')} AND ${SAME_KEY})
   ON CONFLICT (meter_id, channel, local_date) DO UPDATE SET
-    ${DAILY_VALUES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, version = d.version + 1, computed_at = now()
+    ${DAILY_VALUES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, row_hash = EXCLUDED.row_hash,
+    version = d.version + 1, computed_at = now()
   WHERE ${DIFFERENT('d', 'EXCLUDED')}
   RETURNING (xmax = 0) AS inserted
 )
@@ -129,9 +144,24 @@ SELECT (SELECT count(*) FROM ins WHERE inserted)::int AS inserted,
 
 const UNIQUE_VIOLATION = '23505';
 
-/** The daily rows in binary COPY form, in `DAILY_COLUMNS` order, in chunks of ~64 KiB. */
-function* copyChunks(rows: readonly DailyAggregate[]): Generator<Buffer> {
+/** A stored row as `STORED` reads it. */
+interface StoredRow {
+  h: string | null;
+  status: string;
+}
+
+/**
+ * The daily rows in binary COPY form, in `COPY_COLUMNS` order, in pieces of ~64 KiB; with
+ * `stored`, only the rows whose hash or status differ from the stored row's (or that are not
+ * stored). The hash covers the COPY bytes of every value column, so equal hashes mean equal rows.
+ */
+function encodeRows(
+  rows: readonly DailyAggregate[],
+  stored: ReadonlyMap<string, StoredRow> | null,
+): { pieces: Buffer[]; rows: number } {
   const w = new BinaryCopyWriter();
+  const pieces: Buffer[] = [];
+  let sent = 0;
   // a chunk holds a few dates: parse each once
   const days = new Map<string, number>();
   for (const a of rows) {
@@ -140,10 +170,12 @@ function* copyChunks(rows: readonly DailyAggregate[]): Generator<Buffer> {
       day = parseLocalDate(a.localDate);
       days.set(a.localDate, day);
     }
-    w.row(DAILY_COLUMNS.length);
+    const start = w.length;
+    w.row(COPY_COLUMNS.length);
     w.text(a.meterId);
     w.text(a.channel);
     w.date(day);
+    const values = w.length;
     w.int2(a.intervalMinutes);
     w.numeric6(a.energy);
     w.float8(a.min);
@@ -162,10 +194,21 @@ function* copyChunks(rows: readonly DailyAggregate[]): Generator<Buffer> {
     w.int8Array(a.hourly?.energyMicro ?? null);
     w.int8Array(a.hourly?.peakMicro ?? null);
     w.int2Array(a.hourly?.peakMinute ?? null);
-    if (w.length > 1 << 16) yield w.take();
+    const hash = w.hashSince(values);
+    if (stored) {
+      const s = stored.get(`${a.meterId}|${a.channel}|${day}`);
+      if (s && s.status === a.status && s.h !== null && Number(s.h) === hash) {
+        w.truncate(start);
+        continue;
+      }
+    }
+    w.int8(hash);
+    sent++;
+    if (w.length > 1 << 16) pieces.push(w.take());
   }
   w.end();
-  yield w.take();
+  pieces.push(w.take());
+  return { pieces, rows: sent };
 }
 
 /**
@@ -224,23 +267,34 @@ export class PostgresAggregateStore {
     return postgresCall('writing daily aggregates', async () => {
       const client = await this.pool.connect();
       try {
-        const state = await client.query<{ stored: boolean; billed: boolean }>(CHUNK_STATE, chunk);
-        if (!state.rows[0]!.stored && !state.rows[0]!.billed) {
-          const copied = await inTransaction(client, async () => {
-            await copyBinary(client, 'smt.daily_aggregates', DAILY_COLUMNS, copyChunks(rows));
-            return { inserted: rows.length, updated: 0 };
-          }).catch((err: { code?: string }) => {
-            // another run stored some of these rows in the meantime: compare them instead
-            if (err?.code === UNIQUE_VIOLATION) return null;
-            throw err;
+        for (;;) {
+          const stored = new Map(
+            (await client.query<StoredRow & { k: string }>(STORED, chunk)).rows.map((r) => [r.k, r]),
+          );
+          if (
+            stored.size === 0 &&
+            !(await client.query<{ billed: boolean }>(CHUNK_BILLED, [meterIds, from, to])).rows[0]!.billed
+          ) {
+            const { pieces } = encodeRows(rows, null);
+            const copied = await inTransaction(client, async () => {
+              await copyBinary(client, 'smt.daily_aggregates', COPY_COLUMNS, pieces);
+              return { inserted: rows.length, updated: 0 };
+            }).catch((err: { code?: string }) => {
+              // another run stored some of these rows in the meantime: compare them instead
+              if (err?.code === UNIQUE_VIOLATION) return null;
+              throw err;
+            });
+            if (copied) return copied;
+            continue;
+          }
+          const changed = encodeRows(rows, stored);
+          if (changed.rows === 0) return { inserted: 0, updated: 0 };
+          return await inTransaction(client, async () => {
+            await client.query(STAGE);
+            await copyBinary(client, 'daily_aggregates_stage', COPY_COLUMNS, changed.pieces);
+            return (await client.query<UpsertCounts>(UPSERT_DAILY, chunk)).rows[0]!;
           });
-          if (copied) return copied;
         }
-        return await inTransaction(client, async () => {
-          await client.query(STAGE);
-          await copyBinary(client, 'daily_aggregates_stage', DAILY_COLUMNS, copyChunks(rows));
-          return (await client.query<UpsertCounts>(UPSERT_DAILY, chunk)).rows[0]!;
-        });
       } finally {
         client.release();
       }
