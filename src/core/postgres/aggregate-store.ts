@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import type { AggregateStatus, DailyAggregate, HourlyFacts } from '../aggregate/daily.js';
+import { type AggregateStatus, type DailyAggregate, DayFold, type HourlyFacts } from '../aggregate/daily.js';
 import type { IntervalMinutes } from '../readings/block.js';
-import { dayKey } from '../series/day.js';
-import { parseLocalDate } from '../time/local-date.js';
+import { dayKey, type SeriesDayKey } from '../series/day.js';
+import { MS_PER_MINUTE, parseLocalDate } from '../time/local-date.js';
 import { BinaryCopyWriter, copyBinary } from './copy-binary.js';
 import { postgresCall } from './errors.js';
 import { inTransaction } from './transaction.js';
@@ -145,9 +145,129 @@ SELECT (SELECT count(*) FROM ins WHERE inserted)::int AS inserted,
 const UNIQUE_VIOLATION = '23505';
 
 /** A stored row as `STORED` reads it. */
-interface StoredRow {
+export interface StoredRow {
   h: string | null;
   status: string;
+}
+
+/**
+ * One daily row as a `DailyRowBatch` hands it to the COPY: the day's fold and what else its row
+ * needs, the same fields `dailyAggregate` computes from `DayFacts` (and encoded to the same bytes).
+ */
+export interface FoldedRow {
+  /** intervals expected from the meter's local calendar */
+  expected: number;
+  /** of the readings when `read`, else the meter's */
+  intervalMinutes: number;
+  /** readings of the day were read: `fold`, `dayStart` and `seriesVersion` hold them */
+  read: boolean;
+  fold: DayFold;
+  dayStart: number;
+  seriesVersion: number;
+}
+
+/**
+ * The daily rows of a chunk made on demand, in `keys` order: `fill(i, out)` puts row i into
+ * `out` just before it is encoded, so no object per meter-day is built.
+ */
+export interface DailyRowBatch {
+  keys: readonly SeriesDayKey[];
+  fill(i: number, out: FoldedRow): void;
+}
+
+/** What the encoder reads of a chunk's rows, either kind. */
+interface RowSource {
+  count: number;
+  meterId(i: number): string;
+  channel(i: number): string;
+  localDate(i: number): string;
+  /** the value columns of row i (from `interval_minutes` on); returns the row's status */
+  values(i: number, w: BinaryCopyWriter): AggregateStatus;
+}
+
+function aggregateRows(rows: readonly DailyAggregate[]): RowSource {
+  return {
+    count: rows.length,
+    meterId: (i) => rows[i]!.meterId,
+    channel: (i) => rows[i]!.channel,
+    localDate: (i) => rows[i]!.localDate,
+    values(i, w) {
+      const a = rows[i]!;
+      w.int2(a.intervalMinutes);
+      w.numeric6(a.energy);
+      w.float8(a.min);
+      w.float8(a.max);
+      w.float8(a.peakDemand);
+      w.timestamptz(a.peakStart);
+      w.int2(a.expected);
+      w.int2(a.actual);
+      w.int2(a.estimated);
+      w.int2(a.missing);
+      w.int2(a.failed);
+      w.float8(a.estimatedShare);
+      w.text(a.status);
+      w.int8(a.seriesVersion);
+      w.int8(a.estimatedMicro);
+      w.int8Array(a.hourly?.energyMicro ?? null);
+      w.int8Array(a.hourly?.peakMicro ?? null);
+      w.int2Array(a.hourly?.peakMinute ?? null);
+      return a.status;
+    },
+  };
+}
+
+/** `dailyAggregate` of a fold, written as `aggregateRows` writes the object (test/unit/aggregate-store-rows.test.ts). */
+function foldedRows(batch: DailyRowBatch): RowSource {
+  const { keys } = batch;
+  const r: FoldedRow = {
+    expected: 0,
+    intervalMinutes: 0,
+    read: false,
+    fold: new DayFold(0),
+    dayStart: 0,
+    seriesVersion: 0,
+  };
+  return {
+    count: keys.length,
+    meterId: (i) => keys[i]!.meterId,
+    channel: (i) => keys[i]!.channel,
+    localDate: (i) => keys[i]!.day,
+    values(i, w) {
+      batch.fill(i, r);
+      const f = r.fold;
+      const values = r.read ? f.actual + f.estimated : 0;
+      const any = values > 0;
+      const minutes = r.intervalMinutes;
+      const missing = Math.max(0, r.expected - values);
+      w.int2(minutes);
+      w.numeric6(any ? f.energy : null);
+      w.float8(any ? f.min : null);
+      w.float8(any ? f.max : null);
+      w.float8(any ? (f.max * 60) / minutes : null);
+      w.timestamptz(any ? r.dayStart + f.peakAt * minutes * MS_PER_MINUTE : null);
+      w.int2(r.expected);
+      w.int2(r.read ? f.actual : 0);
+      w.int2(r.read ? f.estimated : 0);
+      w.int2(missing);
+      w.int2(r.read ? f.failed : 0);
+      w.float8(any ? f.estimated / values : null);
+      const status: AggregateStatus =
+        missing === 0 && (r.read ? f.notValidated : 0) === 0 ? 'validated' : 'provisional';
+      w.text(status);
+      w.int8(r.read ? r.seriesVersion : 0);
+      w.int8(any ? f.estimatedMicro : null);
+      if (any && f.hours >= 0) {
+        w.int8ArrayOf(f.hourEnergy, f.hours);
+        w.int8ArrayOf(f.hourPeak, f.hours, f.hourPeakAt);
+        w.int2ArrayOf(f.hourPeakAt, f.hours, minutes);
+      } else {
+        w.null();
+        w.null();
+        w.null();
+      }
+      return status;
+    },
+  };
 }
 
 /**
@@ -155,8 +275,8 @@ interface StoredRow {
  * `stored`, only the rows whose hash or status differ from the stored row's (or that are not
  * stored). The hash covers the COPY bytes of every value column, so equal hashes mean equal rows.
  */
-function encodeRows(
-  rows: readonly DailyAggregate[],
+export function encodeDailyRows(
+  rows: RowSource,
   stored: ReadonlyMap<string, StoredRow> | null,
 ): { pieces: Buffer[]; rows: number } {
   const w = new BinaryCopyWriter();
@@ -164,40 +284,26 @@ function encodeRows(
   let sent = 0;
   // a chunk holds a few dates: parse each once
   const days = new Map<string, number>();
-  for (const a of rows) {
-    let day = days.get(a.localDate);
+  for (let i = 0; i < rows.count; i++) {
+    const localDate = rows.localDate(i);
+    let day = days.get(localDate);
     if (day === undefined) {
-      day = parseLocalDate(a.localDate);
-      days.set(a.localDate, day);
+      day = parseLocalDate(localDate);
+      days.set(localDate, day);
     }
     const start = w.length;
+    const meterId = rows.meterId(i);
+    const channel = rows.channel(i);
     w.row(COPY_COLUMNS.length);
-    w.text(a.meterId);
-    w.text(a.channel);
+    w.text(meterId);
+    w.text(channel);
     w.date(day);
     const values = w.length;
-    w.int2(a.intervalMinutes);
-    w.numeric6(a.energy);
-    w.float8(a.min);
-    w.float8(a.max);
-    w.float8(a.peakDemand);
-    w.timestamptz(a.peakStart);
-    w.int2(a.expected);
-    w.int2(a.actual);
-    w.int2(a.estimated);
-    w.int2(a.missing);
-    w.int2(a.failed);
-    w.float8(a.estimatedShare);
-    w.text(a.status);
-    w.int8(a.seriesVersion);
-    w.int8(a.estimatedMicro);
-    w.int8Array(a.hourly?.energyMicro ?? null);
-    w.int8Array(a.hourly?.peakMicro ?? null);
-    w.int2Array(a.hourly?.peakMinute ?? null);
+    const status = rows.values(i, w);
     const hash = w.hashSince(values);
     if (stored) {
-      const s = stored.get(`${a.meterId}|${a.channel}|${day}`);
-      if (s && s.status === a.status && s.h !== null && Number(s.h) === hash) {
+      const s = stored.get(`${meterId}|${channel}|${day}`);
+      if (s && s.status === status && s.h !== null && Number(s.h) === hash) {
         w.truncate(start);
         continue;
       }
@@ -209,6 +315,13 @@ function encodeRows(
   w.end();
   pieces.push(w.take());
   return { pieces, rows: sent };
+}
+
+/** The rows of either kind as the encoder reads them (exported for the encoders' equality test). */
+export function dailyRowSource(rows: readonly DailyAggregate[] | DailyRowBatch): RowSource {
+  return Array.isArray(rows)
+    ? aggregateRows(rows as readonly DailyAggregate[])
+    : foldedRows(rows as DailyRowBatch);
 }
 
 /**
@@ -253,17 +366,22 @@ export class PostgresAggregateStore {
     }));
   }
 
-  async upsertDaily(rows: readonly DailyAggregate[]): Promise<UpsertCounts> {
-    if (rows.length === 0) return { inserted: 0, updated: 0 };
-    const meterIds = [...new Set(rows.map((a) => a.meterId))];
-    const channels = [...new Set(rows.map((a) => a.channel))];
-    let from = rows[0]!.localDate;
+  /** The daily rows of a chunk: objects, or a batch that fills each row from its fold. */
+  async upsertDaily(input: readonly DailyAggregate[] | DailyRowBatch): Promise<UpsertCounts> {
+    const rows = dailyRowSource(input);
+    if (rows.count === 0) return { inserted: 0, updated: 0 };
+    const meterIds = new Set<string>();
+    const channels = new Set<string>();
+    let from = rows.localDate(0);
     let to = from;
-    for (const a of rows) {
-      if (a.localDate < from) from = a.localDate;
-      if (a.localDate > to) to = a.localDate;
+    for (let i = 0; i < rows.count; i++) {
+      meterIds.add(rows.meterId(i));
+      channels.add(rows.channel(i));
+      const d = rows.localDate(i);
+      if (d < from) from = d;
+      if (d > to) to = d;
     }
-    const chunk = [meterIds, channels, from, to];
+    const chunk = [[...meterIds], [...channels], from, to];
     return postgresCall('writing daily aggregates', async () => {
       const client = await this.pool.connect();
       try {
@@ -273,12 +391,12 @@ export class PostgresAggregateStore {
           );
           if (
             stored.size === 0 &&
-            !(await client.query<{ billed: boolean }>(CHUNK_BILLED, [meterIds, from, to])).rows[0]!.billed
+            !(await client.query<{ billed: boolean }>(CHUNK_BILLED, [chunk[0], from, to])).rows[0]!.billed
           ) {
-            const { pieces } = encodeRows(rows, null);
+            const { pieces } = encodeDailyRows(rows, null);
             const copied = await inTransaction(client, async () => {
               await copyBinary(client, 'smt.daily_aggregates', COPY_COLUMNS, pieces);
-              return { inserted: rows.length, updated: 0 };
+              return { inserted: rows.count, updated: 0 };
             }).catch((err: { code?: string }) => {
               // another run stored some of these rows in the meantime: compare them instead
               if (err?.code === UNIQUE_VIOLATION) return null;
@@ -287,7 +405,7 @@ export class PostgresAggregateStore {
             if (copied) return copied;
             continue;
           }
-          const changed = encodeRows(rows, stored);
+          const changed = encodeDailyRows(rows, stored);
           if (changed.rows === 0) return { inserted: 0, updated: 0 };
           return await inTransaction(client, async () => {
             await client.query(STAGE);

@@ -194,17 +194,9 @@ export class BinaryCopyWriter extends GrowableBuffer {
     const n = xs.length;
     let nulls = 0;
     for (let i = 0; i < n; i++) if (xs[i] === null) nulls++;
-    const bytes = 20 + n * 4 + (n - nulls) * width;
-    this.ensure(4 + bytes);
+    this.arrayHeader(20 + n * 4 + (n - nulls) * width, nulls, oid, n);
     const view = this.view;
     let at = this.pos;
-    view.setInt32(at, bytes);
-    view.setInt32(at + 4, 1); // dimensions
-    view.setInt32(at + 8, nulls > 0 ? 1 : 0);
-    view.setInt32(at + 12, oid);
-    view.setInt32(at + 16, n);
-    view.setInt32(at + 20, 1); // lower bound
-    at += 24;
     for (let i = 0; i < n; i++) {
       const x = xs[i]!;
       if (x === null) {
@@ -223,6 +215,68 @@ export class BinaryCopyWriter extends GrowableBuffer {
       }
     }
     this.pos = at;
+  }
+
+  /**
+   * An int8[] of `xs[0, n)`, element i null where `at[i] < 0` when `at` is given: the bytes
+   * `int8Array` writes for the same numbers and nulls.
+   */
+  int8ArrayOf(xs: Float64Array, n: number, at?: Int32Array): void {
+    let nulls = 0;
+    if (at) for (let i = 0; i < n; i++) if (at[i]! < 0) nulls++;
+    const bytes = 20 + n * 4 + (n - nulls) * 8;
+    this.arrayHeader(bytes, nulls, INT8_OID, n);
+    const view = this.view;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      if (at && at[i]! < 0) {
+        view.setInt32(p, -1);
+        p += 4;
+        continue;
+      }
+      const x = xs[i]!;
+      view.setInt32(p, 8);
+      const hi = x >= 0 && x < TWO_32 ? 0 : Math.floor(x / TWO_32);
+      view.setInt32(p + 4, hi);
+      view.setUint32(p + 8, x - hi * TWO_32);
+      p += 12;
+    }
+    this.pos = p;
+  }
+
+  /** An int2[] of `at[i] × scale` for i in [0, n), null where `at[i] < 0`. */
+  int2ArrayOf(at: Int32Array, n: number, scale: number): void {
+    let nulls = 0;
+    for (let i = 0; i < n; i++) if (at[i]! < 0) nulls++;
+    this.arrayHeader(20 + n * 4 + (n - nulls) * 2, nulls, INT2_OID, n);
+    const view = this.view;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const x = at[i]!;
+      if (x < 0) {
+        view.setInt32(p, -1);
+        p += 4;
+      } else {
+        view.setInt32(p, 2);
+        view.setInt16(p + 4, x * scale);
+        p += 6;
+      }
+    }
+    this.pos = p;
+  }
+
+  /** length, dimensions, null flag, element type, size, lower bound; room for `bytes` ensured */
+  private arrayHeader(bytes: number, nulls: number, oid: number, n: number): void {
+    this.ensure(4 + bytes);
+    const view = this.view;
+    const at = this.pos;
+    view.setInt32(at, bytes);
+    view.setInt32(at + 4, 1);
+    view.setInt32(at + 8, nulls > 0 ? 1 : 0);
+    view.setInt32(at + 12, oid);
+    view.setInt32(at + 16, n);
+    view.setInt32(at + 20, 1);
+    this.pos = at + 24;
   }
 
   /**
