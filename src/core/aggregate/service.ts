@@ -153,12 +153,18 @@ function foldedRows(
   keys: readonly SeriesDayKey[],
   folds: ChunkFolds,
 ): DailyRowBatch {
+  // a chunk holds a few dates: parse each once
+  const days = new Map<string, number>();
   return {
     keys,
     fill(i, out) {
       const k = keys[i]!;
       const m = meters.get(k.meterId)!;
-      const epochDay = parseLocalDate(k.day);
+      let epochDay = days.get(k.day);
+      if (epochDay === undefined) {
+        epochDay = parseLocalDate(k.day);
+        days.set(k.day, epochDay);
+      }
       const read = folds.fold(k.meterId, k.channel, epochDay, FOLD);
       const minutes = (read?.intervalMinutes ?? m.intervalMinutes) as IntervalMinutes;
       out.expected = LocalCalendar.for(m.timezone).intervalsInDayOf(epochDay, minutes);

@@ -182,23 +182,36 @@ function takeArrays(n: number): { values: Float64Array; quality: Uint32Array } {
 function run(client: ClickHouseClient, query: string, days: ChunkDays): Promise<void> {
   return clickhouseCall('reading readings per meter-day', async () => {
     const rs = await client.exec({ query: `${query} FORMAT Native` });
-    const parts: Buffer[] = [];
+    // each piece copied once, as it arrives, into the buffer the blocks are read from; an async
+    // iterator over the stream concatenated the pieces it had buffered first (a second copy)
+    let buf = RESPONSES.pop() ?? Buffer.alloc(0);
     let length = 0;
-    for await (const b of rs.stream) {
-      parts.push(b as Buffer);
-      length += (b as Buffer).length;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        rs.stream.on('data', (b: Buffer) => {
+          if (length + b.length > buf.length) {
+            const next = Buffer.allocUnsafeSlow(Math.max(Math.ceil((length + b.length) * 1.25), 1 << 20));
+            buf.copy(next, 0, 0, length);
+            buf = next;
+          }
+          length += b.copy(buf, length);
+        });
+        rs.stream.once('end', resolve);
+        rs.stream.once('error', reject);
+      });
+      const view = buf.subarray(0, length);
+      for (const block of nativeBlocks(view)) days.place(view, block);
+    } finally {
+      RESPONSES.push(buf);
     }
-    // decoded synchronously to the end, so one buffer serves every query (tens of MB per chunk:
-    // a fresh one each time cost more in page faults and GC than the copy)
-    if (response.length < length) response = Buffer.allocUnsafeSlow(Math.ceil(length * 1.25));
-    let at = 0;
-    for (const p of parts) at += p.copy(response, at);
-    const buf = response.subarray(0, length);
-    for (const block of nativeBlocks(buf)) days.place(buf, block);
   });
 }
 
-let response = Buffer.alloc(0);
+/**
+ * Response buffers of earlier queries (tens of MB per chunk; a fresh one each time cost more in
+ * page faults and GC than the copy): one per query in flight, each decoded before it is put back.
+ */
+const RESPONSES: Buffer[] = [];
 
 /** A meter-day of a chunk: its place in the chunk's value and quality arrays. */
 interface Slot {
