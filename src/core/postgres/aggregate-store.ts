@@ -279,9 +279,18 @@ export function encodeDailyRows(
   rows: RowSource,
   stored: ReadonlyMap<string, StoredRow> | null,
 ): { pieces: Buffer[]; rows: number } {
+  const sent = { rows: 0 };
+  const pieces = [...dailyPieces(rows, stored, sent)];
+  return { pieces, rows: sent.rows };
+}
+
+/** `encodeDailyRows` piece by piece, as the COPY takes them (PostgreSQL reads the first rows while node encodes the next). */
+function* dailyPieces(
+  rows: RowSource,
+  stored: ReadonlyMap<string, StoredRow> | null,
+  sent: { rows: number },
+): Generator<Buffer> {
   const w = new BinaryCopyWriter();
-  const pieces: Buffer[] = [];
-  let sent = 0;
   // a chunk holds a few dates: parse each once
   const days = new Map<string, number>();
   for (let i = 0; i < rows.count; i++) {
@@ -309,12 +318,11 @@ export function encodeDailyRows(
       }
     }
     w.int8(hash);
-    sent++;
-    if (w.length > 1 << 16) pieces.push(w.take());
+    sent.rows++;
+    if (w.length > 1 << 16) yield w.take();
   }
   w.end();
-  pieces.push(w.take());
-  return { pieces, rows: sent };
+  yield w.take();
 }
 
 /** The rows of either kind as the encoder reads them (exported for the encoders' equality test). */
@@ -393,9 +401,13 @@ export class PostgresAggregateStore {
             stored.size === 0 &&
             !(await client.query<{ billed: boolean }>(CHUNK_BILLED, [chunk[0], from, to])).rows[0]!.billed
           ) {
-            const { pieces } = encodeDailyRows(rows, null);
             const copied = await inTransaction(client, async () => {
-              await copyBinary(client, 'smt.daily_aggregates', COPY_COLUMNS, pieces);
+              await copyBinary(
+                client,
+                'smt.daily_aggregates',
+                COPY_COLUMNS,
+                dailyPieces(rows, null, { rows: 0 }),
+              );
               return { inserted: rows.count, updated: 0 };
             }).catch((err: { code?: string }) => {
               // another run stored some of these rows in the meantime: compare them instead
