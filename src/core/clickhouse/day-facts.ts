@@ -326,7 +326,7 @@ class ChunkDays {
           },
         );
       const k = base + p;
-      if (values[k] === values[k]) replaced = true; // not NaN: a second row at this position
+      if (!Number.isNaN(values[k]!)) replaced = true; // a second row at this position
       values[k] = vals[i]!;
       quality_[k] = quals[i]!;
       const v = versions[2 * i + 1]! * 0x1_0000_0000 + versions[2 * i]!;

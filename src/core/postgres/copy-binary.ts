@@ -62,7 +62,10 @@ export class BinaryCopyWriter extends GrowableBuffer {
   }
 
   text(s: string | null): void {
-    if (s === null) return this.null();
+    if (s === null) {
+      this.null();
+      return;
+    }
     const n = Buffer.byteLength(s);
     this.ensure(4 + n);
     this.i32(n);
@@ -71,7 +74,10 @@ export class BinaryCopyWriter extends GrowableBuffer {
   }
 
   int2(v: number | null): void {
-    if (v === null) return this.null();
+    if (v === null) {
+      this.null();
+      return;
+    }
     this.ensure(6);
     this.i32(2);
     this.i16(v);
@@ -79,14 +85,20 @@ export class BinaryCopyWriter extends GrowableBuffer {
 
   /** bigint from a safe integer */
   int8(v: number | null): void {
-    if (v === null) return this.null();
+    if (v === null) {
+      this.null();
+      return;
+    }
     this.ensure(12);
     this.i32(8);
     this.i64(v);
   }
 
   float8(v: number | null): void {
-    if (v === null) return this.null();
+    if (v === null) {
+      this.null();
+      return;
+    }
     this.ensure(12);
     this.i32(8);
     // -0 as COPY text sends it ("0")
@@ -103,7 +115,10 @@ export class BinaryCopyWriter extends GrowableBuffer {
 
   /** a timestamptz from epoch milliseconds */
   timestamptz(ms: number | null): void {
-    if (ms === null) return this.null();
+    if (ms === null) {
+      this.null();
+      return;
+    }
     this.ensure(12);
     this.i32(8);
     this.i64((ms - PG_EPOCH_MS) * 1000);
@@ -114,7 +129,10 @@ export class BinaryCopyWriter extends GrowableBuffer {
    * PostgreSQL then rounds it to the column's scale exactly as it rounds that text.
    */
   numeric(v: number | null): void {
-    if (v === null) return this.null();
+    if (v === null) {
+      this.null();
+      return;
+    }
     const { digits, weight, negative, dscale } = decimalOf(v);
     this.ensure(12 + 2 * digits.length);
     this.i32(8 + 2 * digits.length);
@@ -190,7 +208,10 @@ export class BinaryCopyWriter extends GrowableBuffer {
   // indexed loops and one branch per element: these three arrays of 23–25 entries were the
   // largest part of a daily row's encoding
   private array(xs: readonly (number | null)[] | null, oid: number, width: 2 | 8): void {
-    if (xs === null) return this.null();
+    if (xs === null) {
+      this.null();
+      return;
+    }
     const n = xs.length;
     let nulls = 0;
     for (let i = 0; i < n; i++) if (xs[i] === null) nulls++;
