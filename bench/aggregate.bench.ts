@@ -210,7 +210,8 @@ async function main() {
   } finally {
     await ch.close();
     await ports.close();
-    await stores.drop();
+    // a drop timed out on a busy node must not lose the measurements (it did once)
+    await stores.drop().catch((err: Error) => log(`dropping the throwaway stores failed: ${err.message}`));
   }
 
   const result = {

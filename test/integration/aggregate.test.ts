@@ -182,6 +182,46 @@ describe('smt aggregate: authoritative daily aggregates from the series', () => 
     expect(viaClickHouse.daily).toEqual({ inserted: 0, updated: 0, unchanged: 9 });
   });
 
+  it('a row changed by another writer is compared in full, not trusted by its hash', async () => {
+    const hash = async () =>
+      (
+        await ports.pool.query(
+          `SELECT row_hash::text AS h FROM smt.daily_aggregates WHERE meter_id = 'A2' AND local_date = '2026-03-29'`,
+        )
+      ).rows[0].h as string | null;
+    const written = await hash();
+    expect(written).toMatch(/^\d+$/);
+    // an UPDATE that does not set a new hash clears it (migration 30's trigger)
+    await ports.pool.query(
+      `UPDATE smt.daily_aggregates SET value_sum = 1, intervals_failed = 3 WHERE meter_id = 'A2' AND local_date = '2026-03-29'`,
+    );
+    expect(await hash()).toBe(null);
+    for (const source of ['clickhouse', 'cassandra'] as const) {
+      const r = await aggregate(ports, { period: 'day', from: '2026-03-28', to: '2026-03-30', source });
+      expect(r.daily).toEqual({
+        inserted: 0,
+        updated: source === 'clickhouse' ? 1 : 0,
+        unchanged: 9 - (source === 'clickhouse' ? 1 : 0),
+      });
+      expect(await daily('A2', '2026-03-29')).toMatchObject({ energy: '40.000000', intervals_actual: 80 });
+      expect(await hash()).toBe(written);
+    }
+    // a hash cleared on a row whose values are unchanged: the rerun stores it again, changes nothing
+    await ports.pool.query(
+      `UPDATE smt.daily_aggregates SET computed_at = computed_at WHERE meter_id = 'A2' AND local_date = '2026-03-29'`,
+    );
+    expect(await hash()).toBe(null);
+    const r = await aggregate(ports, {
+      period: 'day',
+      from: '2026-03-28',
+      to: '2026-03-30',
+      source: 'clickhouse',
+    });
+    expect(r.daily).toEqual({ inserted: 0, updated: 0, unchanged: 9 });
+    expect(await hash()).toBe(written);
+    expect((await daily('A2', '2026-03-29')).version).toBe(2);
+  });
+
   it('after a correction, a recomputation changes exactly the affected rows', async () => {
     await writeDay(
       'A1',

@@ -10,12 +10,17 @@ export interface MeterDayChunk {
 }
 
 /** The local days of a meter in [from, to] on which it was installed (the day of removal included). */
-export function installedDays(m: AggregateMeter, from: number, to: number): string[] {
+export function installedDays(
+  m: AggregateMeter,
+  from: number,
+  to: number,
+  format: (epochDay: number) => string = formatLocalDate,
+): string[] {
   const cal = LocalCalendar.for(m.timezone);
   const first = Math.max(from, cal.localDayOf(m.installedAt));
   const last = m.removedAt === null ? to : Math.min(to, cal.localDayOf(m.removedAt));
   const out: string[] = [];
-  for (let d = first; d <= last; d++) out.push(formatLocalDate(d));
+  for (let d = first; d <= last; d++) out.push(format(d));
   return out;
 }
 
@@ -34,8 +39,11 @@ export function meterDayChunks(
   const to = parseLocalDate(range.to);
   const chunks: MeterDayChunk[] = [];
   let open: MeterDayChunk = { meterIds: [], keys: [] };
+  // every meter shares the range's dates: each formatted once (one string, not one per meter-day)
+  const dates = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => formatLocalDate(from + i));
+  const format = (d: number) => dates[d - from]!;
   for (const m of meters) {
-    const days = installedDays(m, from, to);
+    const days = installedDays(m, from, to, format);
     if (days.length === 0) continue;
     if (open.keys.length > 0 && open.keys.length + days.length * channels.length > perChunk) {
       chunks.push(open);

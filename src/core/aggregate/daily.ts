@@ -100,21 +100,44 @@ export type DayValues = Pick<
   'meterId' | 'channel' | 'day' | 'intervalMinutes' | 'dayStart' | 'values' | 'quality' | 'version'
 >;
 
-interface HourScratch {
-  energy: Float64Array;
-  peak: Float64Array;
-  /** position of the hour's peak; -1: no value in the hour yet */
-  peakAt: Int32Array;
+/**
+ * What the fold of one day leaves, in reusable fields and typed arrays: `foldDay` turns it into a
+ * `DayFacts`; the ClickHouse path of `smt aggregate` encodes it straight into the COPY row (no
+ * object per meter-day). Valid until the next `foldInto` on the same instance.
+ */
+export class DayFold {
+  energy = 0;
+  min = 0;
+  max = 0;
+  /** position of the first interval holding the maximum; -1 without values */
+  peakAt = -1;
+  actual = 0;
+  estimated = 0;
+  failed = 0;
+  notValidated = 0;
+  estimatedMicro = 0;
+  /** local hours of the day, or -1 when its values do not fall on whole local hours */
+  hours = -1;
+  /** per hour: micro-kWh sum, largest value in micro-kWh, its position (-1: no value in the hour) */
+  hourEnergy: Float64Array;
+  hourPeak: Float64Array;
+  hourPeakAt: Int32Array;
+
+  // a day has at most 25 local hours in every zone but a few historical ones: grown when needed
+  constructor(hours = 32) {
+    this.hourEnergy = new Float64Array(hours);
+    this.hourPeak = new Float64Array(hours);
+    this.hourPeakAt = new Int32Array(hours);
+  }
+
+  /** values with origin Actual or another one: 0 for a day without any value */
+  get values(): number {
+    return this.actual + this.estimated;
+  }
 }
 
-const hourScratch = (n: number): HourScratch => ({
-  energy: new Float64Array(n),
-  peak: new Float64Array(n),
-  peakAt: new Int32Array(n),
-});
-
-/** reused by every fold (a fold runs to its end without yielding) */
-const HOUR_SCRATCH = hourScratch(32);
+/** reused by every `foldDay` (a fold runs to its end without yielding) */
+const SHARED = new DayFold();
 
 export function factsOfDay(d: DayValues): DayFacts {
   return foldDay(d, d.values, d.quality, 0, d.values.length);
@@ -131,6 +154,50 @@ export function foldDay(
   offset: number,
   length: number,
 ): DayFacts {
+  const f = foldInto(SHARED, d.intervalMinutes, values, quality, offset, length);
+  const any = f.values > 0;
+  let hourly: HourlyFacts | null = null;
+  if (any && f.hours >= 0) {
+    const hours = f.hours;
+    const energyMicro = new Array<number>(hours);
+    const peakMicro = new Array<number | null>(hours);
+    const peakMinute = new Array<number | null>(hours);
+    for (let h = 0; h < hours; h++) {
+      energyMicro[h] = f.hourEnergy[h]!;
+      const at = f.hourPeakAt[h]!;
+      peakMicro[h] = at < 0 ? null : f.hourPeak[h]!;
+      peakMinute[h] = at < 0 ? null : at * d.intervalMinutes;
+    }
+    hourly = { energyMicro, peakMicro, peakMinute };
+  }
+  return {
+    meterId: d.meterId,
+    channel: d.channel,
+    day: d.day,
+    intervalMinutes: d.intervalMinutes,
+    energy: f.energy,
+    min: any ? f.min : null,
+    max: any ? f.max : null,
+    peakStart: any ? d.dayStart + f.peakAt * d.intervalMinutes * MS_PER_MINUTE : null,
+    actual: f.actual,
+    estimated: f.estimated,
+    failed: f.failed,
+    notValidated: f.notValidated,
+    seriesVersion: d.version,
+    estimatedMicro: f.estimatedMicro,
+    hourly,
+  };
+}
+
+/** Fold the day at `values[offset, offset + length)` (intervals of `minutes`) into `f`; returns `f`. */
+export function foldInto(
+  f: DayFold,
+  minutes: number,
+  values: Float64Array,
+  quality: Uint32Array,
+  offset: number,
+  length: number,
+): DayFold {
   let energy = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -140,13 +207,14 @@ export function foldDay(
   let failed = 0;
   let notValidated = 0;
   let estimatedMicro = 0;
-  const hours = hoursOf(length, d.intervalMinutes);
-  const perHour = 60 / d.intervalMinutes;
-  // the hours in typed scratch arrays (a day has at most 25 of them in every zone but a few
-  // historical ones); number arrays are built once at the end
-  const hourSlots = hours ?? 0;
-  const scratch = hourSlots <= HOUR_SCRATCH.energy.length ? HOUR_SCRATCH : hourScratch(hourSlots);
-  const { energy: hourEnergy, peak: hourPeak, peakAt: hourPeakAt } = scratch;
+  const hours = hoursOf(length, minutes);
+  const perHour = 60 / minutes;
+  if (hours !== null && hours > f.hourEnergy.length) {
+    f.hourEnergy = new Float64Array(hours);
+    f.hourPeak = new Float64Array(hours);
+    f.hourPeakAt = new Int32Array(hours);
+  }
+  const { hourEnergy, hourPeak, hourPeakAt } = f;
   if (hours !== null) {
     hourEnergy.fill(0, 0, hours);
     hourPeakAt.fill(-1, 0, hours);
@@ -179,37 +247,17 @@ export function foldDay(
     if (s === ValidationState.Accepted || s === ValidationState.Failed) failed++;
     else if (s === ValidationState.NotValidated) notValidated++;
   }
-  let hourly: HourlyFacts | null = null;
-  if (hours !== null) {
-    const energyMicro = new Array<number>(hours);
-    const peakMicro = new Array<number | null>(hours);
-    const peakMinute = new Array<number | null>(hours);
-    for (let h = 0; h < hours; h++) {
-      energyMicro[h] = hourEnergy[h]!;
-      const at = hourPeakAt[h]!;
-      peakMicro[h] = at < 0 ? null : hourPeak[h]!;
-      peakMinute[h] = at < 0 ? null : at * d.intervalMinutes;
-    }
-    hourly = { energyMicro, peakMicro, peakMinute };
-  }
-  const any = actual + estimated > 0;
-  return {
-    meterId: d.meterId,
-    channel: d.channel,
-    day: d.day,
-    intervalMinutes: d.intervalMinutes,
-    energy,
-    min: any ? min : null,
-    max: any ? max : null,
-    peakStart: any ? d.dayStart + peakAt * d.intervalMinutes * MS_PER_MINUTE : null,
-    actual,
-    estimated,
-    failed,
-    notValidated,
-    seriesVersion: d.version,
-    estimatedMicro,
-    hourly: any ? hourly : null,
-  };
+  f.energy = energy;
+  f.min = min;
+  f.max = max;
+  f.peakAt = peakAt;
+  f.actual = actual;
+  f.estimated = estimated;
+  f.failed = failed;
+  f.notValidated = notValidated;
+  f.estimatedMicro = estimatedMicro;
+  f.hours = hours ?? -1;
+  return f;
 }
 
 /**

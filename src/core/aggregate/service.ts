@@ -11,24 +11,31 @@ import type pg from 'pg';
 import { createCassandraClient } from '../cassandra/client.js';
 import { CassandraSeriesStore } from '../cassandra/series-store.js';
 import { createClickHouseClient } from '../clickhouse/client.js';
-import { clickhouseDayFacts, type DayFactsQuery } from '../clickhouse/day-facts.js';
+import {
+  type ChunkFolds,
+  clickhouseChunkFolds,
+  clickhouseDayFacts,
+  type DayFactsQuery,
+} from '../clickhouse/day-facts.js';
 import { forEachBounded } from '../concurrency.js';
 import type { SmtConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import {
   type AggregateMeter,
+  type DailyRowBatch,
   type MeterScope,
   PostgresAggregateStore,
   type UpsertCounts,
 } from '../postgres/aggregate-store.js';
 import { createPostgresPool } from '../postgres/client.js';
 import { noProgress, type ProgressSink } from '../progress.js';
+import type { IntervalMinutes } from '../readings/block.js';
 import { dayKey, type SeriesDayKey } from '../series/day.js';
 import type { SeriesStore } from '../series/ports.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
 import { meterDayChunks } from './chunks.js';
-import { type DailyAggregate, type DayFacts, dailyAggregate, factsOfDay } from './daily.js';
+import { type DailyAggregate, type DayFacts, DayFold, dailyAggregate, factsOfDay } from './daily.js';
 
 export const AGGREGATE_PERIODS = ['day', 'week', 'month'] as const;
 export type AggregatePeriod = (typeof AGGREGATE_PERIODS)[number];
@@ -134,6 +141,42 @@ function dailyRows(
   });
 }
 
+/** reused by every row a batch fills (a COPY encodes its rows to the end without yielding) */
+const FOLD = new DayFold();
+
+/**
+ * The daily rows of a chunk read from ClickHouse, each folded only when the COPY encodes it:
+ * the same row `dailyRows` builds from the facts, without the objects in between.
+ */
+function foldedRows(
+  meters: ReadonlyMap<string, AggregateMeter>,
+  keys: readonly SeriesDayKey[],
+  folds: ChunkFolds,
+): DailyRowBatch {
+  // a chunk holds a few dates: parse each once
+  const days = new Map<string, number>();
+  return {
+    keys,
+    fill(i, out) {
+      const k = keys[i]!;
+      const m = meters.get(k.meterId)!;
+      let epochDay = days.get(k.day);
+      if (epochDay === undefined) {
+        epochDay = parseLocalDate(k.day);
+        days.set(k.day, epochDay);
+      }
+      const read = folds.fold(k.meterId, k.channel, epochDay, FOLD);
+      const minutes = (read?.intervalMinutes ?? m.intervalMinutes) as IntervalMinutes;
+      out.expected = LocalCalendar.for(m.timezone).intervalsInDayOf(epochDay, minutes);
+      out.intervalMinutes = minutes;
+      out.fold = FOLD;
+      out.read = read !== undefined;
+      out.dayStart = read?.dayStart ?? 0;
+      out.seriesVersion = read?.seriesVersion ?? 0;
+    },
+  };
+}
+
 function add(a: UpsertCounts, b: UpsertCounts): void {
   a.inserted += b.inserted;
   a.updated += b.updated;
@@ -166,14 +209,19 @@ export async function aggregate(ports: AggregatePorts, o: AggregateOptions): Pro
   const daily: UpsertCounts = { inserted: 0, updated: 0 };
   let done = 0;
   await forEachBounded(chunks, o.concurrency ?? 3, async (c) => {
-    const facts = await readFacts(ports, source, c.keys, {
-      meterIds: c.meterIds,
-      channels,
-      ...range,
-      timezoneOf,
-      contiguous,
-    });
-    add(daily, await ports.store.upsertDaily(dailyRows(byId, c.keys, facts)));
+    const query = { meterIds: c.meterIds, channels, ...range, timezoneOf, contiguous };
+    if (source === 'clickhouse') {
+      if (!ports.clickhouse) throw new Error('the ClickHouse source needs a ClickHouse client');
+      const folds = await clickhouseChunkFolds(ports.clickhouse.client, ports.clickhouse.database, query);
+      try {
+        add(daily, await ports.store.upsertDaily(foldedRows(byId, c.keys, folds)));
+      } finally {
+        folds.release();
+      }
+    } else {
+      const facts = await readFacts(ports, source, c.keys, query);
+      add(daily, await ports.store.upsertDaily(dailyRows(byId, c.keys, facts)));
+    }
     done += c.keys.length;
     progress({ kind: 'advance', done, counts: { changed: daily.inserted + daily.updated } });
   });

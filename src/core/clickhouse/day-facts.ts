@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type DayFacts, foldDay } from '../aggregate/daily.js';
+import { type DayFacts, type DayFold, foldDay, foldInto } from '../aggregate/daily.js';
 import { InvalidDataError } from '../errors.js';
 import { LocalCalendar } from '../time/calendar.js';
 import { formatLocalDate, parseLocalDate } from '../time/local-date.js';
@@ -48,6 +48,83 @@ export async function clickhouseDayFacts(
   database: string,
   q: DayFactsQuery,
 ): Promise<DayFacts[]> {
+  const out: DayFacts[] = [];
+  const read = await readChunk(client, database, q);
+  try {
+    for (const c of read) {
+      c.days.facts(out);
+      c.again?.facts(out);
+    }
+  } finally {
+    for (const c of read) {
+      c.days.release();
+      c.again?.release();
+    }
+  }
+  return out;
+}
+
+/** A meter-day read by `clickhouseChunkFolds`: what its daily row needs besides the fold. */
+export interface FoldedDayMeta {
+  intervalMinutes: number;
+  dayStart: number;
+  seriesVersion: number;
+}
+
+/**
+ * The readings of a chunk of meter-days, held until `release()`: `fold` folds one of them into a
+ * `DayFold` when asked (the same `foldInto` as `clickhouseDayFacts`), so a writer can encode each
+ * day's row straight from the fold, with no object per meter-day in between.
+ */
+export interface ChunkFolds {
+  /** the meter-day folded into `into`, or undefined when ClickHouse holds no reading of it */
+  fold(meterId: string, channel: string, epochDay: number, into: DayFold): FoldedDayMeta | undefined;
+  release(): void;
+}
+
+export async function clickhouseChunkFolds(
+  client: ClickHouseClient,
+  database: string,
+  q: DayFactsQuery,
+): Promise<ChunkFolds> {
+  const read = await readChunk(client, database, q);
+  const byChannel = new Map(read.map((c) => [c.channel, c]));
+  return {
+    fold(meterId, channel, epochDay, into) {
+      const c = byChannel.get(channel);
+      let slot = c?.days.find(meterId, epochDay);
+      let days = c?.days;
+      if (slot?.replaced) {
+        // read again with FINAL; still two rows at a position there (cannot be): no facts, as before
+        days = c!.again;
+        slot = days?.find(meterId, epochDay);
+        if (slot?.replaced) slot = undefined;
+      }
+      if (!slot || !days) return undefined;
+      days.foldSlot(slot, into);
+      return { intervalMinutes: slot.intervalMinutes, dayStart: slot.dayStart, seriesVersion: slot.version };
+    },
+    release() {
+      for (const c of read) {
+        c.days.release();
+        c.again?.release();
+      }
+    },
+  };
+}
+
+/** A chunk's readings of one channel, and the re-read with FINAL of its meter-days with a superseded version. */
+interface ChannelRead {
+  channel: string;
+  days: ChunkDays;
+  again: ChunkDays | undefined;
+}
+
+async function readChunk(
+  client: ClickHouseClient,
+  database: string,
+  q: DayFactsQuery,
+): Promise<ChannelRead[]> {
   if (q.meterIds.length === 0) return [];
   let first = q.meterIds[0]!;
   let last = first;
@@ -55,30 +132,36 @@ export async function clickhouseDayFacts(
     if (id < first) first = id;
     if (id > last) last = id;
   }
-  const out: DayFacts[] = [];
-  for (const channel of q.channels) {
-    const where = `missing = 0 AND channel = ${chString(channel)}`;
-    const days = new ChunkDays(q, channel);
-    await run(
-      client,
-      `${SELECT} FROM ${database}.readings
-      WHERE ${where} AND local_date >= toDate(${chString(q.from)}) AND local_date <= toDate(${chString(q.to)})
-        AND meter_id >= ${chString(first)} AND meter_id <= ${chString(last)}
-        ${q.contiguous ? '' : `AND meter_id IN (${q.meterIds.map(chString).join(', ')})`}`,
-      days,
-    );
-    const replaced = days.facts(out);
-    days.release();
-    if (replaced.length === 0) continue;
-    const again = new ChunkDays(q, channel);
-    await run(
-      client,
-      `${SELECT} FROM ${database}.readings FINAL
-      WHERE ${where} AND (meter_id, local_date) IN (${replaced.map((d) => `(${chString(d.meterId)}, toDate(${chString(d.day)}))`).join(', ')})`,
-      again,
-    );
-    again.facts(out);
-    again.release();
+  const out: ChannelRead[] = [];
+  try {
+    for (const channel of q.channels) {
+      const where = `missing = 0 AND channel = ${chString(channel)}`;
+      const read: ChannelRead = { channel, days: new ChunkDays(q, channel), again: undefined };
+      out.push(read);
+      await run(
+        client,
+        `${SELECT} FROM ${database}.readings
+        WHERE ${where} AND local_date >= toDate(${chString(q.from)}) AND local_date <= toDate(${chString(q.to)})
+          AND meter_id >= ${chString(first)} AND meter_id <= ${chString(last)}
+          ${q.contiguous ? '' : `AND meter_id IN (${q.meterIds.map(chString).join(', ')})`}`,
+        read.days,
+      );
+      const replaced = read.days.replacedSlots();
+      if (replaced.length === 0) continue;
+      read.again = new ChunkDays(q, channel);
+      await run(
+        client,
+        `${SELECT} FROM ${database}.readings FINAL
+        WHERE ${where} AND (meter_id, local_date) IN (${replaced.map((d) => `(${chString(d.meterId)}, toDate(${chString(d.day)}))`).join(', ')})`,
+        read.again,
+      );
+    }
+  } catch (err) {
+    for (const c of out) {
+      c.days.release();
+      c.again?.release();
+    }
+    throw err;
   }
   return out;
 }
@@ -99,23 +182,36 @@ function takeArrays(n: number): { values: Float64Array; quality: Uint32Array } {
 function run(client: ClickHouseClient, query: string, days: ChunkDays): Promise<void> {
   return clickhouseCall('reading readings per meter-day', async () => {
     const rs = await client.exec({ query: `${query} FORMAT Native` });
-    const parts: Buffer[] = [];
+    // each piece copied once, as it arrives, into the buffer the blocks are read from; an async
+    // iterator over the stream concatenated the pieces it had buffered first (a second copy)
+    let buf = RESPONSES.pop() ?? Buffer.alloc(0);
     let length = 0;
-    for await (const b of rs.stream) {
-      parts.push(b as Buffer);
-      length += (b as Buffer).length;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        rs.stream.on('data', (b: Buffer) => {
+          if (length + b.length > buf.length) {
+            const next = Buffer.allocUnsafeSlow(Math.max(Math.ceil((length + b.length) * 1.25), 1 << 20));
+            buf.copy(next, 0, 0, length);
+            buf = next;
+          }
+          length += b.copy(buf, length);
+        });
+        rs.stream.once('end', resolve);
+        rs.stream.once('error', reject);
+      });
+      const view = buf.subarray(0, length);
+      for (const block of nativeBlocks(view)) days.place(view, block);
+    } finally {
+      RESPONSES.push(buf);
     }
-    // decoded synchronously to the end, so one buffer serves every query (tens of MB per chunk:
-    // a fresh one each time cost more in page faults and GC than the copy)
-    if (response.length < length) response = Buffer.allocUnsafeSlow(Math.ceil(length * 1.25));
-    let at = 0;
-    for (const p of parts) at += p.copy(response, at);
-    const buf = response.subarray(0, length);
-    for (const block of nativeBlocks(buf)) days.place(buf, block);
   });
 }
 
-let response = Buffer.alloc(0);
+/**
+ * Response buffers of earlier queries (tens of MB per chunk; a fresh one each time cost more in
+ * page faults and GC than the copy): one per query in flight, each decoded before it is put back.
+ */
+const RESPONSES: Buffer[] = [];
 
 /** A meter-day of a chunk: its place in the chunk's value and quality arrays. */
 interface Slot {
@@ -230,7 +326,7 @@ class ChunkDays {
           },
         );
       const k = base + p;
-      if (values[k] === values[k]) replaced = true; // not NaN: a second row at this position
+      if (!Number.isNaN(values[k]!)) replaced = true; // a second row at this position
       values[k] = vals[i]!;
       quality_[k] = quals[i]!;
       const v = versions[2 * i + 1]! * 0x1_0000_0000 + versions[2 * i]!;
@@ -296,18 +392,29 @@ class ChunkDays {
     this.values.fill(Number.NaN, this.used);
   }
 
-  /** The facts of every meter-day read, appended to `out`; the ones with a superseded version are returned instead. */
-  facts(out: DayFacts[]): Slot[] {
-    const replaced: Slot[] = [];
-    for (const s of this.slots) {
-      if (!s) continue;
-      if (s.replaced) {
-        replaced.push(s);
-        continue;
-      }
-      out.push(foldDay(s, this.values, this.quality, s.offset, s.length));
-    }
-    return replaced;
+  /** The facts of every meter-day read, appended to `out`, but those with a superseded version. */
+  facts(out: DayFacts[]): void {
+    for (const s of this.slots)
+      if (s && !s.replaced) out.push(foldDay(s, this.values, this.quality, s.offset, s.length));
+  }
+
+  /** The meter-days read with a superseded version (two rows at one interval position). */
+  replacedSlots(): Slot[] {
+    const out: Slot[] = [];
+    for (const s of this.slots) if (s?.replaced) out.push(s);
+    return out;
+  }
+
+  /** The slot of a meter-day, if any of its readings was read. */
+  find(meterId: string, epochDay: number): Slot | undefined {
+    const m = this.meterIndex.get(meterId);
+    const d = epochDay - this.firstDay;
+    if (m === undefined || d < 0 || d >= this.days) return undefined;
+    return this.slots[m * this.days + d];
+  }
+
+  foldSlot(s: Slot, into: DayFold): void {
+    foldInto(into, s.intervalMinutes, this.values, this.quality, s.offset, s.length);
   }
 }
 

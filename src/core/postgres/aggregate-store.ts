@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import type { AggregateStatus, DailyAggregate, HourlyFacts } from '../aggregate/daily.js';
+import { type AggregateStatus, type DailyAggregate, DayFold, type HourlyFacts } from '../aggregate/daily.js';
 import type { IntervalMinutes } from '../readings/block.js';
-import { dayKey } from '../series/day.js';
-import { parseLocalDate } from '../time/local-date.js';
+import { dayKey, type SeriesDayKey } from '../series/day.js';
+import { MS_PER_MINUTE, parseLocalDate } from '../time/local-date.js';
 import { BinaryCopyWriter, copyBinary } from './copy-binary.js';
 import { postgresCall } from './errors.js';
 import { inTransaction } from './transaction.js';
@@ -74,13 +74,16 @@ const DAILY_COLUMNS = [
 /** every column but the key: what decides whether a row changed */
 const DAILY_VALUES = DAILY_COLUMNS.slice(3);
 
+/** what is copied: the row and the hash of its values' COPY bytes (migration 30) */
+const COPY_COLUMNS = [...DAILY_COLUMNS, 'row_hash'] as const;
+
 const STAGE = `CREATE TEMP TABLE IF NOT EXISTS daily_aggregates_stage (
   meter_id text, channel text, local_date date, interval_minutes smallint, value_sum numeric(18, 6),
   value_min double precision, value_max double precision, peak_demand_kw double precision,
   peak_interval_start timestamptz, intervals_expected smallint, intervals_actual smallint,
   intervals_estimated smallint, intervals_missing smallint, intervals_failed smallint,
   estimated_share double precision, status text, series_version bigint, estimated_value_micro bigint,
-  hourly_value_micro bigint[], hourly_peak_micro bigint[], hourly_peak_minute smallint[]
+  hourly_value_micro bigint[], hourly_peak_micro bigint[], hourly_peak_minute smallint[], row_hash bigint
 ) ON COMMIT DELETE ROWS`;
 
 // A day inside a billed period is `billed`, whatever the series says now: the billing close owns it.
@@ -95,12 +98,19 @@ const DIFFERENT = (a: string, b: string) =>
   `(${DAILY_VALUES.map((c) => `${a}.${c}`).join(', ')}) IS DISTINCT FROM (${DAILY_VALUES.map((c) => `${b}.${c}`).join(', ')})`;
 
 /**
- * Nothing of the chunk is stored yet and no billed period touches it: the rows can be copied
+ * The chunk's stored rows by key (`meter|channel|epoch day`): the hash of the values each was
+ * written with (null: written or changed otherwise) and its status. A row whose hash and status
+ * are those of the row computed now is not sent at all.
+ */
+const STORED = `SELECT d.meter_id || '|' || d.channel || '|' || (d.local_date - DATE '1970-01-01') AS k,
+  d.row_hash::text AS h, d.status FROM smt.daily_aggregates d WHERE ${IN_CHUNK('d')}`;
+
+/**
+ * $1 meter ids, $2/$3 first and last local date. Nothing of the chunk is stored yet and no billed period touches it: the rows can be copied
  * straight into the table (half the work of staging them first).
  */
-const CHUNK_STATE = `SELECT EXISTS (SELECT 1 FROM smt.daily_aggregates d WHERE ${IN_CHUNK('d')}) AS stored,
-  EXISTS (SELECT 1 FROM smt.billing_periods b WHERE b.meter_id = ANY($1) AND b.status = 'billed'
-    AND b.period_start <= $4::date AND b.period_end > $3::date) AS billed`;
+const CHUNK_BILLED = `SELECT EXISTS (SELECT 1 FROM smt.billing_periods b WHERE b.meter_id = ANY($1) AND b.status = 'billed'
+    AND b.period_start <= $3::date AND b.period_end > $2::date) AS billed`;
 
 /**
  * Stored rows are compared with the staged ones by a join and only those that differ are
@@ -108,19 +118,24 @@ const CHUNK_STATE = `SELECT EXISTS (SELECT 1 FROM smt.daily_aggregates d WHERE $
  * to the table are inserted; ON CONFLICT only catches a concurrent run that inserted them first.
  */
 const UPSERT_DAILY = `WITH s AS MATERIALIZED (
-  SELECT ${DAILY_COLUMNS.map((c) => (c === 'status' ? `${STATUS} AS status` : `s.${c}`)).join(', ')}
+  SELECT ${COPY_COLUMNS.map((c) => (c === 'status' ? `${STATUS} AS status` : `s.${c}`)).join(', ')}
   FROM daily_aggregates_stage s
 ), upd AS (
   UPDATE smt.daily_aggregates d SET ${DAILY_VALUES.map((c) => `${c} = s.${c}`).join(', ')},
-    version = d.version + 1, computed_at = now()
+    row_hash = s.row_hash, version = d.version + 1, computed_at = now()
   FROM s WHERE ${IN_CHUNK('d')} AND ${SAME_KEY} AND ${DIFFERENT('d', 's')}
   RETURNING 1
+), rehash AS (
+  -- same values, but no hash (or another one) stored: store this one, the row is not changed
+  UPDATE smt.daily_aggregates d SET row_hash = s.row_hash
+  FROM s WHERE ${IN_CHUNK('d')} AND ${SAME_KEY} AND NOT ${DIFFERENT('d', 's')} AND d.row_hash IS DISTINCT FROM s.row_hash
 ), ins AS (
-  INSERT INTO smt.daily_aggregates AS d (${DAILY_COLUMNS.join(', ')})
-  SELECT ${DAILY_COLUMNS.join(', ')} FROM s
+  INSERT INTO smt.daily_aggregates AS d (${COPY_COLUMNS.join(', ')})
+  SELECT ${COPY_COLUMNS.join(', ')} FROM s
    WHERE NOT EXISTS (SELECT 1 FROM smt.daily_aggregates d WHERE ${IN_CHUNK('d')} AND ${SAME_KEY})
   ON CONFLICT (meter_id, channel, local_date) DO UPDATE SET
-    ${DAILY_VALUES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, version = d.version + 1, computed_at = now()
+    ${DAILY_VALUES.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, row_hash = EXCLUDED.row_hash,
+    version = d.version + 1, computed_at = now()
   WHERE ${DIFFERENT('d', 'EXCLUDED')}
   RETURNING (xmax = 0) AS inserted
 )
@@ -129,43 +144,192 @@ SELECT (SELECT count(*) FROM ins WHERE inserted)::int AS inserted,
 
 const UNIQUE_VIOLATION = '23505';
 
-/** The daily rows in binary COPY form, in `DAILY_COLUMNS` order, in chunks of ~64 KiB. */
-function* copyChunks(rows: readonly DailyAggregate[]): Generator<Buffer> {
+/** A stored row as `STORED` reads it. */
+export interface StoredRow {
+  h: string | null;
+  status: string;
+}
+
+/**
+ * One daily row as a `DailyRowBatch` hands it to the COPY: the day's fold and what else its row
+ * needs, the same fields `dailyAggregate` computes from `DayFacts` (and encoded to the same bytes).
+ */
+export interface FoldedRow {
+  /** intervals expected from the meter's local calendar */
+  expected: number;
+  /** of the readings when `read`, else the meter's */
+  intervalMinutes: number;
+  /** readings of the day were read: `fold`, `dayStart` and `seriesVersion` hold them */
+  read: boolean;
+  fold: DayFold;
+  dayStart: number;
+  seriesVersion: number;
+}
+
+/**
+ * The daily rows of a chunk made on demand, in `keys` order: `fill(i, out)` puts row i into
+ * `out` just before it is encoded, so no object per meter-day is built.
+ */
+export interface DailyRowBatch {
+  keys: readonly SeriesDayKey[];
+  fill(i: number, out: FoldedRow): void;
+}
+
+/** What the encoder reads of a chunk's rows, either kind. */
+interface RowSource {
+  count: number;
+  meterId(i: number): string;
+  channel(i: number): string;
+  localDate(i: number): string;
+  /** the value columns of row i (from `interval_minutes` on); returns the row's status */
+  values(i: number, w: BinaryCopyWriter): AggregateStatus;
+}
+
+function aggregateRows(rows: readonly DailyAggregate[]): RowSource {
+  return {
+    count: rows.length,
+    meterId: (i) => rows[i]!.meterId,
+    channel: (i) => rows[i]!.channel,
+    localDate: (i) => rows[i]!.localDate,
+    values(i, w) {
+      const a = rows[i]!;
+      w.int2(a.intervalMinutes);
+      w.numeric6(a.energy);
+      w.float8(a.min);
+      w.float8(a.max);
+      w.float8(a.peakDemand);
+      w.timestamptz(a.peakStart);
+      w.int2(a.expected);
+      w.int2(a.actual);
+      w.int2(a.estimated);
+      w.int2(a.missing);
+      w.int2(a.failed);
+      w.float8(a.estimatedShare);
+      w.text(a.status);
+      w.int8(a.seriesVersion);
+      w.int8(a.estimatedMicro);
+      w.int8Array(a.hourly?.energyMicro ?? null);
+      w.int8Array(a.hourly?.peakMicro ?? null);
+      w.int2Array(a.hourly?.peakMinute ?? null);
+      return a.status;
+    },
+  };
+}
+
+/** `dailyAggregate` of a fold, written as `aggregateRows` writes the object (test/unit/aggregate-store-rows.test.ts). */
+function foldedRows(batch: DailyRowBatch): RowSource {
+  const { keys } = batch;
+  const r: FoldedRow = {
+    expected: 0,
+    intervalMinutes: 0,
+    read: false,
+    fold: new DayFold(0),
+    dayStart: 0,
+    seriesVersion: 0,
+  };
+  return {
+    count: keys.length,
+    meterId: (i) => keys[i]!.meterId,
+    channel: (i) => keys[i]!.channel,
+    localDate: (i) => keys[i]!.day,
+    values(i, w) {
+      batch.fill(i, r);
+      const f = r.fold;
+      const values = r.read ? f.actual + f.estimated : 0;
+      const any = values > 0;
+      const minutes = r.intervalMinutes;
+      const missing = Math.max(0, r.expected - values);
+      w.int2(minutes);
+      w.numeric6(any ? f.energy : null);
+      w.float8(any ? f.min : null);
+      w.float8(any ? f.max : null);
+      w.float8(any ? (f.max * 60) / minutes : null);
+      w.timestamptz(any ? r.dayStart + f.peakAt * minutes * MS_PER_MINUTE : null);
+      w.int2(r.expected);
+      w.int2(r.read ? f.actual : 0);
+      w.int2(r.read ? f.estimated : 0);
+      w.int2(missing);
+      w.int2(r.read ? f.failed : 0);
+      w.float8(any ? f.estimated / values : null);
+      const status: AggregateStatus =
+        missing === 0 && (r.read ? f.notValidated : 0) === 0 ? 'validated' : 'provisional';
+      w.text(status);
+      w.int8(r.read ? r.seriesVersion : 0);
+      w.int8(any ? f.estimatedMicro : null);
+      if (any && f.hours >= 0) {
+        w.int8ArrayOf(f.hourEnergy, f.hours);
+        w.int8ArrayOf(f.hourPeak, f.hours, f.hourPeakAt);
+        w.int2ArrayOf(f.hourPeakAt, f.hours, minutes);
+      } else {
+        w.null();
+        w.null();
+        w.null();
+      }
+      return status;
+    },
+  };
+}
+
+/**
+ * The daily rows in binary COPY form, in `COPY_COLUMNS` order, in pieces of ~64 KiB; with
+ * `stored`, only the rows whose hash or status differ from the stored row's (or that are not
+ * stored). The hash covers the COPY bytes of every value column, so equal hashes mean equal rows.
+ */
+export function encodeDailyRows(
+  rows: RowSource,
+  stored: ReadonlyMap<string, StoredRow> | null,
+): { pieces: Buffer[]; rows: number } {
+  const sent = { rows: 0 };
+  const pieces = [...dailyPieces(rows, stored, sent)];
+  return { pieces, rows: sent.rows };
+}
+
+/** `encodeDailyRows` piece by piece, as the COPY takes them (PostgreSQL reads the first rows while node encodes the next). */
+function* dailyPieces(
+  rows: RowSource,
+  stored: ReadonlyMap<string, StoredRow> | null,
+  sent: { rows: number },
+): Generator<Buffer> {
   const w = new BinaryCopyWriter();
   // a chunk holds a few dates: parse each once
   const days = new Map<string, number>();
-  for (const a of rows) {
-    let day = days.get(a.localDate);
+  for (let i = 0; i < rows.count; i++) {
+    const localDate = rows.localDate(i);
+    let day = days.get(localDate);
     if (day === undefined) {
-      day = parseLocalDate(a.localDate);
-      days.set(a.localDate, day);
+      day = parseLocalDate(localDate);
+      days.set(localDate, day);
     }
-    w.row(DAILY_COLUMNS.length);
-    w.text(a.meterId);
-    w.text(a.channel);
+    const start = w.length;
+    const meterId = rows.meterId(i);
+    const channel = rows.channel(i);
+    w.row(COPY_COLUMNS.length);
+    w.text(meterId);
+    w.text(channel);
     w.date(day);
-    w.int2(a.intervalMinutes);
-    w.numeric6(a.energy);
-    w.float8(a.min);
-    w.float8(a.max);
-    w.float8(a.peakDemand);
-    w.timestamptz(a.peakStart);
-    w.int2(a.expected);
-    w.int2(a.actual);
-    w.int2(a.estimated);
-    w.int2(a.missing);
-    w.int2(a.failed);
-    w.float8(a.estimatedShare);
-    w.text(a.status);
-    w.int8(a.seriesVersion);
-    w.int8(a.estimatedMicro);
-    w.int8Array(a.hourly?.energyMicro ?? null);
-    w.int8Array(a.hourly?.peakMicro ?? null);
-    w.int2Array(a.hourly?.peakMinute ?? null);
+    const values = w.length;
+    const status = rows.values(i, w);
+    const hash = w.hashSince(values);
+    if (stored) {
+      const s = stored.get(`${meterId}|${channel}|${day}`);
+      if (s && s.status === status && s.h !== null && Number(s.h) === hash) {
+        w.truncate(start);
+        continue;
+      }
+    }
+    w.int8(hash);
+    sent.rows++;
     if (w.length > 1 << 16) yield w.take();
   }
   w.end();
   yield w.take();
+}
+
+/** The rows of either kind as the encoder reads them (exported for the encoders' equality test). */
+export function dailyRowSource(rows: readonly DailyAggregate[] | DailyRowBatch): RowSource {
+  return Array.isArray(rows)
+    ? aggregateRows(rows as readonly DailyAggregate[])
+    : foldedRows(rows as DailyRowBatch);
 }
 
 /**
@@ -210,37 +374,57 @@ export class PostgresAggregateStore {
     }));
   }
 
-  async upsertDaily(rows: readonly DailyAggregate[]): Promise<UpsertCounts> {
-    if (rows.length === 0) return { inserted: 0, updated: 0 };
-    const meterIds = [...new Set(rows.map((a) => a.meterId))];
-    const channels = [...new Set(rows.map((a) => a.channel))];
-    let from = rows[0]!.localDate;
+  /** The daily rows of a chunk: objects, or a batch that fills each row from its fold. */
+  async upsertDaily(input: readonly DailyAggregate[] | DailyRowBatch): Promise<UpsertCounts> {
+    const rows = dailyRowSource(input);
+    if (rows.count === 0) return { inserted: 0, updated: 0 };
+    const meterIds = new Set<string>();
+    const channels = new Set<string>();
+    let from = rows.localDate(0);
     let to = from;
-    for (const a of rows) {
-      if (a.localDate < from) from = a.localDate;
-      if (a.localDate > to) to = a.localDate;
+    for (let i = 0; i < rows.count; i++) {
+      meterIds.add(rows.meterId(i));
+      channels.add(rows.channel(i));
+      const d = rows.localDate(i);
+      if (d < from) from = d;
+      if (d > to) to = d;
     }
-    const chunk = [meterIds, channels, from, to];
+    const chunk = [[...meterIds], [...channels], from, to];
     return postgresCall('writing daily aggregates', async () => {
       const client = await this.pool.connect();
       try {
-        const state = await client.query<{ stored: boolean; billed: boolean }>(CHUNK_STATE, chunk);
-        if (!state.rows[0]!.stored && !state.rows[0]!.billed) {
-          const copied = await inTransaction(client, async () => {
-            await copyBinary(client, 'smt.daily_aggregates', DAILY_COLUMNS, copyChunks(rows));
-            return { inserted: rows.length, updated: 0 };
-          }).catch((err: { code?: string }) => {
-            // another run stored some of these rows in the meantime: compare them instead
-            if (err?.code === UNIQUE_VIOLATION) return null;
-            throw err;
+        for (;;) {
+          const stored = new Map(
+            (await client.query<StoredRow & { k: string }>(STORED, chunk)).rows.map((r) => [r.k, r]),
+          );
+          if (
+            stored.size === 0 &&
+            !(await client.query<{ billed: boolean }>(CHUNK_BILLED, [chunk[0], from, to])).rows[0]!.billed
+          ) {
+            const copied = await inTransaction(client, async () => {
+              await copyBinary(
+                client,
+                'smt.daily_aggregates',
+                COPY_COLUMNS,
+                dailyPieces(rows, null, { rows: 0 }),
+              );
+              return { inserted: rows.count, updated: 0 };
+            }).catch((err: { code?: string }) => {
+              // another run stored some of these rows in the meantime: compare them instead
+              if (err?.code === UNIQUE_VIOLATION) return null;
+              throw err;
+            });
+            if (copied) return copied;
+            continue;
+          }
+          const changed = encodeDailyRows(rows, stored);
+          if (changed.rows === 0) return { inserted: 0, updated: 0 };
+          return await inTransaction(client, async () => {
+            await client.query(STAGE);
+            await copyBinary(client, 'daily_aggregates_stage', COPY_COLUMNS, changed.pieces);
+            return (await client.query<UpsertCounts>(UPSERT_DAILY, chunk)).rows[0]!;
           });
-          if (copied) return copied;
         }
-        return await inTransaction(client, async () => {
-          await client.query(STAGE);
-          await copyBinary(client, 'daily_aggregates_stage', DAILY_COLUMNS, copyChunks(rows));
-          return (await client.query<UpsertCounts>(UPSERT_DAILY, chunk)).rows[0]!;
-        });
       } finally {
         client.release();
       }

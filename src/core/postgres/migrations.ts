@@ -613,4 +613,22 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
          ADD COLUMN IF NOT EXISTS aggregate_versions jsonb`,
     ],
   },
+  {
+    version: 30,
+    name: 'daily-aggregates-row-hash',
+    // A hash of the values `smt aggregate` wrote a row with (computed in node from the row's COPY
+    // bytes): a rerun reads the chunk's hashes and sends only the rows whose hash or status differ,
+    // instead of staging and comparing every row in PostgreSQL. Any UPDATE that does not set a new
+    // hash (billing marking a day billed, an operator's fix) clears it, so a hash is never trusted
+    // for values it was not computed from: such a row is compared in full the next time.
+    statements: () => [
+      `ALTER TABLE smt.daily_aggregates ADD COLUMN IF NOT EXISTS row_hash bigint`,
+      `CREATE OR REPLACE FUNCTION smt.daily_aggregates_clear_hash() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN NEW.row_hash := NULL; RETURN NEW; END $$`,
+      `DROP TRIGGER IF EXISTS daily_aggregates_clear_hash ON smt.daily_aggregates`,
+      `CREATE TRIGGER daily_aggregates_clear_hash BEFORE UPDATE ON smt.daily_aggregates
+       FOR EACH ROW WHEN (NEW.row_hash IS NOT DISTINCT FROM OLD.row_hash)
+       EXECUTE FUNCTION smt.daily_aggregates_clear_hash()`,
+    ],
+  },
 ];
