@@ -4,7 +4,8 @@
  * `smt aggregate --period day` against the local stack in throwaway stores: the series of
  * METERS × DAYS meter-days (96 quarter-hours each) is written to Cassandra and ClickHouse, then
  * aggregated into PostgreSQL reading the series from each source — a first run (every row
- * inserted) and a rerun (every row compared, none changed). Prints meter-days/s and the CPU
+ * inserted) and a rerun (every row compared, none changed), each once the stores have gone idle
+ * (the set-up's compactions and merges are not counted). Prints meter-days/s and the CPU
  * seconds of node and of each store; writes bench/results/aggregate.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ import type { Meter } from '../src/core/registry/meter.js';
 import { emptyDay, type SeriesDay } from '../src/core/series/day.js';
 import { formatLocalDate, parseLocalDate } from '../src/core/time/local-date.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
-import { serviceStats } from './process-stats.js';
+import { serviceStats, settle } from './process-stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: number) => {
@@ -104,6 +105,8 @@ interface Run {
   meterDays: number;
   seconds: number;
   meterDaysPerSecond: number;
+  /** how long the stores took to go idle before the run (settle) */
+  settled: { seconds: number; idle: boolean };
   changed: number;
   nodeCpuSeconds: number;
   storeCpuSeconds: Record<string, number>;
@@ -149,6 +152,9 @@ async function main() {
 
     const measure = async (source: AggregateSource, run: Run['run']) => {
       if (run === 'first') await ports.pool.query('TRUNCATE smt.daily_aggregates, smt.dims_daily_aggregates');
+      // the set-up's and the previous run's compactions, merges and vacuums are not this run's cost
+      const settled = await settle(STORES, { idleShare: 0.1, maxSeconds: 120 });
+      log(`${source} ${run}: stores ${settled.idle ? 'idle' : 'still busy'} after ${settled.seconds} s`);
       const before = Object.fromEntries(STORES.map((s) => [s, serviceStats(s).cpuSeconds]));
       const cpu0 = process.cpuUsage();
       const r: AggregateResult = await aggregate(ports, { period: 'day', from: FIRST, to: LAST, source });
@@ -159,6 +165,7 @@ async function main() {
         meterDays: r.meterDays,
         seconds: r.seconds,
         meterDaysPerSecond: r.meterDaysPerSecond,
+        settled,
         changed: r.daily.inserted + r.daily.updated,
         nodeCpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
         storeCpuSeconds: Object.fromEntries(

@@ -134,3 +134,26 @@ export function processCpuSeconds(pid: number): number {
     return 0;
   }
 }
+
+/**
+ * Waits until the services are idle: less than `idleShare` of one core between them over a window
+ * of `windowMs` (or `maxSeconds` pass). A bench calls it after writing its set-up data, so the
+ * compactions and merges that data causes are not counted against what it measures next.
+ * Returns the seconds waited and whether they went idle.
+ */
+export async function settle(
+  services: readonly string[],
+  o: { windowMs?: number; idleShare?: number; maxSeconds?: number } = {},
+): Promise<{ seconds: number; idle: boolean }> {
+  const windowMs = o.windowMs ?? 3000;
+  const idleShare = o.idleShare ?? 0.05;
+  const started = performance.now();
+  const cpu = () => services.reduce((n, s) => n + serviceStats(s).cpuSeconds, 0);
+  for (;;) {
+    const before = cpu();
+    await new Promise((r) => setTimeout(r, windowMs));
+    const seconds = Math.round((performance.now() - started) / 100) / 10;
+    if (cpu() - before < (idleShare * windowMs) / 1000) return { seconds, idle: true };
+    if (seconds >= (o.maxSeconds ?? 180)) return { seconds, idle: false };
+  }
+}
