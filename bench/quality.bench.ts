@@ -39,6 +39,7 @@ import { emptyDay, type SeriesDay } from '../src/core/series/day.js';
 import { Rng } from '../src/core/simulate/rng.js';
 import { formatLocalDate, parseLocalDate } from '../src/core/time/local-date.js';
 import { isolatedStores } from '../test/helpers/isolated-stores.js';
+import { meterFacts } from '../test/helpers/meter-facts.js';
 import { processCpuSeconds } from './process-stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,19 +57,7 @@ const cpu = () => {
   return (u.user + u.system) / 1e6;
 };
 
-function facts(i: number): MeterFacts {
-  return {
-    meterId: `B${i}`,
-    timezone: ZONE,
-    intervalMinutes: 15,
-    regionId: 'SE3',
-    segment: 'residential',
-    status: 'active',
-    installedAt: 0,
-    removedAt: null,
-    deenergised: [],
-  };
-}
+const facts = (i: number): MeterFacts => meterFacts({ meterId: `B${i}`, timezone: ZONE });
 
 function day(meterId: string, date: string, rng: Rng): SeriesDay {
   const d = emptyDay({ meterId, channel: 'active_import_kwh', day: date }, ZONE, 15);

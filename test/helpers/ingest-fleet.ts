@@ -13,6 +13,7 @@ import { createProducer } from '../../src/core/kafka/producer.js';
 import { ensureTopics, topicNames } from '../../src/core/kafka/topics.js';
 import { createPostgresPool } from '../../src/core/postgres/client.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
+import type { Meter } from '../../src/core/registry/meter.js';
 import { meterDay } from './blocks.js';
 import { seriesReadingCount } from './series.js';
 import { ingestTopicsEnv } from './topic-env.js';
@@ -49,23 +50,28 @@ export async function produceFleet(
   if (steps.produce) await produceDays(config, meterPrefix);
 }
 
+/** Meter `n` of a test fleet: residential, 15-minute, in ZONE, account `A<n>`. */
+export function fleetMeter(meterId: string, n: number): Meter {
+  return {
+    meterId,
+    accountId: `A${n}`,
+    tariffId: 'T',
+    regionId: 'SE3',
+    segment: 'residential',
+    timezone: ZONE,
+    intervalMinutes: 15,
+    status: 'active',
+    ratedKw: 17,
+    installedAt: new Date('2025-01-01T00:00:00Z'),
+    removedAt: null,
+  };
+}
+
 async function registerFleet(config: SmtConfig, meterPrefix: string): Promise<void> {
   const pool = createPostgresPool(config, { max: 1 });
   try {
     await new MeterRepository(pool).upsert(
-      Array.from({ length: METERS }, (_, n) => ({
-        meterId: `${meterPrefix}-${n}`,
-        accountId: `A${n}`,
-        tariffId: 'T',
-        regionId: 'SE3',
-        segment: 'residential' as const,
-        timezone: ZONE,
-        intervalMinutes: 15 as const,
-        status: 'active' as const,
-        ratedKw: 17,
-        installedAt: new Date('2025-01-01T00:00:00Z'),
-        removedAt: null,
-      })),
+      Array.from({ length: METERS }, (_, n) => fleetMeter(`${meterPrefix}-${n}`, n)),
     );
   } finally {
     await pool.end();

@@ -20,7 +20,7 @@ import { type Logger, silentLogger } from '../../src/core/log.js';
 import { migrateStores } from '../../src/core/migrations/service.js';
 import { MeterRepository } from '../../src/core/postgres/meter-repository.js';
 import { meterDay } from '../helpers/blocks.js';
-import { fleetEnv, ZONE } from '../helpers/ingest-fleet.js';
+import { fleetEnv, fleetMeter, ZONE } from '../helpers/ingest-fleet.js';
 import { type IsolatedStores, isolatedStores } from '../helpers/isolated-stores.js';
 
 type Ports = AggregatePorts & { close(): Promise<void>; pool: pg.Pool; cassandra: cassandra.Client } & {
@@ -39,21 +39,7 @@ let meters = 4;
 const valueAt = (round: number, meter: number, i: number) => (((i + meter) % 8) + round) / 8;
 
 async function register(n: number): Promise<void> {
-  await new MeterRepository(ports.pool).upsert(
-    Array.from({ length: n }, (_, k) => ({
-      meterId: `P-${k}`,
-      accountId: `A${k}`,
-      tariffId: 'T',
-      regionId: 'SE3',
-      segment: 'residential' as const,
-      timezone: ZONE,
-      intervalMinutes: 15 as const,
-      status: 'active' as const,
-      ratedKw: 17,
-      installedAt: new Date('2025-01-01T00:00:00Z'),
-      removedAt: null,
-    })),
-  );
+  await new MeterRepository(ports.pool).upsert(Array.from({ length: n }, (_, k) => fleetMeter(`P-${k}`, k)));
 }
 
 /** Every meter's readings of `days`, values of `round` (a round after the first re-sends new values). */

@@ -7,6 +7,20 @@ import { GrowableBuffer } from '../growable-buffer.js';
 const PG_EPOCH_DAY = 10_957;
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 0x1_0000_0000;
+
+/** A safe integer as a big-endian int8 at `at`. */
+function setInt64(view: DataView, at: number, v: number): void {
+  // most values (micro-kWh of an hour, small counts): no division
+  const hi = v >= 0 && v < TWO_32 ? 0 : Math.floor(v / TWO_32);
+  view.setInt32(at, hi);
+  view.setUint32(at + 4, v - hi * TWO_32);
+}
+
+/** One int8 element of an array: its length (8), then the value (12 bytes). */
+function putInt8Element(view: DataView, at: number, v: number): void {
+  view.setInt32(at, 8);
+  setInt64(view, at + 4, v);
+}
 const INT8_OID = 20;
 const INT2_OID = 21;
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -38,16 +52,7 @@ export class BinaryCopyWriter extends GrowableBuffer {
   }
 
   private i64(v: number): void {
-    if (v >= 0 && v < TWO_32) {
-      // most values (micro-kWh of an hour, small counts): no division
-      this.view.setInt32(this.pos, 0);
-      this.view.setUint32(this.pos + 4, v);
-      this.pos += 8;
-      return;
-    }
-    const hi = Math.floor(v / TWO_32);
-    this.view.setInt32(this.pos, hi);
-    this.view.setUint32(this.pos + 4, v - hi * TWO_32);
+    setInt64(this.view, this.pos, v);
     this.pos += 8;
   }
 
@@ -228,10 +233,7 @@ export class BinaryCopyWriter extends GrowableBuffer {
         view.setInt16(at + 4, x);
         at += 6;
       } else {
-        view.setInt32(at, 8);
-        const hi = x >= 0 && x < TWO_32 ? 0 : Math.floor(x / TWO_32);
-        view.setInt32(at + 4, hi);
-        view.setUint32(at + 8, x - hi * TWO_32);
+        putInt8Element(view, at, x);
         at += 12;
       }
     }
@@ -255,11 +257,7 @@ export class BinaryCopyWriter extends GrowableBuffer {
         p += 4;
         continue;
       }
-      const x = xs[i]!;
-      view.setInt32(p, 8);
-      const hi = x >= 0 && x < TWO_32 ? 0 : Math.floor(x / TWO_32);
-      view.setInt32(p + 4, hi);
-      view.setUint32(p + 8, x - hi * TWO_32);
+      putInt8Element(view, p, xs[i]!);
       p += 12;
     }
     this.pos = p;
